@@ -1,0 +1,47 @@
+//! The command line: clap derive, one file per subcommand. Turns arguments
+//! into library calls and errors into one line and an exit code; no domain logic.
+
+mod mmc;
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "fleetsim", version, about = "Deterministic simulator of an ECS fleet behind an ALB")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write its report under results/<name>/.
+    Run(run::Args),
+    /// Check scenario files and list every problem with its field path.
+    Validate(validate::Args),
+    /// M/M/c adapter for ../shared/peers-bench (prints one JSON object).
+    #[command(hide = true)]
+    Mmc(mmc::Args),
+}
+
+/// Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+pub fn main_with(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Mmc(args) => mmc::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(lines) => {
+            for line in lines {
+                eprintln!("error: {line}");
+            }
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `fleetsim run SCENARIO`: simulate, write the report, print a short summary.
+
+use crate::engine::SimDuration;
+use crate::{report, run, scenario};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Where to write the report (default: results/<scenario name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run with this seed instead of the scenario's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+fn human_duration(d: SimDuration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 3600.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else if s >= 60.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{s:.0} s")
+    }
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
+    let scenario = scenario::load(&args.scenario).map_err(|e| vec![e.to_string()])?;
+    #[allow(clippy::disallowed_methods)] // wall time of the run, for the terminal only
+    let started = std::time::Instant::now();
+    let output = run::simulate_scenario(&scenario, args.seed).map_err(|e| vec![e.to_string()])?;
+    let wall = started.elapsed().as_secs_f64();
+    let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    let written = report::write_run_report(&dir, &scenario, &output).map_err(|e| vec![e.to_string()])?;
+    let f = &output.figures;
+    let r = &f.requests;
+    println!(
+        "fleetsim: {} (seed {}): {} simulated in {wall:.2} s",
+        scenario.name,
+        output.seed,
+        human_duration(scenario.duration)
+    );
+    println!(
+        "  requests  {} total, {:.4} % succeeded; failed 502: {}, 503: {}, 504: {}",
+        r.total,
+        100.0 * r.availability(),
+        r.failed_with_status(502),
+        r.failed_with_status(503),
+        r.failed_with_status(504)
+    );
+    println!(
+        "  latency   p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (succeeded requests)",
+        f.latency.p50_ms, f.latency.p99_ms, f.latency.max_ms
+    );
+    for s in &f.services {
+        println!(
+            "  tasks     {}: {:.2} running on average (min {}, max {}), {} launched, {:.2} task-hours",
+            s.name, s.running_tasks_mean, s.running_tasks_min, s.running_tasks_max, s.tasks_launched, s.task_hours
+        );
+    }
+    let names: Vec<String> =
+        written.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+    println!("  wrote     {}/{{{}}}", dir.display(), names.join(", "));
+    Ok(ExitCode::SUCCESS)
+}

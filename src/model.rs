@@ -1,0 +1,17 @@
+//! The ECS world: services, tasks, the ALB and its target groups, as state
+//! machines driven by engine events. It reads no files and prints nothing: it
+//! takes validated [`config`] and reports past-tense facts as [`Observation`]s.
+
+mod alb;
+pub mod config;
+mod event;
+pub mod ids;
+pub mod observation;
+mod processor;
+mod task;
+mod world;
+
+pub use event::Event;
+pub use ids::{RouteId, ServiceId, TargetGroupId, TaskId};
+pub use observation::{FailureCause, Observation, Observer, Outcome, StopReason, TargetHealth, TaskState};
+pub use world::{Arrival, World};

@@ -1,0 +1,29 @@
+//! The closed set of things that can happen at a scheduled time.
+
+use super::ids::{ServiceId, TaskId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// PROVISIONING is over: the ENI is attached; PENDING, then ACTIVATING.
+    TaskProvisioned(TaskId),
+    /// ACTIVATING is over: the task is RUNNING and registered with its target group.
+    TaskRunning(TaskId),
+    /// The application accepts connections.
+    AppReady(TaskId),
+    /// The next request in service in the task finishes.
+    RequestsComplete(TaskId),
+    /// The target group health-checks the task's target.
+    HealthCheck(TaskId),
+    /// The deregistration delay of a draining target ran out.
+    DeregistrationDelayEnds(TaskId),
+    /// stopTimeout after SIGTERM ran out: SIGKILL.
+    StopTimeoutEnds(TaskId),
+    /// DEPROVISIONING is over: STOPPED.
+    TaskDeprovisioned(TaskId),
+    /// An essential container exits (fault injection).
+    TaskCrashes(TaskId),
+    /// A manual UpdateService call sets desiredCount.
+    SetDesiredCount { service: ServiceId, desired_count: u32 },
+    /// The end of a one-minute CloudWatch period.
+    MinuteTick,
+}

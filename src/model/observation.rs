@@ -1,0 +1,207 @@
+//! The model's only output: past-tense facts, pushed into an [`Observer`].
+//! Observers count, integrate and record; they never change the model.
+
+use super::ids::{ServiceId, TaskId};
+use crate::engine::{SimDuration, SimTime};
+
+/// A task's `lastStatus`, as ECS names it (aws-semantics §2.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaskState {
+    Provisioning,
+    Pending,
+    Activating,
+    Running,
+    Deactivating,
+    Stopping,
+    Deprovisioning,
+    Stopped,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Provisioning => "PROVISIONING",
+            TaskState::Pending => "PENDING",
+            TaskState::Activating => "ACTIVATING",
+            TaskState::Running => "RUNNING",
+            TaskState::Deactivating => "DEACTIVATING",
+            TaskState::Stopping => "STOPPING",
+            TaskState::Deprovisioning => "DEPROVISIONING",
+            TaskState::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// Why a task was stopped (ECS `stopCode` plus a plain reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The service had more tasks than desired (scale-in, UpdateService).
+    ServiceScaledIn,
+    /// An essential container exited: the task failed.
+    EssentialContainerExited,
+    /// The target group found the task unhealthy; the service replaced it.
+    FailedElbHealthCheck,
+}
+
+impl StopReason {
+    pub fn stop_code(self) -> &'static str {
+        match self {
+            StopReason::ServiceScaledIn | StopReason::FailedElbHealthCheck => "ServiceSchedulerInitiated",
+            StopReason::EssentialContainerExited => "EssentialContainerExited",
+        }
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::ServiceScaledIn => "Scaling activity initiated by the service: desired count lowered",
+            StopReason::EssentialContainerExited => "Essential container in task exited",
+            StopReason::FailedElbHealthCheck => "Task failed ELB health checks",
+        }
+    }
+}
+
+/// A target's health in its target group (aws-semantics §3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetHealth {
+    Initial,
+    Healthy,
+    Unhealthy,
+    Draining,
+    /// Deregistered: no longer in the group.
+    Unused,
+}
+
+impl TargetHealth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetHealth::Initial => "initial",
+            TargetHealth::Healthy => "healthy",
+            TargetHealth::Unhealthy => "unhealthy",
+            TargetHealth::Draining => "draining",
+            TargetHealth::Unused => "unused",
+        }
+    }
+}
+
+/// Why a request failed, and the status the client saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailureCause {
+    /// 503: the target group had no registered target (aws-semantics §3.3).
+    NoRegisteredTargets,
+    /// 502: routed (fail-open) to a target whose application was not listening.
+    TargetNotListening,
+    /// 502: the task's queue was full and it refused the connection.
+    Refused,
+    /// 502: the deregistration delay ended with the request in flight (§3.4).
+    DeregistrationCutOff,
+    /// 502: the task exited (crash or SIGKILL) with the request in flight.
+    TaskStopped,
+    /// 504: no response within the ALB idle timeout (§3.3).
+    IdleTimeout,
+}
+
+impl FailureCause {
+    pub fn status(self) -> u16 {
+        match self {
+            FailureCause::NoRegisteredTargets => 503,
+            FailureCause::IdleTimeout => 504,
+            _ => 502,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureCause::NoRegisteredTargets => "no_registered_targets",
+            FailureCause::TargetNotListening => "target_not_listening",
+            FailureCause::Refused => "refused",
+            FailureCause::DeregistrationCutOff => "deregistration_cut_off",
+            FailureCause::TaskStopped => "task_stopped",
+            FailureCause::IdleTimeout => "idle_timeout",
+        }
+    }
+    pub const ALL: [FailureCause; 6] = [
+        FailureCause::NoRegisteredTargets,
+        FailureCause::TargetNotListening,
+        FailureCause::Refused,
+        FailureCause::DeregistrationCutOff,
+        FailureCause::TaskStopped,
+        FailureCause::IdleTimeout,
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    Failed(FailureCause),
+}
+
+/// Something that happened in the simulated cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Observation {
+    /// The client got its answer at `at` (for a 504: arrival + idle timeout,
+    /// reported when the model learns of it, which may be later).
+    RequestFinished {
+        at: SimTime,
+        service: ServiceId,
+        arrived: SimTime,
+        outcome: Outcome,
+        /// Time spent waiting in the task's queue before service began.
+        queue_time: SimDuration,
+    },
+    TaskStateChanged {
+        at: SimTime,
+        service: ServiceId,
+        task: TaskId,
+        from: Option<TaskState>,
+        to: TaskState,
+        stop_reason: Option<StopReason>,
+    },
+    TargetHealthChanged {
+        at: SimTime,
+        service: ServiceId,
+        task: TaskId,
+        health: TargetHealth,
+        /// Healthy targets in the group after the change.
+        healthy_count: u32,
+    },
+    DesiredCountChanged {
+        at: SimTime,
+        service: ServiceId,
+        desired_count: u32,
+    },
+    /// The minute [start, start + 60 s) is over: the service's CloudWatch view of it.
+    MinuteClosed {
+        start: SimTime,
+        service: ServiceId,
+        running_count: u32,
+        healthy_count: u32,
+        desired_count: u32,
+        /// ECS `CPUUtilization` Average, percent (aws-semantics §6); None when no task ran.
+        cpu_utilization: Option<f64>,
+        /// ∫ requests in the service's tasks dt over the minute, request-nanoseconds.
+        requests_in_tasks_integral: u128,
+    },
+}
+
+/// Receives every observation, in the order they happen.
+pub trait Observer {
+    fn observe(&mut self, observation: &Observation);
+}
+
+impl<O: Observer + ?Sized> Observer for &mut O {
+    fn observe(&mut self, observation: &Observation) {
+        (**self).observe(observation)
+    }
+}
+
+/// Observes several ways at once.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn observe(&mut self, observation: &Observation) {
+        self.0.observe(observation);
+        self.1.observe(observation);
+    }
+}
+
+impl Observer for Vec<Observation> {
+    fn observe(&mut self, observation: &Observation) {
+        self.push(observation.clone());
+    }
+}

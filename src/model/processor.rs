@@ -1,0 +1,294 @@
+//! What happens inside one task: up to `concurrency` requests in service at once,
+//! a bounded FIFO queue behind them, and processor sharing of the task's vCPUs.
+//! Knows nothing of targets, services or observers.
+//!
+//! # Processor sharing in O(log n)
+//!
+//! Every request in service progresses at the same rate r(t): 1 when the vCPU
+//! they ask for fits in the task, else capacity / demand. An "attained service"
+//! clock V(t) = ∫ r dt advances for all of them at once. A request that starts
+//! at V₀ with demand D finishes when V reaches V₀ + D, its finish tag, fixed at
+//! start. So the requests sit in a min-heap of tags, and only the task's next
+//! completion moves when the number in service (hence r) changes — the idea of
+//! DSLab's throughput-sharing model. All clocks are integer nanoseconds.
+
+use crate::engine::{SimDuration, SimTime};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// A request as the task sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    pub arrived: SimTime,
+    /// Service time when the request has the CPU it wants.
+    pub demand: SimDuration,
+    /// vCPU in thousandths while in service.
+    pub cpu_millis: u32,
+}
+
+/// A request that has left the task.
+#[derive(Clone, Copy, Debug)]
+pub struct Departure {
+    pub request: Request,
+    pub started: SimTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    Started,
+    Queued,
+    Refused,
+}
+
+#[derive(Clone, Copy)]
+struct InService {
+    request: Request,
+    started: SimTime,
+}
+
+pub struct Processor {
+    concurrency: usize,
+    queue_limit: usize,
+    capacity_millis: u64,
+    cpu_contention: bool,
+    slots: Vec<InService>,
+    free_slots: Vec<u32>,
+    /// (finish tag, start sequence, slot): ties finish in start order.
+    finish_order: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    waiting: VecDeque<Request>,
+    start_seq: u64,
+    attained: u64,
+    cpu_demand_millis: u64,
+    last_update: SimTime,
+    /// milli-vCPU·ns used since the last [`Processor::take_integrals`].
+    cpu_used: u128,
+    /// request·ns spent in the task (queue and service) since the last take.
+    requests_in_task: u128,
+}
+
+impl Processor {
+    pub fn new(concurrency: u32, queue_limit: u32, cpu_units: u32, cpu_contention: bool, now: SimTime) -> Self {
+        Processor {
+            concurrency: concurrency as usize,
+            queue_limit: queue_limit as usize,
+            // 1024 CPU units = 1 vCPU = 1000 milli-vCPU.
+            capacity_millis: u64::from(cpu_units) * 1000 / 1024,
+            cpu_contention,
+            slots: Vec::with_capacity(concurrency as usize),
+            free_slots: Vec::new(),
+            finish_order: BinaryHeap::with_capacity(concurrency as usize),
+            waiting: VecDeque::new(),
+            start_seq: 0,
+            attained: 0,
+            cpu_demand_millis: 0,
+            last_update: now,
+            cpu_used: 0,
+            requests_in_task: 0,
+        }
+    }
+
+    /// Requests in the task, in service or queued.
+    pub fn len(&self) -> usize {
+        self.finish_order.len() + self.waiting.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn slowed_down(&self) -> bool {
+        self.cpu_contention && self.cpu_demand_millis > self.capacity_millis
+    }
+
+    /// Brings the clocks and integrals up to `now`.
+    pub fn advance(&mut self, now: SimTime) {
+        let dt = u128::from((now - self.last_update).as_nanos());
+        if dt == 0 {
+            return;
+        }
+        if !self.finish_order.is_empty() {
+            if self.slowed_down() {
+                let cap = u128::from(self.capacity_millis);
+                self.attained += (dt * cap / u128::from(self.cpu_demand_millis)) as u64;
+                self.cpu_used += cap * dt;
+            } else {
+                self.attained += dt as u64;
+                self.cpu_used += u128::from(self.cpu_demand_millis) * dt;
+            }
+        }
+        self.requests_in_task += self.len() as u128 * dt;
+        self.last_update = now;
+    }
+
+    fn start(&mut self, request: Request, now: SimTime) {
+        let tag = self.attained + request.demand.as_nanos();
+        let entry = InService { request, started: now };
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = entry;
+                slot
+            }
+            None => {
+                self.slots.push(entry);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.cpu_demand_millis += u64::from(request.cpu_millis);
+        self.finish_order.push(Reverse((tag, self.start_seq, slot)));
+        self.start_seq += 1;
+    }
+
+    /// Offers a request at `now`: it starts, waits, or is refused.
+    pub fn admit(&mut self, request: Request, now: SimTime) -> Admission {
+        self.advance(now);
+        if self.finish_order.len() < self.concurrency {
+            self.start(request, now);
+            Admission::Started
+        } else if self.waiting.len() < self.queue_limit {
+            self.waiting.push_back(request);
+            Admission::Queued
+        } else {
+            Admission::Refused
+        }
+    }
+
+    /// When the next request in service will finish, if the set in service
+    /// does not change before then.
+    pub fn next_completion(&self) -> Option<SimTime> {
+        let Reverse((tag, _, _)) = *self.finish_order.peek()?;
+        let remaining = tag.saturating_sub(self.attained);
+        let wall = if self.slowed_down() {
+            // ceil, so that the attained clock has reached the tag by then
+            let num = u128::from(remaining) * u128::from(self.cpu_demand_millis);
+            num.div_ceil(u128::from(self.capacity_millis)) as u64
+        } else {
+            remaining
+        };
+        Some(self.last_update + SimDuration::from_nanos(wall))
+    }
+
+    /// Finishes every request whose tag has been reached by `now`, then starts
+    /// queued requests in the freed places. Calls `on_departure` for each.
+    pub fn complete_due(&mut self, now: SimTime, mut on_departure: impl FnMut(Departure)) {
+        self.advance(now);
+        while let Some(&Reverse((tag, _, slot))) = self.finish_order.peek() {
+            if tag > self.attained {
+                break;
+            }
+            self.finish_order.pop();
+            self.free_slots.push(slot);
+            let done = self.slots[slot as usize];
+            self.cpu_demand_millis -= u64::from(done.request.cpu_millis);
+            on_departure(Departure { request: done.request, started: done.started });
+        }
+        while self.finish_order.len() < self.concurrency {
+            let Some(request) = self.waiting.pop_front() else { break };
+            self.start(request, now);
+        }
+    }
+
+    /// Every request in the task, in service (start order) then queued, without removing them.
+    pub fn for_each_request(&self, mut f: impl FnMut(&Request)) {
+        let mut in_service: Vec<(u64, u32)> =
+            self.finish_order.iter().map(|Reverse((_, seq, slot))| (*seq, *slot)).collect();
+        in_service.sort_unstable();
+        for (_, slot) in in_service {
+            f(&self.slots[slot as usize].request);
+        }
+        self.waiting.iter().for_each(f);
+    }
+
+    /// Drops every request (the process was killed).
+    pub fn clear(&mut self, now: SimTime) {
+        self.advance(now);
+        self.finish_order.clear();
+        self.slots.clear();
+        self.free_slots.clear();
+        self.waiting.clear();
+        self.cpu_demand_millis = 0;
+    }
+
+    /// (milli-vCPU·ns of CPU used, request·ns in the task) since the last call.
+    pub fn take_integrals(&mut self, now: SimTime) -> (u128, u128) {
+        self.advance(now);
+        let taken = (self.cpu_used, self.requests_in_task);
+        self.cpu_used = 0;
+        self.requests_in_task = 0;
+        taken
+    }
+
+    pub fn capacity_millis(&self) -> u64 {
+        self.capacity_millis
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(at_ms: u64, demand_ms: u64, cpu_millis: u32) -> Request {
+        Request {
+            arrived: SimTime::from_nanos(at_ms * 1_000_000),
+            demand: SimDuration::from_millis(demand_ms),
+            cpu_millis,
+        }
+    }
+
+    fn ms(t: SimTime) -> f64 {
+        t.as_nanos() as f64 / 1e6
+    }
+
+    /// Goal: without contention the task is c servers and a FIFO queue.
+    /// c = 2, requests of 100 ms at t = 0, 0, 0: the third waits for the first.
+    #[test]
+    fn fifo_servers_without_contention() {
+        let t0 = SimTime::ZERO;
+        let mut p = Processor::new(2, 1, 1024, false, t0);
+        assert_eq!(p.admit(request(0, 100, 1000), t0), Admission::Started);
+        assert_eq!(p.admit(request(0, 100, 1000), t0), Admission::Started);
+        assert_eq!(p.admit(request(0, 100, 1000), t0), Admission::Queued);
+        assert_eq!(p.admit(request(0, 100, 1000), t0), Admission::Refused);
+        let t1 = p.next_completion().unwrap();
+        assert_eq!(ms(t1), 100.0);
+        let mut done = Vec::new();
+        p.complete_due(t1, |d| done.push(d));
+        assert_eq!(done.len(), 2, "both finish at 100 ms");
+        assert_eq!(ms(p.next_completion().unwrap()), 200.0, "the queued one started at 100 ms");
+    }
+
+    /// Goal: processor sharing slows everyone when CPU is oversubscribed.
+    /// 1 vCPU, two requests each wanting 1 vCPU for 100 ms: each runs at half
+    /// speed, both finish at 200 ms; CPU used = 1 vCPU × 200 ms.
+    #[test]
+    fn processor_sharing_halves_the_rate() {
+        let t0 = SimTime::ZERO;
+        let mut p = Processor::new(8, 0, 1024, true, t0);
+        p.admit(request(0, 100, 1000), t0);
+        p.admit(request(0, 100, 1000), t0);
+        let t1 = p.next_completion().unwrap();
+        assert!((ms(t1) - 200.0).abs() < 1e-3, "{}", ms(t1));
+        let mut n = 0;
+        p.complete_due(t1, |_| n += 1);
+        assert_eq!(n, 2);
+        let (cpu, in_task) = p.take_integrals(t1);
+        assert!((cpu as f64 / 1e3 / 1e6 - 200.0).abs() < 1e-3, "vCPU·ms {}", cpu as f64 / 1e9);
+        assert!((in_task as f64 / 1e6 - 400.0).abs() < 1e-3);
+    }
+
+    /// Goal: a change in the set in service moves the next completion.
+    /// 1 vCPU; A (1 vCPU, 100 ms) at 0; B (1 vCPU, 100 ms) at 50 ms.
+    /// A alone until 50 ms (50 done), then both at half speed: A needs 50 more
+    /// → 100 ms wall → A at 150 ms; B has 50 done by then, alone again → 200 ms.
+    #[test]
+    fn arrival_mid_service_reschedules() {
+        let mut p = Processor::new(8, 0, 1024, true, SimTime::ZERO);
+        p.admit(request(0, 100, 1000), SimTime::ZERO);
+        let t50 = SimTime::from_nanos(50_000_000);
+        p.admit(request(50, 100, 1000), t50);
+        let a_done = p.next_completion().unwrap();
+        assert!((ms(a_done) - 150.0).abs() < 1e-3);
+        p.complete_due(a_done, |d| assert_eq!(d.request.arrived, SimTime::ZERO));
+        let b_done = p.next_completion().unwrap();
+        assert!((ms(b_done) - 200.0).abs() < 1e-3, "{}", ms(b_done));
+    }
+}

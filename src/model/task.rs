@@ -1,0 +1,70 @@
+//! One ECS task: its lifecycle state, the events pending on it, and the
+//! [`Processor`] that serves its requests.
+
+use super::ids::ServiceId;
+use super::observation::{StopReason, TaskState};
+use super::processor::Processor;
+use crate::engine::{EventId, SimTime};
+
+pub struct Task {
+    pub service: ServiceId,
+    pub state: TaskState,
+    pub processor: Processor,
+    /// The application accepts connections (from app-ready until it exits).
+    pub listening: bool,
+    /// The service has decided to stop this task, and why.
+    pub stopping_for: Option<StopReason>,
+    /// The ALB has cut the task's connections: what it still serves, nobody reads.
+    pub connections_cut: bool,
+    /// When the containers came up (RUNNING) and are still up, for CPUUtilization.
+    pub up_since: Option<SimTime>,
+    /// Nanoseconds the containers were up in the current minute, before `up_since`.
+    pub up_nanos_this_minute: u64,
+    /// The scheduled completion of the next request in service.
+    pub completion: Option<(SimTime, EventId)>,
+    /// The lifecycle timer: next start-up phase, deregistration end, SIGKILL or deprovisioning.
+    pub lifecycle_timer: Option<EventId>,
+    pub health_check: Option<EventId>,
+    pub crash: Option<EventId>,
+    /// When the task reached RUNNING, for the health-check grace period.
+    pub running_at: Option<SimTime>,
+    /// When start-up (launch to RUNNING) ends, drawn at launch.
+    pub running_due: SimTime,
+}
+
+impl Task {
+    pub fn new(service: ServiceId, processor: Processor, running_due: SimTime) -> Self {
+        Task {
+            service,
+            state: TaskState::Provisioning,
+            processor,
+            listening: false,
+            stopping_for: None,
+            connections_cut: false,
+            up_since: None,
+            up_nanos_this_minute: 0,
+            completion: None,
+            lifecycle_timer: None,
+            health_check: None,
+            crash: None,
+            running_at: None,
+            running_due,
+        }
+    }
+
+    /// Counts toward the service's desired count: launched, not being stopped.
+    pub fn is_active(&self) -> bool {
+        self.stopping_for.is_none() && self.state <= TaskState::Running
+    }
+
+    /// Containers up now: from RUNNING until the process exits.
+    pub fn take_up_nanos(&mut self, now: SimTime) -> u64 {
+        let mut total = self.up_nanos_this_minute;
+        if let Some(since) = self.up_since {
+            total += (now - since).as_nanos();
+            self.up_since = Some(now);
+        }
+        self.up_nanos_this_minute = 0;
+        total
+    }
+}

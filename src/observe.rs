@@ -1,0 +1,459 @@
+//! Collectors: turn the model's observations into the figures a report shows —
+//! counts, latency histograms, per-minute rows and the service event log.
+//! Formats nothing and writes nothing.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::{FailureCause, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState};
+use hdrhistogram::Histogram;
+
+/// Latencies are recorded in microseconds to 3 significant digits: every
+/// percentile is within 0.1 % of the exact value.
+pub const LATENCY_SIGNIFICANT_DIGITS: u8 = 3;
+/// The largest latency tracked exactly, µs (a day; the ALB's idle timeout is at most 4000 s).
+const LATENCY_MAX_MICROS: u64 = 86_400_000_000;
+
+fn new_histogram() -> Histogram<u64> {
+    match Histogram::new_with_bounds(1, LATENCY_MAX_MICROS, LATENCY_SIGNIFICANT_DIGITS) {
+        Ok(h) => h,
+        Err(e) => panic!("invariant: a 3-digit auto-resizing histogram is valid: {e:?}"),
+    }
+}
+
+fn micros(d: SimDuration) -> u64 {
+    (d.as_nanos() / 1000).max(1)
+}
+
+/// Request counts by outcome.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestCounts {
+    pub total: u64,
+    pub succeeded: u64,
+    /// Indexed like [`FailureCause::ALL`].
+    pub failed_by_cause: [u64; 6],
+}
+
+impl RequestCounts {
+    pub fn failed(&self) -> u64 {
+        self.failed_by_cause.iter().sum()
+    }
+    pub fn failed_with_status(&self, status: u16) -> u64 {
+        FailureCause::ALL.iter().zip(self.failed_by_cause).filter(|(c, _)| c.status() == status).map(|(_, n)| n).sum()
+    }
+    /// succeeded / total; 1 when nothing was asked.
+    pub fn availability(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.succeeded as f64 / self.total as f64
+        }
+    }
+    fn record(&mut self, outcome: Outcome) {
+        self.total += 1;
+        match outcome {
+            Outcome::Succeeded => self.succeeded += 1,
+            Outcome::Failed(cause) => self.failed_by_cause[cause as usize] += 1,
+        }
+    }
+}
+
+/// Percentiles of a latency histogram, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p99_9_ms: f64,
+    pub max_ms: f64,
+}
+
+fn summarize(h: &Histogram<u64>, exact_sum_nanos: u128) -> LatencySummary {
+    if h.is_empty() {
+        return LatencySummary::default();
+    }
+    let q = |quantile: f64| h.value_at_quantile(quantile) as f64 / 1000.0;
+    LatencySummary {
+        count: h.len(),
+        mean_ms: exact_sum_nanos as f64 / h.len() as f64 / 1e6,
+        p50_ms: q(0.5),
+        p90_ms: q(0.9),
+        p99_ms: q(0.99),
+        p99_9_ms: q(0.999),
+        max_ms: h.max() as f64 / 1000.0,
+    }
+}
+
+/// One service's view of one simulated minute.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MinuteRow {
+    pub arrivals: u64,
+    pub requests: RequestCounts,
+    pub latency_ms_p50: Option<f64>,
+    pub latency_ms_p99: Option<f64>,
+    pub desired_count: u32,
+    pub running_count: u32,
+    pub healthy_count: u32,
+    pub cpu_utilization: Option<f64>,
+    pub mean_requests_in_tasks: f64,
+}
+
+/// A line of the service event log, in ECS's terms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    pub at: SimTime,
+    pub service: ServiceId,
+    pub task: Option<TaskId>,
+    pub event: &'static str,
+    pub detail: String,
+}
+
+/// Time-weighted statistics of a piecewise-constant count over [0, end].
+#[derive(Clone, Debug)]
+struct LevelIntegral {
+    value: u32,
+    since: SimTime,
+    area: u128,
+    min: u32,
+    max: u32,
+}
+
+impl LevelIntegral {
+    fn new() -> Self {
+        LevelIntegral { value: 0, since: SimTime::ZERO, area: 0, min: 0, max: 0 }
+    }
+    fn set(&mut self, at: SimTime, value: u32, end: SimTime) {
+        let at = at.min(end);
+        self.area += u128::from(self.value) * u128::from((at - self.since.min(at)).as_nanos());
+        self.since = at;
+        self.value = value;
+        if at < end {
+            self.min = self.min.min(value);
+            self.max = self.max.max(value);
+        }
+    }
+}
+
+/// Per-service figures for the whole run.
+#[derive(Clone, Debug)]
+pub struct ServiceSummary {
+    pub name: String,
+    pub requests: RequestCounts,
+    pub latency: LatencySummary,
+    pub queue_time: LatencySummary,
+    /// Share of requests served that waited in the task's queue.
+    pub queued_share: f64,
+    pub running_tasks_mean: f64,
+    pub running_tasks_min: u32,
+    pub running_tasks_max: u32,
+    /// Launch to STOPPED (or the end), summed over tasks: what Fargate would bill.
+    pub task_hours: f64,
+    pub tasks_launched: u64,
+    pub healthy_target_minutes_below_desired: f64,
+    /// Time-average of requests inside the service's tasks (L of Little's law).
+    pub mean_requests_in_tasks: f64,
+}
+
+struct ServiceCollector {
+    requests: RequestCounts,
+    latency: Histogram<u64>,
+    latency_sum_nanos: u128,
+    queue_time: Histogram<u64>,
+    queue_time_sum_nanos: u128,
+    queued: u64,
+    minute_latency: Histogram<u64>,
+    minute_latency_index: u64,
+    rows: Vec<MinuteRow>,
+    running: LevelIntegral,
+    desired: u32,
+    healthy: u32,
+    below_desired_since: Option<SimTime>,
+    below_desired_nanos: u128,
+    requests_in_tasks_integral: u128,
+}
+
+/// Collects everything a report needs from a run.
+pub struct Collector {
+    end: SimTime,
+    services: Vec<ServiceCollector>,
+    names: Vec<String>,
+    launched_at: Vec<Option<SimTime>>,
+    task_service: Vec<ServiceId>,
+    task_nanos: Vec<u128>,
+    tasks_launched: Vec<u64>,
+    pub events: Vec<EventRow>,
+}
+
+impl Collector {
+    /// A collector for services with these names, over [0, end).
+    pub fn new(service_names: Vec<String>, end: SimTime) -> Self {
+        let services = service_names
+            .iter()
+            .map(|_| ServiceCollector {
+                requests: RequestCounts::default(),
+                latency: new_histogram(),
+                latency_sum_nanos: 0,
+                queue_time: new_histogram(),
+                queue_time_sum_nanos: 0,
+                queued: 0,
+                minute_latency: new_histogram(),
+                minute_latency_index: 0,
+                rows: Vec::new(),
+                running: LevelIntegral::new(),
+                desired: 0,
+                healthy: 0,
+                below_desired_since: None,
+                below_desired_nanos: 0,
+                requests_in_tasks_integral: 0,
+            })
+            .collect();
+        Collector {
+            end,
+            task_nanos: vec![0; service_names.len()],
+            tasks_launched: vec![0; service_names.len()],
+            services,
+            names: service_names,
+            launched_at: Vec::new(),
+            task_service: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn row(rows: &mut Vec<MinuteRow>, minute: u64) -> &mut MinuteRow {
+        let index = minute as usize;
+        if rows.len() <= index {
+            rows.resize(index + 1, MinuteRow::default());
+        }
+        &mut rows[index]
+    }
+
+    fn close_minute_latency(s: &mut ServiceCollector) {
+        if s.minute_latency.is_empty() {
+            return;
+        }
+        let (p50, p99) = (s.minute_latency.value_at_quantile(0.5), s.minute_latency.value_at_quantile(0.99));
+        let row = Self::row(&mut s.rows, s.minute_latency_index);
+        row.latency_ms_p50 = Some(p50 as f64 / 1000.0);
+        row.latency_ms_p99 = Some(p99 as f64 / 1000.0);
+        s.minute_latency.reset();
+    }
+
+    fn update_below_desired(&mut self, service: ServiceId, at: SimTime) {
+        let end = self.end;
+        let s = &mut self.services[service.index()];
+        let below = s.healthy < s.desired;
+        let at = at.min(end);
+        match (below, s.below_desired_since) {
+            (true, None) => s.below_desired_since = Some(at),
+            (false, Some(since)) => {
+                s.below_desired_nanos += u128::from((at - since).as_nanos());
+                s.below_desired_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn event(&mut self, at: SimTime, service: ServiceId, task: Option<TaskId>, event: &'static str, detail: String) {
+        self.events.push(EventRow { at, service, task, event, detail });
+    }
+
+    /// Closes the books at the end of the run.
+    pub fn finish(mut self) -> RunFigures {
+        let end = self.end;
+        let mut services = Vec::new();
+        for i in 0..self.services.len() {
+            let service = ServiceId(i as u32);
+            self.update_below_desired(service, end);
+            let s = &mut self.services[i];
+            if let Some(since) = s.below_desired_since.take() {
+                s.below_desired_nanos += u128::from((end - since).as_nanos());
+            }
+            Self::close_minute_latency(s);
+            let value = s.running.value;
+            s.running.set(end, value, end);
+            let served = s.latency.len() as f64;
+            let end_nanos = end.as_nanos().max(1) as f64;
+            services.push(ServiceSummary {
+                name: self.names[i].clone(),
+                requests: s.requests.clone(),
+                latency: summarize(&s.latency, s.latency_sum_nanos),
+                queue_time: summarize(&s.queue_time, s.queue_time_sum_nanos),
+                queued_share: if served > 0.0 { s.queued as f64 / served } else { 0.0 },
+                running_tasks_mean: s.running.area as f64 / end_nanos,
+                running_tasks_min: s.running.min,
+                running_tasks_max: s.running.max,
+                task_hours: 0.0,
+                tasks_launched: self.tasks_launched[i],
+                healthy_target_minutes_below_desired: s.below_desired_nanos as f64 / 60e9,
+                mean_requests_in_tasks: s.requests_in_tasks_integral as f64 / end_nanos,
+            });
+        }
+        // Tasks still alive at the end count until the end.
+        let mut task_nanos = self.task_nanos.clone();
+        for (task, launched) in self.launched_at.iter().enumerate() {
+            if let Some((service, at)) = launched.map(|at| (self.task_service[task], at)) {
+                task_nanos[service.index()] += u128::from((end - at.min(end)).as_nanos());
+            }
+        }
+        for (summary, nanos) in services.iter_mut().zip(task_nanos) {
+            summary.task_hours = nanos as f64 / 3600e9;
+        }
+        let mut total = RequestCounts::default();
+        for s in &services {
+            total.total += s.requests.total;
+            total.succeeded += s.requests.succeeded;
+            for (t, n) in total.failed_by_cause.iter_mut().zip(s.requests.failed_by_cause) {
+                *t += n;
+            }
+        }
+        let mut all_latency = new_histogram();
+        let mut all_sum = 0u128;
+        for s in &self.services {
+            all_latency.add(&s.latency).ok();
+            all_sum += s.latency_sum_nanos;
+        }
+        let minutes = self.services.into_iter().map(|s| s.rows).collect();
+        RunFigures {
+            requests: total,
+            latency: summarize(&all_latency, all_sum),
+            services,
+            minutes,
+            events: self.events,
+        }
+    }
+}
+
+/// Everything a run produced, ready for the report.
+#[derive(Clone, Debug)]
+pub struct RunFigures {
+    pub requests: RequestCounts,
+    pub latency: LatencySummary,
+    pub services: Vec<ServiceSummary>,
+    /// Per service, one row per simulated minute.
+    pub minutes: Vec<Vec<MinuteRow>>,
+    pub events: Vec<EventRow>,
+}
+
+impl Observer for Collector {
+    #[inline]
+    fn observe(&mut self, observation: &Observation) {
+        match *observation {
+            Observation::RequestFinished { at, service, arrived, outcome, queue_time } => {
+                let s = &mut self.services[service.index()];
+                s.requests.record(outcome);
+                Self::row(&mut s.rows, arrived.minute_index()).arrivals += 1;
+                Self::row(&mut s.rows, at.minute_index()).requests.record(outcome);
+                if outcome == Outcome::Succeeded {
+                    let latency = at - arrived;
+                    s.latency.saturating_record(micros(latency));
+                    s.latency_sum_nanos += u128::from(latency.as_nanos());
+                    s.queue_time.saturating_record(micros(queue_time));
+                    s.queue_time_sum_nanos += u128::from(queue_time.as_nanos());
+                    s.queued += u64::from(!queue_time.is_zero());
+                    let minute = at.minute_index();
+                    if minute != s.minute_latency_index {
+                        Self::close_minute_latency(s);
+                        s.minute_latency_index = minute;
+                    }
+                    s.minute_latency.saturating_record(micros(latency));
+                }
+            }
+            Observation::TaskStateChanged { at, service, task, from, to, stop_reason } => {
+                let end = self.end;
+                if from.is_none() {
+                    if self.launched_at.len() <= task.index() {
+                        self.launched_at.resize(task.index() + 1, None);
+                        self.task_service.resize(task.index() + 1, ServiceId(0));
+                    }
+                    self.launched_at[task.index()] = Some(at);
+                    self.task_service[task.index()] = service;
+                    self.tasks_launched[service.index()] += 1;
+                }
+                let s = &mut self.services[service.index()];
+                if to == TaskState::Running {
+                    let v = s.running.value + 1;
+                    s.running.set(at, v, end);
+                } else if from == Some(TaskState::Running) {
+                    let v = s.running.value - 1;
+                    s.running.set(at, v, end);
+                }
+                if to == TaskState::Stopped {
+                    if let Some(launched) = self.launched_at[task.index()].take() {
+                        self.task_nanos[service.index()] += u128::from((at.min(end) - launched.min(end)).as_nanos());
+                    }
+                }
+                // The stop reason shows where the stop begins and where it ends.
+                let stop_begins_or_ends = to == TaskState::Stopped
+                    || to == TaskState::Deactivating
+                    || (to == TaskState::Stopping && from != Some(TaskState::Deactivating));
+                let detail = match (from, stop_reason) {
+                    (None, _) => {
+                        format!("(service {}) has started 1 tasks: (task {}).", self.names[service.index()], task.0)
+                    }
+                    (Some(from), Some(reason)) if stop_begins_or_ends => {
+                        format!(
+                            "{} → {} (stopCode {}: {})",
+                            from.as_str(),
+                            to.as_str(),
+                            reason.stop_code(),
+                            reason.describe()
+                        )
+                    }
+                    (Some(from), _) => format!("{} → {}", from.as_str(), to.as_str()),
+                };
+                self.event(at, service, Some(task), to.as_str(), detail);
+            }
+            Observation::TargetHealthChanged { at, service, task, health, healthy_count } => {
+                self.services[service.index()].healthy = healthy_count;
+                self.update_below_desired(service, at);
+                let detail = match health {
+                    TargetHealth::Initial => {
+                        format!("(service {}) registered 1 targets: (task {}).", self.names[service.index()], task.0)
+                    }
+                    TargetHealth::Draining => format!(
+                        "(service {}) deregistering 1 targets: (task {}); draining.",
+                        self.names[service.index()],
+                        task.0
+                    ),
+                    TargetHealth::Unused => format!("target (task {}) deregistered.", task.0),
+                    _ => format!("target (task {}) is {}; {} healthy targets.", task.0, health.as_str(), healthy_count),
+                };
+                self.event(at, service, Some(task), health_event(health), detail);
+            }
+            Observation::DesiredCountChanged { at, service, desired_count } => {
+                self.services[service.index()].desired = desired_count;
+                self.update_below_desired(service, at);
+                let detail = format!("(service {}) desiredCount set to {desired_count}.", self.names[service.index()]);
+                self.event(at, service, None, "desired_count", detail);
+            }
+            Observation::MinuteClosed {
+                start,
+                service,
+                running_count,
+                healthy_count,
+                desired_count,
+                cpu_utilization,
+                requests_in_tasks_integral,
+            } => {
+                let s = &mut self.services[service.index()];
+                s.requests_in_tasks_integral += requests_in_tasks_integral;
+                let row = Self::row(&mut s.rows, start.minute_index());
+                row.running_count = running_count;
+                row.healthy_count = healthy_count;
+                row.desired_count = desired_count;
+                row.cpu_utilization = cpu_utilization;
+                row.mean_requests_in_tasks = requests_in_tasks_integral as f64 / 60e9;
+            }
+        }
+    }
+}
+
+fn health_event(health: TargetHealth) -> &'static str {
+    match health {
+        TargetHealth::Initial => "target_registered",
+        TargetHealth::Healthy => "target_healthy",
+        TargetHealth::Unhealthy => "target_unhealthy",
+        TargetHealth::Draining => "target_draining",
+        TargetHealth::Unused => "target_deregistered",
+    }
+}

@@ -1,0 +1,41 @@
+//! The only module that writes files: `summary.json`, `timeseries.csv`,
+//! `events.csv` and `plot.png` of a run, each written to a temporary name and
+//! renamed, so an interrupted run never leaves a half-written file that looks whole.
+
+mod atomic_write;
+mod plot;
+mod tables;
+
+use crate::run::RunOutput;
+use crate::scenario::Scenario;
+use std::path::{Path, PathBuf};
+
+pub use atomic_write::atomic_write;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: cannot write: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("{path}: cannot draw the plot: {message}")]
+    Plot { path: String, message: String },
+}
+
+/// The files of one run's report, in the order they were written.
+pub fn write_run_report(dir: &Path, scenario: &Scenario, output: &RunOutput) -> Result<Vec<PathBuf>, Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.display().to_string(), source })?;
+    let mut written = Vec::new();
+    let timeseries = dir.join("timeseries.csv");
+    atomic_write(&timeseries, &tables::timeseries_csv(scenario, output))?;
+    written.push(timeseries);
+    let events = dir.join("events.csv");
+    atomic_write(&events, &tables::events_csv(scenario, output))?;
+    written.push(events);
+    let plot_path = dir.join("plot.png");
+    plot::draw(&plot_path, scenario, output)?;
+    written.push(plot_path);
+    // Last: a summary.json present means the report is whole.
+    let summary = dir.join("summary.json");
+    atomic_write(&summary, &tables::summary_json(scenario, output))?;
+    written.push(summary);
+    Ok(written)
+}

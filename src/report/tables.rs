@@ -1,0 +1,139 @@
+//! The summary JSON and the two CSV tables, rendered to bytes. Floats are
+//! printed at fixed precision or by serde_json (ryu), so bytes never depend on
+//! the machine.
+
+use crate::model::FailureCause;
+use crate::observe::{LatencySummary, RequestCounts, LATENCY_SIGNIFICANT_DIGITS};
+use crate::run::RunOutput;
+use crate::scenario::Scenario;
+use serde_json::{json, Value};
+
+/// Rounds for display: fixed decimals keep files short and stable.
+fn round(x: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (x * scale).round() / scale
+}
+
+fn requests_json(r: &RequestCounts) -> Value {
+    let by_cause: serde_json::Map<String, Value> = FailureCause::ALL
+        .iter()
+        .zip(r.failed_by_cause)
+        .map(|(cause, n)| (cause.as_str().to_string(), json!(n)))
+        .collect();
+    json!({
+        "total": r.total,
+        "succeeded": r.succeeded,
+        "failed": r.failed(),
+        "failed_by_status": { "502": r.failed_with_status(502), "503": r.failed_with_status(503), "504": r.failed_with_status(504) },
+        "failed_by_cause": by_cause,
+    })
+}
+
+fn latency_json(l: &LatencySummary) -> Value {
+    json!({
+        "count": l.count,
+        "mean": round(l.mean_ms, 3),
+        "p50": round(l.p50_ms, 3),
+        "p90": round(l.p90_ms, 3),
+        "p99": round(l.p99_ms, 3),
+        "p99_9": round(l.p99_9_ms, 3),
+        "max": round(l.max_ms, 3),
+    })
+}
+
+pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
+    let f = &output.figures;
+    let services: Vec<Value> = f
+        .services
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "requests": requests_json(&s.requests),
+                "availability": round(s.requests.availability(), 6),
+                "latency_ms": latency_json(&s.latency),
+                "queue_time_ms": latency_json(&s.queue_time),
+                "queued_share": round(s.queued_share, 6),
+                "tasks": {
+                    "running_mean": round(s.running_tasks_mean, 4),
+                    "running_min": s.running_tasks_min,
+                    "running_max": s.running_tasks_max,
+                    "launched": s.tasks_launched,
+                    "task_hours": round(s.task_hours, 4),
+                },
+                "healthy_target_minutes_below_desired": round(s.healthy_target_minutes_below_desired, 3),
+                "mean_requests_in_tasks": round(s.mean_requests_in_tasks, 4),
+            })
+        })
+        .collect();
+    let summary = json!({
+        "scenario": scenario.name,
+        "scenario_file": scenario.path.display().to_string(),
+        "scenario_hash": format!("fnv1a64:{:016x}", scenario.file_hash),
+        "seed": output.seed,
+        "region": scenario.region,
+        "simulated_seconds": scenario.duration.as_secs_f64(),
+        "requests": requests_json(&f.requests),
+        "availability": round(f.requests.availability(), 6),
+        "latency_ms": latency_json(&f.latency),
+        "latency_note": format!(
+            "latency of succeeded requests, ALB arrival to response; percentiles from a histogram with {LATENCY_SIGNIFICANT_DIGITS} significant digits (within 0.1 %)"
+        ),
+        "services": services,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn optional(x: Option<f64>, decimals: usize) -> String {
+    x.map_or_else(String::new, |v| format!("{v:.decimals$}"))
+}
+
+pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
+    let mut out = String::from(
+        "minute_start_s,service,arrivals,succeeded,failed_502,failed_503,failed_504,latency_ms_p50,latency_ms_p99,\
+         desired_count,running_count,healthy_count,cpu_utilization_percent,mean_requests_in_tasks\n",
+    );
+    let minutes = output.figures.minutes.iter().map(Vec::len).max().unwrap_or(0);
+    for minute in 0..minutes {
+        for (service, rows) in scenario.cluster.services.iter().zip(&output.figures.minutes) {
+            let Some(row) = rows.get(minute) else { continue };
+            let r = &row.requests;
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3}\n",
+                minute * 60,
+                service.name,
+                row.arrivals,
+                r.succeeded,
+                r.failed_with_status(502),
+                r.failed_with_status(503),
+                r.failed_with_status(504),
+                optional(row.latency_ms_p50, 3),
+                optional(row.latency_ms_p99, 3),
+                row.desired_count,
+                row.running_count,
+                row.healthy_count,
+                optional(row.cpu_utilization, 2),
+                row.mean_requests_in_tasks,
+            ));
+        }
+    }
+    out.into_bytes()
+}
+
+pub fn events_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(["time_s", "time", "service", "task", "event", "detail"]);
+    for e in &output.figures.events {
+        let _ = writer.write_record([
+            format!("{}.{:03}", e.at.as_nanos() / 1_000_000_000, e.at.as_nanos() / 1_000_000 % 1000),
+            e.at.to_string(),
+            scenario.cluster.services[e.service.index()].name.clone(),
+            e.task.map_or_else(String::new, |t| t.0.to_string()),
+            e.event.to_string(),
+            e.detail.clone(),
+        ]);
+    }
+    writer.into_inner().unwrap_or_default()
+}

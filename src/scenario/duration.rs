@@ -1,0 +1,44 @@
+//! Durations written as "30s", "5m", "1h30m", "250ms" in scenario files.
+
+use crate::engine::SimDuration;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// A duration field of a scenario file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DurationField(pub SimDuration);
+
+const EXPECTED: &str = "a duration such as \"30s\", \"5m\", \"1h30m\" or \"250ms\"";
+
+impl<'de> Deserialize<'de> for DurationField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurationVisitor;
+        impl Visitor<'_> for DurationVisitor {
+            type Value = DurationField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DurationField, E> {
+                if text.trim_start().starts_with('-') {
+                    return Err(E::custom(format!("expected {EXPECTED} (not negative), found \"{text}\"")));
+                }
+                let parsed = humantime::parse_duration(text)
+                    .map_err(|_| E::custom(format!("expected {EXPECTED}, found \"{text}\"")))?;
+                let nanos = u64::try_from(parsed.as_nanos())
+                    .map_err(|_| E::custom(format!("\"{text}\" is too long (at most about 584 years)")))?;
+                Ok(DurationField(SimDuration::from_nanos(nanos)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DurationField, E> {
+                Err(E::custom(format!("expected {EXPECTED} as a string, found the number {v}")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DurationField, E> {
+                Err(E::custom(format!("expected {EXPECTED} as a string, found the number {v}")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DurationField, E> {
+                Err(E::custom(format!("expected {EXPECTED} as a string, found the number {v}")))
+            }
+        }
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}

@@ -1,0 +1,217 @@
+//! Lowers a validated scenario file into the model's config, applying
+//! defaults: AWS's where AWS has one (cited), fleetsim's otherwise (named).
+
+use super::schema::{
+    AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
+};
+use super::{Problem, Scenario};
+use crate::engine::sample::DurationDistribution;
+use crate::engine::SimDuration;
+use crate::model::config::{
+    Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
+};
+use crate::model::{RouteId, ServiceId, TargetGroupId};
+use crate::traffic::{RateProfile, SourceSpec, TrafficSpec};
+use std::path::Path;
+use std::sync::Arc;
+
+/// fleetsim's default task size: 1 vCPU, 2 GiB (a valid Fargate size, §4.1).
+pub const DEFAULT_CPU_UNITS: u32 = 1024;
+const DEFAULT_MEMORY_MIB: u32 = 2048;
+const DEFAULT_CONCURRENCY: u32 = 10;
+const DEFAULT_QUEUE_LIMIT: u32 = 100;
+
+fn secs(s: u64) -> SimDuration {
+    SimDuration::from_secs(s)
+}
+
+/// The unit of an empirical column, from its name's suffix: seconds per value.
+pub fn unit_of_column(column: &str) -> Option<f64> {
+    if column.ends_with("_ms") {
+        Some(1e-3)
+    } else if column.ends_with("_s") || column.ends_with("_seconds") {
+        Some(1.0)
+    } else {
+        None
+    }
+}
+
+pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_hash: u64) -> Result<Scenario, Problem> {
+    let services_in_file: Vec<(String, &ServiceFile)> = match &file.service {
+        Some(service) => vec![("service".into(), service)],
+        None => file.services.iter().enumerate().map(|(i, s)| (format!("services[{i}]"), s)).collect(),
+    };
+    let mut services = Vec::new();
+    for (i, (prefix, service)) in services_in_file.iter().enumerate() {
+        services.push(lower_service(prefix, service, i, base)?);
+    }
+    let lb = &file.load_balancer;
+    let hc = &lb.health_check;
+    // ALB target-group defaults: aws-semantics §3.2 (health check), §3.4 (deregistration delay).
+    let health_check = HealthCheckConfig {
+        interval: hc.interval.map_or(secs(30), |d| d.0),
+        timeout: hc.timeout.map_or(secs(5), |d| d.0),
+        healthy_threshold_count: hc.healthy_threshold_count.unwrap_or(5),
+        unhealthy_threshold_count: hc.unhealthy_threshold_count.unwrap_or(2),
+        new_target_needs_threshold: hc.new_target_healthy_after == Some(NewTargetHealthyAfter::HealthyThreshold),
+    };
+    let target_groups = (0..services.len())
+        .map(|i| TargetGroupConfig {
+            service: ServiceId(i as u32),
+            health_check: health_check.clone(),
+            deregistration_delay: lb.deregistration_delay.map_or(secs(300), |d| d.0),
+        })
+        .collect();
+    let load_balancer = LoadBalancerConfig {
+        algorithm: match lb.algorithm.unwrap_or(AlgorithmFile::RoundRobin) {
+            AlgorithmFile::RoundRobin => Algorithm::RoundRobin,
+            AlgorithmFile::LeastOutstandingRequests => Algorithm::LeastOutstandingRequests,
+            AlgorithmFile::Random | AlgorithmFile::WeightedRandom => Algorithm::Random,
+        },
+        idle_timeout: lb.idle_timeout.map_or(secs(60), |d| d.0),
+        target_groups,
+        // One route, to the first service's target group, until listener rules exist.
+        routes: vec![TargetGroupId(0)],
+    };
+    Ok(Scenario {
+        name,
+        path: path.to_path_buf(),
+        seed: file.seed.unwrap_or(1),
+        duration: file.duration.0,
+        region: file.region.clone().unwrap_or_else(|| "us-east-1".into()),
+        cluster: ClusterConfig { services, load_balancer },
+        traffic: lower_traffic(file, base),
+        file_hash,
+    })
+}
+
+fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
+    let t = &file.traffic;
+    let d = |v: Option<super::DurationField>| v.map_or(SimDuration::ZERO, |d| d.0);
+    let rate = |v: Option<f64>| v.unwrap_or(0.0);
+    let source = match t.kind {
+        TrafficKind::Constant => {
+            SourceSpec::Synthetic(RateProfile::Constant { rate_per_second: rate(t.rate_per_second) })
+        }
+        TrafficKind::Diurnal => SourceSpec::Synthetic(RateProfile::Diurnal {
+            peak_per_second: rate(t.peak_per_second),
+            trough_per_second: rate(t.trough_per_second),
+            period: t.period.map_or(secs(86_400), |p| p.0),
+            // fleetsim's default: peak at 14:00 (as in the NASA trace's daily profile).
+            peak_at: t.peak_at.map_or(secs(14 * 3600), |p| p.0),
+        }),
+        TrafficKind::Step => SourceSpec::Synthetic(RateProfile::Step {
+            before_per_second: rate(t.before_per_second),
+            after_per_second: rate(t.after_per_second),
+            at: d(t.at),
+        }),
+        TrafficKind::Spike => SourceSpec::Synthetic(RateProfile::Spike {
+            base_per_second: rate(t.base_per_second),
+            spike_per_second: rate(t.spike_per_second),
+            start: d(t.start),
+            duration: d(t.duration),
+        }),
+        TrafficKind::CountTrace => SourceSpec::CountTrace { path: base.join(t.file.clone().unwrap_or_default()) },
+        TrafficKind::RequestTrace => SourceSpec::RequestTrace {
+            path: base.join(t.file.clone().unwrap_or_default()),
+            service_time_column: t.service_time_column.clone(),
+        },
+    };
+    TrafficSpec {
+        source,
+        rate_scale: t.rate_scale.unwrap_or(1.0),
+        time_scale: t.time_scale.unwrap_or(1.0),
+        start_offset: d(t.start_offset),
+        route: RouteId(0),
+    }
+}
+
+fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Result<ServiceConfig, Problem> {
+    let d = |v: Option<super::DurationField>, default: SimDuration| v.map_or(default, |d| d.0);
+    // Model choice (aws-semantics §4.5): start-up 30–60 s until RUNNING.
+    let startup_time = match &s.startup_time {
+        Some(dist) => lower_distribution(&format!("{prefix}.startup_time"), dist, base)?,
+        None => DurationDistribution::Uniform { min: secs(30), max: secs(60) },
+    };
+    let mut desired_count_changes: Vec<_> =
+        s.desired_count_changes.iter().map(|c| (crate::engine::SimTime::ZERO + c.at.0, c.desired_count)).collect();
+    desired_count_changes.sort_by_key(|&(at, _)| at);
+    Ok(ServiceConfig {
+        name: s.name.clone().unwrap_or_else(|| if index == 0 { "web".into() } else { format!("service-{index}") }),
+        desired_count: s.desired_count.unwrap_or(1),
+        desired_count_changes,
+        task: TaskDefinition {
+            cpu_units: s.cpu.unwrap_or(DEFAULT_CPU_UNITS),
+            memory_mib: s.memory.unwrap_or(DEFAULT_MEMORY_MIB),
+            concurrency: s.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+            queue_limit: s.queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT),
+            service_time: lower_distribution(&format!("{prefix}.service_time"), &s.service_time, base)?,
+            cpu_per_request_millis: (s.cpu_per_request.unwrap_or(1.0) * 1000.0).round().max(1.0) as u32,
+            cpu_contention: s.cpu_contention.unwrap_or(true),
+            startup_time,
+            provisioning_time: d(s.provisioning_time, secs(5)),
+            app_ready_time: d(s.app_ready_time, SimDuration::ZERO),
+            // Fargate stopTimeout default (aws-semantics §2.5).
+            stop_timeout: d(s.stop_timeout, secs(30)),
+            deprovisioning_time: d(s.deprovisioning_time, secs(5)),
+            mean_time_between_crashes: s.mean_time_between_crashes.map(|d| d.0),
+        },
+        target_group: TargetGroupId(index as u32),
+        // healthCheckGracePeriodSeconds default 0 (aws-semantics §2.3).
+        health_check_grace_period: d(s.health_check_grace_period, SimDuration::ZERO),
+    })
+}
+
+fn lower_distribution(field: &str, d: &DistributionFile, base: &Path) -> Result<DurationDistribution, Problem> {
+    let get = |v: Option<super::DurationField>| v.map_or(0.0, |d| d.0.as_secs_f64());
+    Ok(match d.distribution {
+        DistributionKind::Constant => DurationDistribution::Constant(d.value.map_or(SimDuration::ZERO, |v| v.0)),
+        DistributionKind::Exponential => DurationDistribution::Exponential { mean_secs: get(d.mean) },
+        DistributionKind::Lognormal => DurationDistribution::log_normal_from_median_p99(get(d.median), get(d.p99)),
+        DistributionKind::Gamma => DurationDistribution::gamma_from_mean_cv(get(d.mean), d.cv.unwrap_or(1.0)),
+        DistributionKind::Uniform => DurationDistribution::Uniform {
+            min: d.min.map_or(SimDuration::ZERO, |v| v.0),
+            max: d.max.map_or(SimDuration::ZERO, |v| v.0),
+        },
+        DistributionKind::Empirical => {
+            let column = d.column.clone().unwrap_or_else(|| "latency_ms".into());
+            let path = base.join(d.file.clone().unwrap_or_default());
+            DurationDistribution::Empirical(read_empirical(field, &path, &column)?)
+        }
+        // Never drawn: every request of the trace carries its own service time.
+        DistributionKind::Trace => DurationDistribution::Constant(SimDuration::ZERO),
+    })
+}
+
+/// Reads a small CSV of observed durations (a sample, not a trace) into memory.
+fn read_empirical(field: &str, path: &Path, column: &str) -> Result<Arc<[f64]>, Problem> {
+    let shown = path.display();
+    let problem = |message: String| Problem { field: format!("{field}.file"), line: None, message };
+    let unit = unit_of_column(column).unwrap_or(1e-3);
+    let mut reader = csv::Reader::from_path(path).map_err(|e| problem(format!("{shown}: cannot read: {e}")))?;
+    let headers = reader.headers().map_err(|e| problem(format!("{shown}: cannot read the header: {e}")))?.clone();
+    let Some(index) = headers.iter().position(|h| h.trim() == column) else {
+        return Err(problem(format!(
+            "{shown}: expected a `{column}` column, found `{}`",
+            headers.iter().collect::<Vec<_>>().join(",")
+        )));
+    };
+    let mut values = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| problem(format!("{shown}: malformed CSV: {e}")))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let text = record.get(index).unwrap_or("").trim();
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => values.push(v * unit),
+            _ => {
+                return Err(problem(format!(
+                    "{shown}: line {line}: {column}: expected a non-negative number, found `{text}`"
+                )))
+            }
+        }
+    }
+    if values.is_empty() {
+        return Err(problem(format!("{shown}: no values")));
+    }
+    Ok(Arc::from(values))
+}

@@ -1,0 +1,182 @@
+//! The scenario file as written: serde types with `deny_unknown_fields`, in
+//! AWS's words snake_cased. Optional fields stay `Option` here; validation
+//! checks them per kind and lowering applies the defaults (AWS's where AWS has one).
+
+use super::{DurationField, Problem};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Names the results folder; default: the file's stem.
+    pub name: Option<String>,
+    pub seed: Option<u64>,
+    pub duration: DurationField,
+    pub region: Option<String>,
+    pub traffic: TrafficFile,
+    /// One service, the short form.
+    pub service: Option<ServiceFile>,
+    /// Several services (`[[services]]`).
+    #[serde(default)]
+    pub services: Vec<ServiceFile>,
+    #[serde(default)]
+    pub load_balancer: LoadBalancerFile,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrafficKind {
+    Constant,
+    Diurnal,
+    Step,
+    Spike,
+    CountTrace,
+    RequestTrace,
+}
+
+/// `[traffic]`: one flat table; which fields apply depends on `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficFile {
+    pub kind: TrafficKind,
+    pub rate_per_second: Option<f64>,
+    pub peak_per_second: Option<f64>,
+    pub trough_per_second: Option<f64>,
+    pub period: Option<DurationField>,
+    pub peak_at: Option<DurationField>,
+    pub before_per_second: Option<f64>,
+    pub after_per_second: Option<f64>,
+    pub at: Option<DurationField>,
+    pub base_per_second: Option<f64>,
+    pub spike_per_second: Option<f64>,
+    pub start: Option<DurationField>,
+    pub duration: Option<DurationField>,
+    pub file: Option<PathBuf>,
+    pub service_time_column: Option<String>,
+    pub rate_scale: Option<f64>,
+    pub time_scale: Option<f64>,
+    pub start_offset: Option<DurationField>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistributionKind {
+    Constant,
+    Exponential,
+    Lognormal,
+    Gamma,
+    Uniform,
+    Empirical,
+    /// The service time column of a request trace.
+    Trace,
+}
+
+/// A distribution of durations: `{ distribution = "lognormal", median = "40ms", p99 = "400ms" }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionFile {
+    pub distribution: DistributionKind,
+    pub value: Option<DurationField>,
+    pub mean: Option<DurationField>,
+    pub median: Option<DurationField>,
+    pub p99: Option<DurationField>,
+    pub cv: Option<f64>,
+    pub min: Option<DurationField>,
+    pub max: Option<DurationField>,
+    /// Empirical: a CSV of observed durations.
+    pub file: Option<PathBuf>,
+    /// Empirical: the column holding them (default `latency_ms`); its suffix
+    /// `_ms` or `_s`/`_seconds` gives the unit.
+    pub column: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredCountChange {
+    pub at: DurationField,
+    pub desired_count: u32,
+}
+
+/// A service and its task definition.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    pub name: Option<String>,
+    pub desired_count: Option<u32>,
+    #[serde(default)]
+    pub desired_count_changes: Vec<DesiredCountChange>,
+    /// Task CPU units (1024 = 1 vCPU).
+    pub cpu: Option<u32>,
+    /// Task memory, MiB.
+    pub memory: Option<u32>,
+    pub concurrency: Option<u32>,
+    pub queue_limit: Option<u32>,
+    pub service_time: DistributionFile,
+    /// vCPU a request uses while in service.
+    pub cpu_per_request: Option<f64>,
+    pub cpu_contention: Option<bool>,
+    pub startup_time: Option<DistributionFile>,
+    pub provisioning_time: Option<DurationField>,
+    pub app_ready_time: Option<DurationField>,
+    pub stop_timeout: Option<DurationField>,
+    pub deprovisioning_time: Option<DurationField>,
+    pub health_check_grace_period: Option<DurationField>,
+    pub mean_time_between_crashes: Option<DurationField>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlgorithmFile {
+    RoundRobin,
+    LeastOutstandingRequests,
+    Random,
+    /// ELB's name for random routing.
+    WeightedRandom,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewTargetHealthyAfter {
+    OneCheck,
+    HealthyThreshold,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckFile {
+    pub interval: Option<DurationField>,
+    pub timeout: Option<DurationField>,
+    pub healthy_threshold_count: Option<u32>,
+    pub unhealthy_threshold_count: Option<u32>,
+    pub new_target_healthy_after: Option<NewTargetHealthyAfter>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerFile {
+    pub algorithm: Option<AlgorithmFile>,
+    pub idle_timeout: Option<DurationField>,
+    pub deregistration_delay: Option<DurationField>,
+    #[serde(default)]
+    pub health_check: HealthCheckFile,
+}
+
+/// Parses TOML into the schema; the problem names the field path and line.
+pub fn from_toml(text: &str) -> Result<ScenarioFile, Problem> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let deserializer = toml::de::Deserializer::parse(text).map_err(|e| Problem {
+        field: String::new(),
+        line: e.span().map(|s| line_of(s.start)),
+        message: format!("TOML syntax: {}", e.message().trim()),
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        Problem {
+            field: if field == "." { String::new() } else { field },
+            line: inner.span().map(|s| line_of(s.start)),
+            message: inner.message().trim().replace('\n', " "),
+        }
+    })
+}

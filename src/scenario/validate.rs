@@ -1,0 +1,384 @@
+//! Checks a parsed scenario and collects every problem with its field path.
+//! Ranges and defaults come from aws-semantics.md, section by section.
+
+use super::schema::{DistributionFile, DistributionKind, ScenarioFile, ServiceFile, TrafficFile, TrafficKind};
+use super::{DurationField, Problem};
+use crate::engine::SimDuration;
+use std::path::Path;
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { field: field.into(), line: None, message: message.into() });
+    }
+
+    fn rate(&mut self, field: &str, value: Option<f64>) {
+        match value {
+            None => self.problem(field, "missing: expected a rate in requests per second"),
+            Some(v) if !v.is_finite() || v < 0.0 => {
+                self.problem(field, format!("expected a rate ≥ 0 requests per second, found {v}"))
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn positive_factor(&mut self, field: &str, value: Option<f64>) {
+        if let Some(v) = value {
+            if !v.is_finite() || v <= 0.0 {
+                self.problem(field, format!("expected a number > 0, found {v}"));
+            }
+        }
+    }
+
+    fn required_duration(&mut self, field: &str, value: Option<DurationField>, positive: bool) {
+        match value {
+            None => self.problem(field, "missing: expected a duration such as \"30s\""),
+            Some(d) if positive && d.0.is_zero() => self.problem(field, "expected a duration > 0"),
+            Some(_) => {}
+        }
+    }
+
+    fn duration_range(&mut self, field: &str, value: Option<DurationField>, min_secs: u64, max_secs: u64, rule: &str) {
+        if let Some(DurationField(d)) = value {
+            if d < SimDuration::from_secs(min_secs) || d > SimDuration::from_secs(max_secs) {
+                self.problem(field, format!("expected {min_secs}–{max_secs} s ({rule}), found {} s", d.as_secs_f64()));
+            }
+        }
+    }
+
+    fn count_range(&mut self, field: &str, value: Option<u32>, min: u32, max: u32, rule: &str) {
+        if let Some(v) = value {
+            if v < min || v > max {
+                self.problem(field, format!("expected an integer {min}–{max} ({rule}), found {v}"));
+            }
+        }
+    }
+
+    fn file_exists(&mut self, field: &str, file: &Path, base: &Path) {
+        let resolved = base.join(file);
+        if !resolved.is_file() {
+            self.problem(field, format!("file not found: {}", resolved.display()));
+        }
+    }
+
+    fn unused<T>(&mut self, field: &str, value: &Option<T>, context: &str) {
+        if value.is_some() {
+            self.problem(field, format!("not used by {context}; remove it"));
+        }
+    }
+}
+
+pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
+    let mut c = Checker { problems: Vec::new() };
+    if file.duration.0.is_zero() {
+        c.problem("duration", "expected a duration > 0");
+    }
+    if let Some(name) = &file.name {
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            c.problem("name", format!("expected a plain name for the results folder, found \"{name}\""));
+        }
+    }
+    check_traffic(&mut c, &file.traffic, base);
+    let services: Vec<(String, &ServiceFile)> = match (&file.service, file.services.is_empty()) {
+        (Some(service), true) => vec![("service".to_string(), service)],
+        (None, false) => file.services.iter().enumerate().map(|(i, s)| (format!("services[{i}]"), s)).collect(),
+        (Some(_), false) => {
+            c.problem("services", "give either one [service] table or [[services]] tables, not both");
+            vec![]
+        }
+        (None, true) => {
+            c.problem("service", "missing: expected a [service] table");
+            vec![]
+        }
+    };
+    if services.len() > 1 {
+        c.problem(
+            "services",
+            "several services need ALB listener rules, which fleetsim does not model yet; give one service",
+        );
+    }
+    let request_trace_times =
+        file.traffic.kind == TrafficKind::RequestTrace && file.traffic.service_time_column.is_some();
+    for (prefix, service) in &services {
+        check_service(&mut c, prefix, service, base, request_trace_times, file.duration.0);
+    }
+    check_load_balancer(&mut c, file);
+    c.problems
+}
+
+fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
+    let kind = t.kind;
+    let context = format!("traffic kind = \"{}\"", kind_name(kind));
+    let uses = |field: &str| -> bool {
+        match kind {
+            TrafficKind::Constant => field == "rate_per_second",
+            TrafficKind::Diurnal => ["peak_per_second", "trough_per_second", "period", "peak_at"].contains(&field),
+            TrafficKind::Step => ["before_per_second", "after_per_second", "at"].contains(&field),
+            TrafficKind::Spike => ["base_per_second", "spike_per_second", "start", "duration"].contains(&field),
+            TrafficKind::CountTrace => field == "file",
+            TrafficKind::RequestTrace => ["file", "service_time_column"].contains(&field),
+        }
+    };
+    macro_rules! field_check {
+        ($($name:ident),*) => {$(
+            if !uses(stringify!($name)) {
+                c.unused(concat!("traffic.", stringify!($name)), &t.$name, &context);
+            }
+        )*};
+    }
+    field_check!(
+        rate_per_second,
+        peak_per_second,
+        trough_per_second,
+        period,
+        peak_at,
+        before_per_second,
+        after_per_second,
+        at,
+        base_per_second,
+        spike_per_second,
+        start,
+        duration,
+        file,
+        service_time_column
+    );
+    match kind {
+        TrafficKind::Constant => c.rate("traffic.rate_per_second", t.rate_per_second),
+        TrafficKind::Diurnal => {
+            c.rate("traffic.peak_per_second", t.peak_per_second);
+            c.rate("traffic.trough_per_second", t.trough_per_second);
+            if let (Some(peak), Some(trough)) = (t.peak_per_second, t.trough_per_second) {
+                if trough > peak {
+                    c.problem(
+                        "traffic.trough_per_second",
+                        format!("expected ≤ peak_per_second ({peak}), found {trough}"),
+                    );
+                }
+            }
+            if let Some(DurationField(p)) = t.period {
+                if p.is_zero() {
+                    c.problem("traffic.period", "expected a duration > 0");
+                }
+            }
+        }
+        TrafficKind::Step => {
+            c.rate("traffic.before_per_second", t.before_per_second);
+            c.rate("traffic.after_per_second", t.after_per_second);
+            c.required_duration("traffic.at", t.at, false);
+        }
+        TrafficKind::Spike => {
+            c.rate("traffic.base_per_second", t.base_per_second);
+            c.rate("traffic.spike_per_second", t.spike_per_second);
+            c.required_duration("traffic.start", t.start, false);
+            c.required_duration("traffic.duration", t.duration, true);
+        }
+        TrafficKind::CountTrace | TrafficKind::RequestTrace => match &t.file {
+            None => c.problem("traffic.file", "missing: expected the path of a CSV trace"),
+            Some(file) => c.file_exists("traffic.file", file, base),
+        },
+    }
+    c.positive_factor("traffic.rate_scale", t.rate_scale);
+    c.positive_factor("traffic.time_scale", t.time_scale);
+}
+
+pub fn kind_name(kind: TrafficKind) -> &'static str {
+    match kind {
+        TrafficKind::Constant => "constant",
+        TrafficKind::Diurnal => "diurnal",
+        TrafficKind::Step => "step",
+        TrafficKind::Spike => "spike",
+        TrafficKind::CountTrace => "count_trace",
+        TrafficKind::RequestTrace => "request_trace",
+    }
+}
+
+fn check_service(
+    c: &mut Checker,
+    prefix: &str,
+    s: &ServiceFile,
+    base: &Path,
+    trace_times: bool,
+    duration: SimDuration,
+) {
+    let field = |name: &str| format!("{prefix}.{name}");
+    if let Some(name) = &s.name {
+        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+            c.problem(field("name"), format!("expected letters, digits, '-' or '_' (as ECS allows), found \"{name}\""));
+        }
+    }
+    c.count_range(&field("desired_count"), s.desired_count, 0, 5000, "fleetsim's limit per service");
+    for (i, change) in s.desired_count_changes.iter().enumerate() {
+        c.count_range(
+            &format!("{prefix}.desired_count_changes[{i}].desired_count"),
+            Some(change.desired_count),
+            0,
+            5000,
+            "fleetsim's limit per service",
+        );
+        if change.at.0 >= duration {
+            c.problem(
+                format!("{prefix}.desired_count_changes[{i}].at"),
+                "expected a time before the end of the simulation",
+            );
+        }
+    }
+    if s.cpu == Some(0) {
+        c.problem(field("cpu"), "expected CPU units > 0 (1024 = 1 vCPU)");
+    }
+    if s.memory == Some(0) {
+        c.problem(field("memory"), "expected memory in MiB > 0");
+    }
+    if s.concurrency == Some(0) {
+        c.problem(field("concurrency"), "expected an integer ≥ 1 (requests a task serves at once)");
+    }
+    if let Some(share) = s.cpu_per_request {
+        let vcpu = f64::from(s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS)) / 1024.0;
+        if !share.is_finite() || share <= 0.0 || share > vcpu {
+            c.problem(
+                field("cpu_per_request"),
+                format!("expected vCPU per request in (0, {vcpu}] (the task's vCPU), found {share}"),
+            );
+        }
+    }
+    check_distribution(c, &field("service_time"), &s.service_time, base, trace_times);
+    if let Some(startup) = &s.startup_time {
+        check_distribution(c, &field("startup_time"), startup, base, false);
+    }
+    // Fargate: 2–120 s (aws-semantics §2.5).
+    c.duration_range(&field("stop_timeout"), s.stop_timeout, 2, 120, "Fargate stopTimeout, aws-semantics §2.5");
+}
+
+fn check_distribution(c: &mut Checker, prefix: &str, d: &DistributionFile, base: &Path, trace_times: bool) {
+    let field = |name: &str| format!("{prefix}.{name}");
+    let kind = d.distribution;
+    let used: &[&str] = match kind {
+        DistributionKind::Constant => &["value"],
+        DistributionKind::Exponential => &["mean"],
+        DistributionKind::Lognormal => &["median", "p99"],
+        DistributionKind::Gamma => &["mean", "cv"],
+        DistributionKind::Uniform => &["min", "max"],
+        DistributionKind::Empirical => &["file", "column"],
+        DistributionKind::Trace => &[],
+    };
+    let context = format!("distribution {kind:?}").to_lowercase();
+    let present: [(&str, bool); 8] = [
+        ("value", d.value.is_some()),
+        ("mean", d.mean.is_some()),
+        ("median", d.median.is_some()),
+        ("p99", d.p99.is_some()),
+        ("cv", d.cv.is_some()),
+        ("min", d.min.is_some()),
+        ("max", d.max.is_some()),
+        ("file", d.file.is_some()),
+    ];
+    for (name, is_present) in present.into_iter().chain([("column", d.column.is_some())]) {
+        if is_present && !used.contains(&name) {
+            c.problem(field(name), format!("not used by {context}; remove it"));
+        }
+    }
+    match kind {
+        DistributionKind::Constant => c.required_duration(&field("value"), d.value, false),
+        DistributionKind::Exponential => c.required_duration(&field("mean"), d.mean, true),
+        DistributionKind::Lognormal => {
+            c.required_duration(&field("median"), d.median, true);
+            c.required_duration(&field("p99"), d.p99, true);
+            if let (Some(median), Some(p99)) = (d.median, d.p99) {
+                if p99.0 <= median.0 {
+                    c.problem(field("p99"), "expected p99 > median");
+                }
+            }
+        }
+        DistributionKind::Gamma => {
+            c.required_duration(&field("mean"), d.mean, true);
+            match d.cv {
+                None => c.problem(field("cv"), "missing: expected the coefficient of variation (> 0)"),
+                Some(cv) if !cv.is_finite() || cv <= 0.0 => {
+                    c.problem(field("cv"), format!("expected a number > 0, found {cv}"))
+                }
+                Some(_) => {}
+            }
+        }
+        DistributionKind::Uniform => {
+            c.required_duration(&field("min"), d.min, false);
+            c.required_duration(&field("max"), d.max, false);
+            if let (Some(min), Some(max)) = (d.min, d.max) {
+                if max.0 < min.0 {
+                    c.problem(field("max"), "expected max ≥ min");
+                }
+            }
+        }
+        DistributionKind::Empirical => {
+            match &d.file {
+                None => c.problem(field("file"), "missing: expected a CSV of observed durations"),
+                Some(file) => c.file_exists(&field("file"), file, base),
+            }
+            if let Some(column) = &d.column {
+                if super::lower::unit_of_column(column).is_none() {
+                    c.problem(
+                        field("column"),
+                        format!("expected a name ending in _ms, _s or _seconds (its unit), found \"{column}\""),
+                    );
+                }
+            }
+        }
+        DistributionKind::Trace => {
+            if !trace_times {
+                c.problem(
+                    field("distribution"),
+                    "\"trace\" needs traffic kind = \"request_trace\" with a service_time_column",
+                );
+            }
+        }
+    }
+}
+
+fn check_load_balancer(c: &mut Checker, file: &ScenarioFile) {
+    let lb = &file.load_balancer;
+    // Ranges: aws-semantics §3.2–§3.4.
+    c.duration_range("load_balancer.idle_timeout", lb.idle_timeout, 1, 4000, "ALB idle timeout, aws-semantics §3.3");
+    c.duration_range("load_balancer.deregistration_delay", lb.deregistration_delay, 0, 3600, "aws-semantics §3.4");
+    let hc = &lb.health_check;
+    c.duration_range(
+        "load_balancer.health_check.interval",
+        hc.interval,
+        5,
+        300,
+        "HealthCheckIntervalSeconds, aws-semantics §3.2",
+    );
+    c.duration_range(
+        "load_balancer.health_check.timeout",
+        hc.timeout,
+        2,
+        120,
+        "HealthCheckTimeoutSeconds, aws-semantics §3.2",
+    );
+    c.count_range(
+        "load_balancer.health_check.healthy_threshold_count",
+        hc.healthy_threshold_count,
+        2,
+        10,
+        "aws-semantics §3.2",
+    );
+    c.count_range(
+        "load_balancer.health_check.unhealthy_threshold_count",
+        hc.unhealthy_threshold_count,
+        2,
+        10,
+        "aws-semantics §3.2",
+    );
+    let interval = hc.interval.map_or(SimDuration::from_secs(30), |d| d.0);
+    let timeout = hc.timeout.map_or(SimDuration::from_secs(5), |d| d.0);
+    if timeout >= interval {
+        c.problem(
+            "load_balancer.health_check.timeout",
+            format!(
+                "must be smaller than the interval ({} s), found {} s (aws-semantics §3.2)",
+                interval.as_secs_f64(),
+                timeout.as_secs_f64()
+            ),
+        );
+    }
+}

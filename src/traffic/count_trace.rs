@@ -1,0 +1,176 @@
+//! A trace of request counts per interval (`t_seconds,requests`), streamed.
+//! Each bin's requests are spread over [t, next t) as a Poisson process
+//! conditioned on that count: sorted uniform points, drawn one at a time.
+
+use super::decimal::{parse_non_negative, parse_seconds};
+use super::{scaled_count, to_sim_time, Error, TrafficSpec};
+use crate::engine::{SimTime, Stream};
+use crate::model::{Arrival, RouteId};
+use std::fs::File;
+use std::path::Path;
+
+struct Row {
+    t_nanos: u64,
+    requests: f64,
+    line: u64,
+}
+
+pub struct CountTrace {
+    reader: csv::Reader<File>,
+    record: csv::ByteRecord,
+    path: String,
+    t_column: usize,
+    requests_column: usize,
+    spec: TrafficSpec,
+    route: RouteId,
+    stream: Stream,
+    end: SimTime,
+    /// The row after the current bin (its start ends the bin).
+    lookahead: Option<Row>,
+    last_interval_nanos: u64,
+    /// The current bin: start, length, requests still to place, position in [0, 1).
+    bin_start: u64,
+    bin_nanos: u64,
+    remaining: u64,
+    position: f64,
+    done: bool,
+}
+
+fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
+    headers.iter().position(|h| h.trim_ascii() == name.as_bytes())
+}
+
+impl CountTrace {
+    pub fn open(path: &Path, spec: &TrafficSpec, stream: Stream, end: SimTime) -> Result<CountTrace, Error> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| Error::File { path: shown.clone(), message: format!("cannot read the header: {e}") })?
+            .clone();
+        let (Some(t_column), Some(requests_column)) = (column(&headers, "t_seconds"), column(&headers, "requests"))
+        else {
+            return Err(Error::Line {
+                path: shown,
+                line: 1,
+                message: format!(
+                    "expected the header `t_seconds,requests`, found `{}`",
+                    headers.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(",")
+                ),
+            });
+        };
+        let mut trace = CountTrace {
+            reader,
+            record: csv::ByteRecord::new(),
+            path: shown,
+            t_column,
+            requests_column,
+            spec: spec.clone(),
+            route: spec.route,
+            stream,
+            end,
+            lookahead: None,
+            last_interval_nanos: 60_000_000_000,
+            bin_start: 0,
+            bin_nanos: 0,
+            remaining: 0,
+            position: 0.0,
+            done: false,
+        };
+        trace.lookahead = trace.read_row(None)?;
+        if trace.lookahead.is_none() {
+            return Err(Error::File { path: trace.path, message: "the trace has no rows".into() });
+        }
+        Ok(trace)
+    }
+
+    fn line_error(&self, line: u64, message: String) -> Error {
+        Error::Line { path: self.path.clone(), line, message }
+    }
+
+    fn read_row(&mut self, previous: Option<&Row>) -> Result<Option<Row>, Error> {
+        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            self.line_error(line, format!("malformed CSV: {e}"))
+        })?;
+        if !more {
+            return Ok(None);
+        }
+        let line = self.record.position().map_or(0, |p| p.line());
+        let t_field = self.record.get(self.t_column).unwrap_or_default();
+        let Some(t_nanos) = parse_seconds(t_field) else {
+            return Err(self.line_error(
+                line,
+                format!(
+                    "t_seconds: expected a non-negative number of seconds, found `{}`",
+                    String::from_utf8_lossy(t_field)
+                ),
+            ));
+        };
+        let r_field = self.record.get(self.requests_column).unwrap_or_default();
+        let Some(requests) = parse_non_negative(r_field) else {
+            return Err(self.line_error(
+                line,
+                format!("requests: expected a non-negative count, found `{}`", String::from_utf8_lossy(r_field)),
+            ));
+        };
+        if let Some(previous) = previous {
+            if t_nanos <= previous.t_nanos {
+                return Err(self.line_error(
+                    line,
+                    format!(
+                        "t_seconds: rows must be sorted with increasing times, but {} follows {} (line {})",
+                        String::from_utf8_lossy(t_field).trim(),
+                        previous.t_nanos as f64 / 1e9,
+                        previous.line
+                    ),
+                ));
+            }
+        }
+        Ok(Some(Row { t_nanos, requests, line }))
+    }
+
+    /// Moves to the next bin; false at the end of the trace.
+    fn next_bin(&mut self) -> Result<bool, Error> {
+        let Some(row) = self.lookahead.take() else { return Ok(false) };
+        self.lookahead = self.read_row(Some(&row))?;
+        let interval = match &self.lookahead {
+            Some(next) => next.t_nanos - row.t_nanos,
+            None => self.last_interval_nanos, // the last bin is as long as the one before
+        };
+        self.last_interval_nanos = interval;
+        self.bin_start = row.t_nanos;
+        self.bin_nanos = interval;
+        self.remaining = scaled_count(row.requests, self.spec.rate_scale, &mut self.stream);
+        self.position = 0.0;
+        Ok(true)
+    }
+
+    pub fn next_arrival(&mut self) -> Result<Option<Arrival>, Error> {
+        while !self.done {
+            if self.remaining == 0 {
+                if !self.next_bin()? {
+                    self.done = true;
+                    break;
+                }
+                continue;
+            }
+            // The minimum of n uniforms on [x, 1) is x + (1 − x)(1 − U^(1/n)).
+            let u = self.stream.uniform_open0();
+            self.position += (1.0 - self.position) * (1.0 - libm::pow(u, 1.0 / self.remaining as f64));
+            self.remaining -= 1;
+            let offset = (self.position * self.bin_nanos as f64) as u64;
+            let Some(at) = to_sim_time(self.bin_start + offset.min(self.bin_nanos.saturating_sub(1)), &self.spec)
+            else {
+                continue;
+            };
+            if at >= self.end {
+                self.done = true;
+                break;
+            }
+            return Ok(Some(Arrival { at, route: self.route, demand: None }));
+        }
+        Ok(None)
+    }
+}

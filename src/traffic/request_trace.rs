@@ -1,0 +1,154 @@
+//! A per-request trace (`t_seconds` per row, sorted; optionally a service-time
+//! column in seconds), streamed. `rate_scale` below 1 thins it at random;
+//! above 1 it repeats requests at the same instant.
+
+use super::decimal::{parse_non_negative, parse_seconds};
+use super::{scaled_count, to_sim_time, Error, TrafficSpec};
+use crate::engine::{SimDuration, SimTime, Stream};
+use crate::model::{Arrival, RouteId};
+use std::fs::File;
+use std::path::Path;
+
+pub struct RequestTrace {
+    reader: csv::Reader<File>,
+    record: csv::ByteRecord,
+    path: String,
+    t_column: usize,
+    service_time_column: Option<(usize, String)>,
+    spec: TrafficSpec,
+    route: RouteId,
+    stream: Stream,
+    end: SimTime,
+    previous: Option<(u64, u64)>,
+    /// Copies of the current row still to emit.
+    pending: Option<(Arrival, u64)>,
+    done: bool,
+}
+
+impl RequestTrace {
+    pub fn open(
+        path: &Path,
+        service_time_column: Option<&str>,
+        spec: &TrafficSpec,
+        stream: Stream,
+        end: SimTime,
+    ) -> Result<RequestTrace, Error> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| Error::File { path: shown.clone(), message: format!("cannot read the header: {e}") })?
+            .clone();
+        let find = |name: &str| headers.iter().position(|h| h.trim_ascii() == name.as_bytes());
+        let header_text = headers.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(",");
+        let Some(t_column) = find("t_seconds") else {
+            return Err(Error::Line {
+                path: shown,
+                line: 1,
+                message: "expected a `t_seconds` column in the header".into(),
+            });
+        };
+        let service_time_column =
+            match service_time_column {
+                None => None,
+                Some(name) => match find(name) {
+                    Some(i) => Some((i, name.to_string())),
+                    None => return Err(Error::Line {
+                        path: shown,
+                        line: 1,
+                        message: format!(
+                            "expected a `{name}` column (traffic.service_time_column), found columns `{header_text}`"
+                        ),
+                    }),
+                },
+            };
+        Ok(RequestTrace {
+            reader,
+            record: csv::ByteRecord::new(),
+            path: shown,
+            t_column,
+            service_time_column,
+            spec: spec.clone(),
+            route: spec.route,
+            stream,
+            end,
+            previous: None,
+            pending: None,
+            done: false,
+        })
+    }
+
+    fn line_error(&self, line: u64, message: String) -> Error {
+        Error::Line { path: self.path.clone(), line, message }
+    }
+
+    pub fn next_arrival(&mut self) -> Result<Option<Arrival>, Error> {
+        loop {
+            if let Some((arrival, copies)) = &mut self.pending {
+                if *copies > 0 {
+                    *copies -= 1;
+                    return Ok(Some(*arrival));
+                }
+                self.pending = None;
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                self.line_error(line, format!("malformed CSV: {e}"))
+            })?;
+            if !more {
+                self.done = true;
+                continue;
+            }
+            let line = self.record.position().map_or(0, |p| p.line());
+            let field = self.record.get(self.t_column).unwrap_or_default();
+            let Some(t_nanos) = parse_seconds(field) else {
+                let found = String::from_utf8_lossy(field).into_owned();
+                return Err(self.line_error(
+                    line,
+                    format!("t_seconds: expected a non-negative number of seconds, found `{found}`"),
+                ));
+            };
+            if let Some((previous, previous_line)) = self.previous {
+                if t_nanos < previous {
+                    return Err(self.line_error(
+                        line,
+                        format!(
+                            "t_seconds: rows must be sorted by time, but {} comes after {} (line {previous_line})",
+                            String::from_utf8_lossy(field).trim(),
+                            previous as f64 / 1e9
+                        ),
+                    ));
+                }
+            }
+            self.previous = Some((t_nanos, line));
+            let demand = match &self.service_time_column {
+                None => None,
+                Some((column, name)) => {
+                    let field = self.record.get(*column).unwrap_or_default();
+                    match parse_non_negative(field) {
+                        Some(seconds) => Some(SimDuration::from_secs_f64(seconds)),
+                        None => {
+                            let found = String::from_utf8_lossy(field).into_owned();
+                            return Err(self.line_error(
+                                line,
+                                format!("{name}: expected a non-negative number of seconds, found `{found}`"),
+                            ));
+                        }
+                    }
+                }
+            };
+            let Some(at) = to_sim_time(t_nanos, &self.spec) else { continue };
+            if at >= self.end {
+                self.done = true;
+                continue;
+            }
+            let copies =
+                if self.spec.rate_scale == 1.0 { 1 } else { scaled_count(1.0, self.spec.rate_scale, &mut self.stream) };
+            self.pending = Some((Arrival { at, route: self.route, demand }, copies));
+        }
+    }
+}
