@@ -44,7 +44,7 @@ pub fn simulate<O: Observer>(
             _ => break,
         };
     }
-    world.finish();
+    world.finish(drain_end);
     Ok(world.into_observer())
 }
 

@@ -259,8 +259,10 @@ impl<O: Observer> World<O> {
         true
     }
 
-    /// The end of the run: clients still waiting get the ALB's 504.
-    pub fn finish(&mut self) {
+    /// The end of the run at `at`, one idle timeout after the last arrival:
+    /// clients still waiting got the ALB's 504.
+    pub fn finish(&mut self, at: SimTime) {
+        self.queue.advance_to(at.max(self.now()));
         for t in 0..self.tasks.len() {
             self.cut_requests(TaskId(t as u32), FailureCause::IdleTimeout);
             self.tasks[t].connections_cut = true;

@@ -68,7 +68,8 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         .collect();
     let summary = json!({
         "scenario": scenario.name,
-        "scenario_file": scenario.path.display().to_string(),
+        // The file name only: the folder differs between machines, the bytes must not.
+        "scenario_file": scenario.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         "scenario_hash": format!("fnv1a64:{:016x}", scenario.file_hash),
         "seed": output.seed,
         "region": scenario.region,

@@ -49,20 +49,21 @@ impl RequestTrace {
                 message: "expected a `t_seconds` column in the header".into(),
             });
         };
-        let service_time_column =
-            match service_time_column {
-                None => None,
-                Some(name) => match find(name) {
-                    Some(i) => Some((i, name.to_string())),
-                    None => return Err(Error::Line {
+        let service_time_column = match service_time_column {
+            None => None,
+            Some(name) => match find(name) {
+                Some(i) => Some((i, name.to_string())),
+                None => {
+                    return Err(Error::Line {
                         path: shown,
                         line: 1,
                         message: format!(
                             "expected a `{name}` column (traffic.service_time_column), found columns `{header_text}`"
                         ),
-                    }),
-                },
-            };
+                    })
+                }
+            },
+        };
         Ok(RequestTrace {
             reader,
             record: csv::ByteRecord::new(),

@@ -1,1 +1,10 @@
+//! fleetsim's integration tests, one binary, organised by what a user relies on.
 
+mod alb;
+mod bad_input;
+mod determinism;
+mod lifecycle;
+mod queueing;
+mod support;
+mod tidy;
+mod traffic;

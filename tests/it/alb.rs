@@ -1,0 +1,229 @@
+//! The ALB as users meet it: 503 with no registered target, fail-open to
+//! unhealthy targets, deregistration-delay cut-offs and idle timeouts, each
+//! checked on a small timeline worked out by hand (aws-semantics §3.2–§3.4).
+
+use crate::support;
+use fleetsim::engine::{SimDuration, SimTime};
+use fleetsim::model::{FailureCause, Observation, Outcome, TargetHealth, TaskState};
+
+fn secs(s: f64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_secs_f64(s)
+}
+
+/// Outcomes of the requests that arrived in [from, to).
+fn outcomes_between(observations: &[Observation], from: f64, to: f64) -> Vec<Outcome> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::RequestFinished { arrived, outcome, .. } if arrived >= secs(from) && arrived < secs(to) => {
+                Some(outcome)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn health_changes(observations: &[Observation]) -> Vec<(SimTime, TargetHealth)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TargetHealthChanged { at, health, .. } => Some((at, health)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn state_changes(observations: &[Observation]) -> Vec<(SimTime, TaskState)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, to, .. } => Some((at, to)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn all_are(outcomes: &[Outcome], expected: Outcome) -> bool {
+    !outcomes.is_empty() && outcomes.iter().all(|&o| o == expected)
+}
+
+const ONE_TASK: &str = r#"
+    duration = "5m"
+    seed = 3
+    [traffic]
+    kind = "constant"
+    rate_per_second = 10.0
+    [service]
+    desired_count = 1
+    service_time = { distribution = "constant", value = "10ms" }
+    startup_time = { distribution = "constant", value = "40s" }
+    provisioning_time = "5s"
+"#;
+
+/// Goal: a new task's first minutes as the ALB sees them. Method: one task,
+/// start-up 40 s, the app listens 10 s after RUNNING, checks every 30 s.
+///
+/// | t (s)    | target   | requests                                   |
+/// |----------|----------|--------------------------------------------|
+/// | 0–40     | none     | 503: no registered target                  |
+/// | 40       | initial  | fail-open: routed, nothing listens → 502   |
+/// | 50–70    | initial  | app listens: served (still fail-open)      |
+/// | 70       | healthy  | first check passes (model choice: 1 check) |
+#[test]
+fn no_targets_503_then_fail_open_then_healthy() {
+    let text = format!("{ONE_TASK}\napp_ready_time = \"10s\"\n");
+    let (_, obs) = support::run_observed(&text);
+    assert!(all_are(&outcomes_between(&obs, 0.0, 40.0), Outcome::Failed(FailureCause::NoRegisteredTargets)));
+    assert!(all_are(&outcomes_between(&obs, 40.0, 50.0), Outcome::Failed(FailureCause::TargetNotListening)));
+    assert!(all_are(&outcomes_between(&obs, 50.0, 300.0), Outcome::Succeeded));
+    let states = state_changes(&obs);
+    assert!(states.contains(&(secs(5.0), TaskState::Activating)));
+    assert!(states.contains(&(secs(40.0), TaskState::Running)));
+    assert_eq!(health_changes(&obs), [(secs(40.0), TargetHealth::Initial), (secs(70.0), TargetHealth::Healthy)]);
+}
+
+/// Goal: the model option for new targets: HealthyThresholdCount passes
+/// (5 × 30 s after registration at 40 s → healthy at 190 s).
+#[test]
+fn new_target_can_need_the_healthy_threshold() {
+    let text =
+        format!("{ONE_TASK}\n[load_balancer]\nhealth_check = {{ new_target_healthy_after = \"healthy_threshold\" }}\n");
+    let (_, obs) = support::run_observed(&text);
+    assert_eq!(health_changes(&obs), [(secs(40.0), TargetHealth::Initial), (secs(190.0), TargetHealth::Healthy)]);
+}
+
+/// Goal: fail-open (aws-semantics §3.3): when every registered target is
+/// unhealthy the ALB still routes to them, never 503. Method: the app listens
+/// only 100 s after RUNNING; a 300 s grace period keeps ECS from replacing it.
+///
+/// | t (s)         | target                   | requests                     |
+/// |---------------|--------------------------|------------------------------|
+/// | 40            | initial                  | 502 (nothing listens)        |
+/// | 70, 100       | checks fail → unhealthy  | still routed: 502, not 503   |
+/// | 140           | unhealthy, app listens   | served: 2xx while unhealthy  |
+/// | 160 … 280     | 5 passes → healthy @ 280 | served                       |
+#[test]
+fn unhealthy_targets_fail_open() {
+    let text = format!("{ONE_TASK}\napp_ready_time = \"100s\"\nhealth_check_grace_period = \"300s\"\n");
+    let (_, obs) = support::run_observed(&text);
+    assert_eq!(
+        health_changes(&obs),
+        [
+            (secs(40.0), TargetHealth::Initial),
+            (secs(100.0), TargetHealth::Unhealthy),
+            (secs(280.0), TargetHealth::Healthy)
+        ]
+    );
+    assert!(all_are(&outcomes_between(&obs, 100.0, 140.0), Outcome::Failed(FailureCause::TargetNotListening)));
+    assert!(all_are(&outcomes_between(&obs, 140.0, 280.0), Outcome::Succeeded), "fail-open serves");
+}
+
+/// Goal: without a grace period ECS replaces a task its target group finds
+/// unhealthy (aws-semantics §2.3). Method: as above with grace 0: unhealthy at
+/// 100 s → deregistered and drained (300 s), a replacement launched at once;
+/// it starts no faster, so every replacement fails the same way, 100 s apart.
+#[test]
+fn unhealthy_task_is_replaced() {
+    let text = format!("{ONE_TASK}\napp_ready_time = \"100s\"\n");
+    let (_, obs) = support::run_observed(&text);
+    let launches: Vec<SimTime> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, from: None, .. } => Some(at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(launches, [secs(0.0), secs(100.0), secs(200.0), secs(300.0)]);
+    assert!(state_changes(&obs).contains(&(secs(100.0), TaskState::Deactivating)));
+}
+
+/// Goal: deregistration delay (aws-semantics §3.4). Method: one task up at
+/// 10 s; six requests of 50 s each; desiredCount 1 → 0 at 100 s; delay 30 s.
+///
+/// | arrives (s) | would finish | outcome                                    |
+/// |-------------|--------------|--------------------------------------------|
+/// | 60, 70      | 110, 120     | 2xx: finished while draining               |
+/// | 85, 95, 99  | 135, 145, 149| 502 at 130: cut when the delay ends        |
+/// | 105         | —            | 503: only a draining target                |
+///
+/// Then SIGTERM at 130; the app finishes its last request at 149 and exits
+/// (before the 30 s stopTimeout); DEPROVISIONING 5 s; STOPPED at 154.
+#[test]
+fn deregistration_delay_cuts_requests_in_flight() {
+    let text = r#"
+        duration = "5m"
+        [traffic]
+        kind = "request_trace"
+        file = "drain_requests.csv"
+        service_time_column = "service_time_s"
+        [service]
+        desired_count = 1
+        desired_count_changes = [{ at = "100s", desired_count = 0 }]
+        concurrency = 10
+        cpu_contention = false
+        service_time = { distribution = "trace" }
+        startup_time = { distribution = "constant", value = "10s" }
+        provisioning_time = "0s"
+        [load_balancer]
+        deregistration_delay = "30s"
+    "#;
+    let (figures, obs) = support::run_observed(text);
+    let finished: Vec<(SimTime, SimTime, Outcome)> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::RequestFinished { at, arrived, outcome, .. } => Some((arrived, at, outcome)),
+            _ => None,
+        })
+        .collect();
+    let cut = Outcome::Failed(FailureCause::DeregistrationCutOff);
+    let expected = [
+        (secs(105.0), secs(105.0), Outcome::Failed(FailureCause::NoRegisteredTargets)),
+        (secs(60.0), secs(110.0), Outcome::Succeeded),
+        (secs(70.0), secs(120.0), Outcome::Succeeded),
+        (secs(85.0), secs(130.0), cut),
+        (secs(95.0), secs(130.0), cut),
+        (secs(99.0), secs(130.0), cut),
+    ];
+    assert_eq!(finished, expected);
+    let states = state_changes(&obs);
+    for expected in [
+        (secs(100.0), TaskState::Deactivating),
+        (secs(130.0), TaskState::Stopping),
+        (secs(149.0), TaskState::Deprovisioning),
+        (secs(154.0), TaskState::Stopped),
+    ] {
+        assert!(states.contains(&expected), "missing {expected:?} in {states:?}");
+    }
+    assert_eq!(figures.requests.failed_with_status(502), 3);
+    assert_eq!(figures.requests.failed_with_status(503), 1);
+}
+
+/// Goal: 504 when a response takes longer than the idle timeout (aws-semantics
+/// §3.3). Method: 30 s requests, idle timeout 20 s: every request fails 504,
+/// reported at arrival + 20 s; none succeeds.
+#[test]
+fn slow_responses_time_out_with_504() {
+    let text = r#"
+        duration = "3m"
+        [traffic]
+        kind = "constant"
+        rate_per_second = 1.0
+        [service]
+        desired_count = 1
+        concurrency = 1000
+        cpu_contention = false
+        service_time = { distribution = "constant", value = "30s" }
+        startup_time = { distribution = "constant", value = "0s" }
+        provisioning_time = "0s"
+        [load_balancer]
+        idle_timeout = "20s"
+    "#;
+    let (figures, obs) = support::run_observed(text);
+    assert_eq!(figures.requests.succeeded, 0);
+    assert_eq!(figures.requests.failed_with_status(504), figures.requests.total);
+    for o in &obs {
+        if let Observation::RequestFinished { at, arrived, .. } = *o {
+            assert_eq!(at - arrived, SimDuration::from_secs(20));
+        }
+    }
+}

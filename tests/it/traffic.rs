@@ -1,0 +1,111 @@
+//! Traffic as users give it: count traces keep their counts minute by minute,
+//! per-request traces keep their times and service times, scaling does what it
+//! says, and synthetic profiles have the rates they were given.
+
+use crate::support;
+
+const COUNTS: [u64; 10] = [368, 180, 429, 233, 457, 403, 480, 428, 383, 321];
+
+fn count_trace_scenario(extra_traffic: &str, duration: &str) -> String {
+    format!(
+        r#"
+        duration = "{duration}"
+        [traffic]
+        kind = "count_trace"
+        file = "counts_10min.csv"
+        {extra_traffic}
+        [service]
+        desired_count = 4
+        service_time = {{ distribution = "exponential", mean = "20ms" }}
+        "#
+    )
+}
+
+/// Goal: a count trace's requests all arrive, each in its own bin. Method: a
+/// 10-minute trace of 60 s bins; the per-minute arrivals of the timeseries
+/// must equal the trace's counts exactly (arrivals are spread inside each bin,
+/// never across bins).
+#[test]
+fn count_trace_keeps_every_bin() {
+    let figures = support::run(&count_trace_scenario("", "10m"));
+    let arrivals: Vec<u64> = figures.minutes[0].iter().take(10).map(|row| row.arrivals).collect();
+    assert_eq!(arrivals, COUNTS);
+    assert_eq!(figures.requests.total, COUNTS.iter().sum::<u64>());
+}
+
+/// Goal: inside a bin, arrivals are a Poisson process conditioned on the
+/// count: uniform over the bin. Method: a 20-minute run of the 10-minute trace
+/// at time_scale 2 stretches each bin over two minutes; each half must get
+/// about half the bin's requests (binomial, 4.5 sd).
+#[test]
+fn time_scale_stretches_bins_and_spreads_uniformly() {
+    let figures = support::run(&count_trace_scenario("time_scale = 2.0", "20m"));
+    let rows = &figures.minutes[0];
+    for (bin, &count) in COUNTS.iter().enumerate() {
+        let first_half = rows[2 * bin].arrivals;
+        let second_half = rows[2 * bin + 1].arrivals;
+        assert_eq!(first_half + second_half, count, "bin {bin}");
+        let sd = (count as f64 * 0.25).sqrt();
+        assert!((first_half as f64 - count as f64 / 2.0).abs() < 4.5 * sd, "bin {bin}: {first_half} of {count}");
+    }
+}
+
+/// Goal: rate_scale multiplies counts (integer part exactly, the fraction by a
+/// coin flip per bin); start_offset skips the start of the trace.
+#[test]
+fn rate_scale_and_start_offset() {
+    let doubled = support::run(&count_trace_scenario("rate_scale = 2.0", "10m"));
+    assert_eq!(doubled.requests.total, 2 * COUNTS.iter().sum::<u64>());
+    let skipped = support::run(&count_trace_scenario("start_offset = \"5m\"", "5m"));
+    assert_eq!(skipped.requests.total, COUNTS[5..].iter().sum::<u64>());
+    let half = support::run(&count_trace_scenario("rate_scale = 0.5", "10m"));
+    let expected = COUNTS.iter().sum::<u64>() as f64 / 2.0;
+    assert!((half.requests.total as f64 - expected).abs() <= 5.0, "{} vs {expected}", half.requests.total);
+}
+
+/// Goal: a per-request trace's own service times drive the tasks. Method: the
+/// six requests of drain_requests.csv each take 50 s on an idle task with no
+/// contention, so every latency is exactly 50 s.
+#[test]
+fn request_trace_carries_service_times() {
+    let text = r#"
+        duration = "5m"
+        [traffic]
+        kind = "request_trace"
+        file = "drain_requests.csv"
+        service_time_column = "service_time_s"
+        [service]
+        desired_count = 1
+        concurrency = 10
+        cpu_contention = false
+        service_time = { distribution = "trace" }
+        startup_time = { distribution = "constant", value = "10s" }
+    "#;
+    let figures = support::run(text);
+    assert_eq!(figures.requests.succeeded, 6);
+    assert!((figures.latency.p50_ms - 50_000.0).abs() < 50.0, "histogram precision 0.1 %");
+    assert!((figures.latency.max_ms - 50_000.0).abs() < 50.0, "histogram precision 0.1 %");
+}
+
+/// Goal: synthetic step traffic has its two rates. Method: 50/s for 10 min, then
+/// 200/s; Poisson counts per 10 minutes: sd = sqrt(mean), 4.5 sd bounds.
+#[test]
+fn step_profile_rates() {
+    let text = r#"
+        duration = "20m"
+        [traffic]
+        kind = "step"
+        before_per_second = 50.0
+        after_per_second = 200.0
+        at = "10m"
+        [service]
+        desired_count = 8
+        service_time = { distribution = "exponential", mean = "20ms" }
+    "#;
+    let figures = support::run(text);
+    let rows = &figures.minutes[0];
+    let before: u64 = rows[..10].iter().map(|r| r.arrivals).sum();
+    let after: u64 = rows[10..20].iter().map(|r| r.arrivals).sum();
+    assert!((before as f64 - 30_000.0).abs() < 4.5 * 30_000f64.sqrt(), "{before}");
+    assert!((after as f64 - 120_000.0).abs() < 4.5 * 120_000f64.sqrt(), "{after}");
+}
