@@ -2,6 +2,8 @@
 
 use crate::engine::SimDuration;
 use crate::{report, run, scenario};
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,13 +40,16 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     let written = report::write_run_report(&dir, &scenario, &output).map_err(|e| vec![e.to_string()])?;
     let f = &output.figures;
     let r = &f.requests;
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "fleetsim: {} (seed {}): {} simulated in {wall:.2} s",
         scenario.name,
         output.seed,
         human_duration(scenario.duration)
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  requests  {} total, {:.4} % succeeded; failed 502: {}, 503: {}, 504: {}",
         r.total,
         100.0 * r.availability(),
@@ -52,18 +57,22 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         r.failed_with_status(503),
         r.failed_with_status(504)
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  latency   p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (succeeded requests)",
         f.latency.p50_ms, f.latency.p99_ms, f.latency.max_ms
     );
     for s in &f.services {
-        println!(
+        let _ = writeln!(
+            text,
             "  tasks     {}: {:.2} running on average (min {}, max {}), {} launched, {:.2} task-hours",
             s.name, s.running_tasks_mean, s.running_tasks_min, s.running_tasks_max, s.tasks_launched, s.task_hours
         );
     }
     let names: Vec<String> =
         written.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
-    println!("  wrote     {}/{{{}}}", dir.display(), names.join(", "));
+    let _ = writeln!(text, "  wrote     {}/{{{}}}", dir.display(), names.join(", "));
+    // A closed pipe (`| head -1`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! A trace of request counts per interval (`t_seconds,requests`), streamed.
 //! Each bin's requests are spread over [t, next t) as a Poisson process
-//! conditioned on that count: sorted uniform points, drawn one at a time.
+//! conditioned on that count: that many uniform points, sorted. Only one bin's
+//! offsets are held at a time.
 
 use super::decimal::{parse_non_negative, parse_seconds};
 use super::{scaled_count, to_sim_time, Error, TrafficSpec};
@@ -28,11 +29,11 @@ pub struct CountTrace {
     /// The row after the current bin (its start ends the bin).
     lookahead: Option<Row>,
     last_interval_nanos: u64,
-    /// The current bin: start, length, requests still to place, position in [0, 1).
+    /// The current bin's start, and its arrivals' offsets (ns) from it, sorted,
+    /// consumed from `next_offset`.
     bin_start: u64,
-    bin_nanos: u64,
-    remaining: u64,
-    position: f64,
+    offsets: Vec<u64>,
+    next_offset: usize,
     done: bool,
 }
 
@@ -73,9 +74,8 @@ impl CountTrace {
             lookahead: None,
             last_interval_nanos: 60_000_000_000,
             bin_start: 0,
-            bin_nanos: 0,
-            remaining: 0,
-            position: 0.0,
+            offsets: Vec::new(),
+            next_offset: 0,
             done: false,
         };
         trace.lookahead = trace.read_row(None)?;
@@ -141,30 +141,24 @@ impl CountTrace {
         };
         self.last_interval_nanos = interval;
         self.bin_start = row.t_nanos;
-        self.bin_nanos = interval;
-        self.remaining = scaled_count(row.requests, self.spec.rate_scale, &mut self.stream);
-        self.position = 0.0;
+        let count = scaled_count(row.requests, self.spec.rate_scale, &mut self.stream);
+        self.offsets.clear();
+        self.offsets.extend((0..count).map(|_| self.stream.below(interval.max(1))));
+        self.offsets.sort_unstable();
+        self.next_offset = 0;
         Ok(true)
     }
 
     pub fn next_arrival(&mut self) -> Result<Option<Arrival>, Error> {
         while !self.done {
-            if self.remaining == 0 {
+            let Some(&offset) = self.offsets.get(self.next_offset) else {
                 if !self.next_bin()? {
                     self.done = true;
-                    break;
                 }
                 continue;
-            }
-            // The minimum of n uniforms on [x, 1) is x + (1 − x)(1 − U^(1/n)).
-            let u = self.stream.uniform_open0();
-            self.position += (1.0 - self.position) * (1.0 - libm::pow(u, 1.0 / self.remaining as f64));
-            self.remaining -= 1;
-            let offset = (self.position * self.bin_nanos as f64) as u64;
-            let Some(at) = to_sim_time(self.bin_start + offset.min(self.bin_nanos.saturating_sub(1)), &self.spec)
-            else {
-                continue;
             };
+            self.next_offset += 1;
+            let Some(at) = to_sim_time(self.bin_start + offset, &self.spec) else { continue };
             if at >= self.end {
                 self.done = true;
                 break;
