@@ -96,7 +96,9 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         "minute_start_s,service,arrivals,succeeded,failed_502,failed_503,failed_504,latency_ms_p50,latency_ms_p99,\
          desired_count,running_count,healthy_count,cpu_utilization_percent,mean_requests_in_tasks\n",
     );
-    let minutes = output.figures.minutes.iter().map(Vec::len).max().unwrap_or(0);
+    // The simulated duration only: requests answered while the last ones drain
+    // after it count in summary.json, but those minutes have no fleet figures.
+    let minutes = scenario.duration.as_nanos().div_ceil(60_000_000_000) as usize;
     for minute in 0..minutes {
         for (service, rows) in scenario.cluster.services.iter().zip(&output.figures.minutes) {
             let Some(row) = rows.get(minute) else { continue };

@@ -72,7 +72,7 @@ const ONE_TASK: &str = r#"
 #[test]
 fn no_targets_503_then_fail_open_then_healthy() {
     let text = format!("{ONE_TASK}\napp_ready_time = \"10s\"\n");
-    let (_, obs) = support::run_observed(&text);
+    let (figures, obs) = support::run_observed(&text);
     assert!(all_are(&outcomes_between(&obs, 0.0, 40.0), Outcome::Failed(FailureCause::NoRegisteredTargets)));
     assert!(all_are(&outcomes_between(&obs, 40.0, 50.0), Outcome::Failed(FailureCause::TargetNotListening)));
     assert!(all_are(&outcomes_between(&obs, 50.0, 300.0), Outcome::Succeeded));
@@ -80,6 +80,13 @@ fn no_targets_503_then_fail_open_then_healthy() {
     assert!(states.contains(&(secs(5.0), TaskState::Activating)));
     assert!(states.contains(&(secs(40.0), TaskState::Running)));
     assert_eq!(health_changes(&obs), [(secs(40.0), TargetHealth::Initial), (secs(70.0), TargetHealth::Healthy)]);
+    // The summary's figures for the same timeline: below desired for 70 s,
+    // RUNNING for 260 of 300 s, alive (billable) for all 300 s.
+    let s = &figures.services[0];
+    assert!((s.healthy_target_minutes_below_desired - 70.0 / 60.0).abs() < 1e-9);
+    assert!((s.running_tasks_mean - 260.0 / 300.0).abs() < 1e-9);
+    assert!((s.task_hours - 300.0 / 3600.0).abs() < 1e-9);
+    assert_eq!((s.running_tasks_min, s.running_tasks_max), (0, 1));
 }
 
 /// Goal: the model option for new targets: HealthyThresholdCount passes

@@ -109,3 +109,25 @@ fn step_profile_rates() {
     assert!((before as f64 - 30_000.0).abs() < 4.5 * 30_000f64.sqrt(), "{before}");
     assert!((after as f64 - 120_000.0).abs() < 4.5 * 120_000f64.sqrt(), "{after}");
 }
+
+/// Goal: an empirical service-time distribution draws only the observed values,
+/// each equally often. Method: latencies 10, 20, 30 ms on idle tasks with no
+/// contention; 12,000 requests: mean 20 ms (sd of the mean 0.075 ms), max 30 ms.
+#[test]
+fn empirical_service_times() {
+    let text = r#"
+        duration = "20m"
+        [traffic]
+        kind = "constant"
+        rate_per_second = 10.0
+        [service]
+        desired_count = 2
+        concurrency = 100
+        cpu_contention = false
+        service_time = { distribution = "empirical", file = "latencies.csv", column = "latency_ms" }
+    "#;
+    let figures = support::run(text);
+    assert!((figures.latency.mean_ms - 20.0).abs() < 0.4, "mean {}", figures.latency.mean_ms);
+    assert!((figures.latency.max_ms - 30.0).abs() < 0.03);
+    assert!((figures.latency.p50_ms - 20.0).abs() < 0.03);
+}
