@@ -171,12 +171,14 @@ pub fn from_toml(text: &str) -> Result<ScenarioFile, Problem> {
         message: format!("TOML syntax: {}", e.message().trim()),
     })?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let field = e.path().to_string();
+        let path = e.path().to_string();
         let inner = e.into_inner();
-        Problem {
-            field: if field == "." { String::new() } else { field },
-            line: inner.span().map(|s| line_of(s.start)),
-            message: inner.message().trim().replace('\n', " "),
+        let message = inner.message().trim().replace('\n', " ");
+        let mut field = if path == "." { String::new() } else { path };
+        // serde names a missing field in its message, at its table's path: append it.
+        if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+            field = if field.is_empty() { missing.to_string() } else { format!("{field}.{missing}") };
         }
+        Problem { field, line: inner.span().map(|s| line_of(s.start)), message }
     })
 }

@@ -45,7 +45,11 @@ impl CountTrace {
     pub fn open(path: &Path, spec: &TrafficSpec, stream: Stream, end: SimTime) -> Result<CountTrace, Error> {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(file);
         let headers = reader
             .byte_headers()
             .map_err(|e| Error::File { path: shown.clone(), message: format!("cannot read the header: {e}") })?
@@ -57,7 +61,7 @@ impl CountTrace {
                 line: 1,
                 message: format!(
                     "expected the header `t_seconds,requests`, found `{}`",
-                    headers.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(",")
+                    headers.iter().map(|h| String::from_utf8_lossy(h.trim_ascii())).collect::<Vec<_>>().join(",")
                 ),
             });
         };
@@ -104,7 +108,7 @@ impl CountTrace {
                 line,
                 format!(
                     "t_seconds: expected a non-negative number of seconds, found `{}`",
-                    String::from_utf8_lossy(t_field)
+                    String::from_utf8_lossy(t_field.trim_ascii())
                 ),
             ));
         };
@@ -112,7 +116,10 @@ impl CountTrace {
         let Some(requests) = parse_non_negative(r_field) else {
             return Err(self.line_error(
                 line,
-                format!("requests: expected a non-negative count, found `{}`", String::from_utf8_lossy(r_field)),
+                format!(
+                    "requests: expected a non-negative count, found `{}`",
+                    String::from_utf8_lossy(r_field.trim_ascii())
+                ),
             ));
         };
         if let Some(previous) = previous {

@@ -35,13 +35,14 @@ impl RequestTrace {
     ) -> Result<RequestTrace, Error> {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(true).terminator(csv::Terminator::Any(b'\n')).from_reader(file);
         let headers = reader
             .byte_headers()
             .map_err(|e| Error::File { path: shown.clone(), message: format!("cannot read the header: {e}") })?
             .clone();
         let find = |name: &str| headers.iter().position(|h| h.trim_ascii() == name.as_bytes());
-        let header_text = headers.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(",");
+        let header_text = headers.iter().map(|h| String::from_utf8_lossy(h.trim_ascii())).collect::<Vec<_>>().join(",");
         let Some(t_column) = find("t_seconds") else {
             return Err(Error::Line {
                 path: shown,
@@ -101,13 +102,16 @@ impl RequestTrace {
                 self.line_error(line, format!("malformed CSV: {e}"))
             })?;
             if !more {
+                if self.previous.is_none() {
+                    return Err(Error::File { path: self.path.clone(), message: "the trace has no rows".into() });
+                }
                 self.done = true;
                 continue;
             }
             let line = self.record.position().map_or(0, |p| p.line());
             let field = self.record.get(self.t_column).unwrap_or_default();
             let Some(t_nanos) = parse_seconds(field) else {
-                let found = String::from_utf8_lossy(field).into_owned();
+                let found = String::from_utf8_lossy(field.trim_ascii()).into_owned();
                 return Err(self.line_error(
                     line,
                     format!("t_seconds: expected a non-negative number of seconds, found `{found}`"),
@@ -133,7 +137,7 @@ impl RequestTrace {
                     match parse_non_negative(field) {
                         Some(seconds) => Some(SimDuration::from_secs_f64(seconds)),
                         None => {
-                            let found = String::from_utf8_lossy(field).into_owned();
+                            let found = String::from_utf8_lossy(field.trim_ascii()).into_owned();
                             return Err(self.line_error(
                                 line,
                                 format!("{name}: expected a non-negative number of seconds, found `{found}`"),

@@ -1,1 +1,475 @@
-//! placeholder
+//! Bad input through the real binary (design.md §7, §9): every mistake in a
+//! scenario file or a trace exits 2 with one `error: …` line on stderr that names
+//! the file and the field path (scenarios) or `line N` (traces), and nothing panics.
+//!
+//! Scenario mistakes are checked through both `validate` and `run`; trace mistakes
+//! surface only while running, so those go through `run --out <tempdir>`.
+
+use crate::support;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tempfile::TempDir;
+
+/// The smallest valid scenario; each case breaks one thing in it.
+const VALID: &str = r#"duration = "10m"
+
+[traffic]
+kind = "constant"
+rate_per_second = 5.0
+
+[service]
+desired_count = 1
+service_time = { distribution = "constant", value = "10ms" }
+"#;
+
+/// `VALID` with `line` added at the top of its `[service]` table.
+fn with_service_line(line: &str) -> String {
+    VALID.replace("[service]\n", &format!("[service]\n{line}\n"))
+}
+
+/// `VALID` with `text` (a table) appended.
+fn with_tail(text: &str) -> String {
+    format!("{VALID}\n{text}\n")
+}
+
+/// A scenario reading its traffic from `trace.csv` beside it.
+fn trace_scenario(kind: &str) -> String {
+    VALID.replace("kind = \"constant\"\nrate_per_second = 5.0\n", &format!("kind = \"{kind}\"\nfile = \"trace.csv\"\n"))
+}
+
+/// A fresh folder holding a scenario and its traces.
+struct Workspace {
+    dir: TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        Workspace { dir: tempfile::tempdir().expect("create a temporary folder") }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        #[allow(clippy::disallowed_methods)] // a test fixture in a temporary folder: atomicity does not matter
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    fn scenario(&self, text: &str) -> PathBuf {
+        self.write("scenario.toml", text)
+    }
+
+    /// Writes a trace and a scenario of `kind` reading it; returns (scenario, trace) paths.
+    fn trace(&self, kind: &str, csv: &str) -> (PathBuf, PathBuf) {
+        let trace = self.write("trace.csv", csv);
+        (self.scenario(&trace_scenario(kind)), trace)
+    }
+
+    /// The output folder a run is pointed at (not created beforehand).
+    fn out(&self) -> PathBuf {
+        self.path("out")
+    }
+}
+
+fn fleetsim<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> Output {
+    support::fleetsim().args(args).output().expect("start the fleetsim binary")
+}
+
+fn validate(scenario: &Path) -> Output {
+    fleetsim([OsStr::new("validate"), scenario.as_os_str()])
+}
+
+fn run(scenario: &Path, out: &Path) -> Output {
+    fleetsim([OsStr::new("run"), scenario.as_os_str(), OsStr::new("--out"), out.as_os_str()])
+}
+
+fn show(output: &Output) -> String {
+    format!(
+        "exit status: {:?}\n--- stdout\n{}--- stderr\n{}---",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The contract for bad input: exit code 2, exactly one stderr line starting with
+/// `error: `, containing every one of `names`, and no panic. Returns that line.
+#[track_caller]
+fn assert_one_line_error(output: &Output, names: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "fleetsim panicked:\n{}", show(output));
+    assert_eq!(output.status.code(), Some(2), "expected exit code 2 (bad input):\n{}", show(output));
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected exactly one line on stderr:\n{}", show(output));
+    assert!(lines[0].starts_with("error: "), "expected the line to start with `error: `:\n{}", show(output));
+    for name in names {
+        assert!(lines[0].contains(name), "expected the error to name `{name}`:\n{}", show(output));
+    }
+    lines[0].to_string()
+}
+
+/// A scenario mistake: `validate` and `run` each exit 2 with one line naming the
+/// scenario file and every one of `names`; `run` writes no output folder.
+#[track_caller]
+fn assert_scenario_error(text: &str, names: &[&str]) {
+    let ws = Workspace::new();
+    let scenario = ws.scenario(text);
+    let shown = scenario.display().to_string();
+    let names: Vec<&str> = std::iter::once(shown.as_str()).chain(names.iter().copied()).collect();
+    assert_one_line_error(&validate(&scenario), &names);
+    assert_one_line_error(&run(&scenario, &ws.out()), &names);
+    assert!(!ws.out().exists(), "a run of an invalid scenario created {}", ws.out().display());
+}
+
+/// A trace mistake found while running: one line naming the trace file and `line N`
+/// (when `line` is given), and no `summary.json`.
+#[track_caller]
+fn assert_trace_error(kind: &str, csv: &str, line: Option<u64>) -> String {
+    let ws = Workspace::new();
+    let (scenario, trace) = ws.trace(kind, csv);
+    let shown = trace.display().to_string();
+    let line_text = line.map(|n| format!("line {n}:"));
+    let mut names = vec![shown.as_str()];
+    names.extend(line_text.as_deref());
+    let output = run(&scenario, &ws.out());
+    let message = assert_one_line_error(&output, &names);
+    assert!(!ws.out().join("summary.json").exists(), "a failed run left a summary.json:\n{}", show(&output));
+    message
+}
+
+// ---------------------------------------------------------------------------
+// Scenario files
+
+// The minimal scenario the cases break is itself valid, so each case fails for its one reason.
+#[test]
+fn base_scenario_is_valid() {
+    let ws = Workspace::new();
+    let output = validate(&ws.scenario(VALID));
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+}
+
+// An unknown top-level key is named, with its line.
+#[test]
+fn unknown_top_level_key() {
+    assert_scenario_error(&format!("seeds = 1\n{VALID}"), &["seeds", "line 1"]);
+}
+
+// A misspelt key inside a table is named by its full field path.
+#[test]
+fn unknown_nested_key() {
+    assert_scenario_error(&with_service_line("concurency = 4"), &["service.concurency"]);
+}
+
+// A string where a number belongs names the field and what was found.
+#[test]
+fn string_where_a_number_is_expected() {
+    assert_scenario_error(&with_service_line("concurrency = \"ten\""), &["service.concurrency", "ten"]);
+}
+
+// A negative duration is refused, naming the field and the value.
+#[test]
+fn negative_duration() {
+    assert_scenario_error(&with_service_line("stop_timeout = \"-5s\""), &["service.stop_timeout", "-5s"]);
+}
+
+// A duration with an unknown unit is refused, naming the field and the value.
+#[test]
+fn malformed_duration() {
+    assert_scenario_error(&with_service_line("stop_timeout = \"5 parsecs\""), &["service.stop_timeout", "5 parsecs"]);
+}
+
+// A bare number where a duration string belongs is refused (its unit would be a guess).
+#[test]
+fn number_where_a_duration_is_expected() {
+    assert_scenario_error(&with_service_line("stop_timeout = 30"), &["service.stop_timeout", "30"]);
+}
+
+// A task that serves no request at once is refused.
+#[test]
+fn zero_concurrency() {
+    assert_scenario_error(&with_service_line("concurrency = 0"), &["service.concurrency"]);
+}
+
+// A scenario without a [service] table names the missing table.
+#[test]
+fn missing_service_table() {
+    let text = VALID.split("[service]").next().expect("VALID has a [service] table");
+    assert_scenario_error(text, &["service"]);
+}
+
+// A scenario without a [traffic] table names the missing table.
+#[test]
+fn missing_traffic_table() {
+    let text =
+        format!("duration = \"10m\"\n\n[service]{}", VALID.split("[service]").nth(1).expect("a [service] table"));
+    assert_scenario_error(&text, &["traffic"]);
+}
+
+// A required field missing from a table is named by its full path, not just its table.
+#[test]
+fn missing_required_field() {
+    let text = VALID.replace("service_time = { distribution = \"constant\", value = \"10ms\" }\n", "");
+    assert_scenario_error(&text, &["service.service_time"]);
+}
+
+// A TOML syntax error names the line it is on.
+#[test]
+fn toml_syntax_error() {
+    let text = VALID.replace("rate_per_second = 5.0", "rate_per_second = = 5.0");
+    let line = text.lines().position(|l| l.contains("= =")).expect("the broken line") + 1;
+    assert_scenario_error(&text, &[&format!("line {line}:")]);
+}
+
+// A health-check timeout not below its interval is refused (AWS requires timeout < interval).
+#[test]
+fn health_check_timeout_not_below_interval() {
+    let text = with_tail("[load_balancer]\nhealth_check = { interval = \"10s\", timeout = \"10s\" }");
+    assert_scenario_error(&text, &["load_balancer.health_check.timeout"]);
+}
+
+// A deregistration delay outside AWS's 0–3600 s is refused, showing the value.
+#[test]
+fn deregistration_delay_out_of_range() {
+    let text = with_tail("[load_balancer]\nderegistration_delay = \"4000s\"");
+    assert_scenario_error(&text, &["load_balancer.deregistration_delay", "4000"]);
+}
+
+// A log-normal whose p99 does not exceed its median is refused.
+#[test]
+fn lognormal_p99_not_above_median() {
+    let text = VALID.replace(
+        "{ distribution = \"constant\", value = \"10ms\" }",
+        "{ distribution = \"lognormal\", median = \"40ms\", p99 = \"40ms\" }",
+    );
+    assert_scenario_error(&text, &["service.service_time.p99"]);
+}
+
+// A traffic field the chosen kind does not use is refused rather than silently ignored.
+#[test]
+fn traffic_field_unused_by_kind() {
+    let text = VALID.replace("rate_per_second = 5.0\n", "rate_per_second = 5.0\npeak_per_second = 9.0\n");
+    assert_scenario_error(&text, &["traffic.peak_per_second"]);
+}
+
+// A scenario file that does not exist is named, by `validate` and by `run`.
+#[test]
+fn missing_scenario_file() {
+    let ws = Workspace::new();
+    let missing = ws.path("no-such-scenario.toml");
+    let shown = missing.display().to_string();
+    assert_one_line_error(&validate(&missing), &[&shown]);
+    assert_one_line_error(&run(&missing, &ws.out()), &[&shown]);
+    assert!(!ws.out().exists(), "a run of a missing scenario created {}", ws.out().display());
+}
+
+// A trace file that does not exist is caught before running, naming traffic.file and the path.
+#[test]
+fn missing_trace_file() {
+    let ws = Workspace::new();
+    let scenario = ws.scenario(&trace_scenario("count_trace"));
+    let trace = ws.path("trace.csv").display().to_string();
+    let shown = scenario.display().to_string();
+    assert_one_line_error(&validate(&scenario), &[&shown, "traffic.file", &trace]);
+    assert_one_line_error(&run(&scenario, &ws.out()), &[&shown, "traffic.file", &trace]);
+}
+
+// ---------------------------------------------------------------------------
+// Traces (found while running)
+
+// A count trace whose times go backwards names the offending line.
+#[test]
+fn count_trace_unsorted() {
+    assert_trace_error("count_trace", "t_seconds,requests\n0,10\n60,10\n30,10\n", Some(4));
+}
+
+// A count trace with a non-number names the line and what it found.
+#[test]
+fn count_trace_not_a_number() {
+    let message = assert_trace_error("count_trace", "t_seconds,requests\n0,10\n60,ten\n", Some(3));
+    assert!(message.contains("ten"), "expected the error to show the value found: {message}");
+}
+
+// A count trace with a negative count names the line.
+#[test]
+fn count_trace_negative_count() {
+    assert_trace_error("count_trace", "t_seconds,requests\n0,10\n60,-3\n", Some(3));
+}
+
+// A count trace row with too many columns names the line.
+#[test]
+fn count_trace_wrong_column_count() {
+    assert_trace_error("count_trace", "t_seconds,requests\n0,10\n60,10,5\n", Some(3));
+}
+
+// A count trace without the expected header names line 1.
+#[test]
+fn count_trace_bad_header() {
+    assert_trace_error("count_trace", "time,count\n0,10\n", Some(1));
+}
+
+// A count trace with a header and no rows is refused, naming the file.
+#[test]
+fn count_trace_empty() {
+    assert_trace_error("count_trace", "t_seconds,requests\n", None);
+}
+
+// A zero-byte trace is refused, naming the file.
+#[test]
+fn trace_zero_bytes() {
+    assert_trace_error("count_trace", "", None);
+    assert_trace_error("request_trace", "", None);
+}
+
+// A request trace whose times go backwards names the offending line.
+#[test]
+fn request_trace_unsorted() {
+    assert_trace_error("request_trace", "t_seconds\n0.5\n1.0\n0.7\n", Some(4));
+}
+
+// A request trace with a non-number names the line and what it found.
+#[test]
+fn request_trace_not_a_number() {
+    let message = assert_trace_error("request_trace", "t_seconds\n0.5\nsoon\n", Some(3));
+    assert!(message.contains("soon"), "expected the error to show the value found: {message}");
+}
+
+// A request trace row with an extra column names the line.
+#[test]
+fn request_trace_wrong_column_count() {
+    assert_trace_error("request_trace", "t_seconds\n0.5\n1.0,2\n", Some(3));
+}
+
+// A request trace without a t_seconds column names line 1.
+#[test]
+fn request_trace_bad_header() {
+    assert_trace_error("request_trace", "when\n0.5\n", Some(1));
+}
+
+// A request trace lacking the declared service-time column names line 1 and the column.
+#[test]
+fn request_trace_missing_service_time_column() {
+    let ws = Workspace::new();
+    let trace = ws.write("trace.csv", "t_seconds,latency_s\n0.5,0.01\n");
+    let text = trace_scenario("request_trace")
+        .replace("file = \"trace.csv\"\n", "file = \"trace.csv\"\nservice_time_column = \"service_s\"\n")
+        .replace("{ distribution = \"constant\", value = \"10ms\" }", "{ distribution = \"trace\" }");
+    let scenario = ws.scenario(&text);
+    let shown = trace.display().to_string();
+    assert_one_line_error(&run(&scenario, &ws.out()), &[&shown, "line 1:", "service_s"]);
+}
+
+// A request trace with a bad service time names the line and the column.
+#[test]
+fn request_trace_bad_service_time() {
+    let ws = Workspace::new();
+    let trace = ws.write("trace.csv", "t_seconds,service_s\n0.5,0.01\n0.6,fast\n");
+    let text = trace_scenario("request_trace")
+        .replace("file = \"trace.csv\"\n", "file = \"trace.csv\"\nservice_time_column = \"service_s\"\n")
+        .replace("{ distribution = \"constant\", value = \"10ms\" }", "{ distribution = \"trace\" }");
+    let scenario = ws.scenario(&text);
+    let shown = trace.display().to_string();
+    let output = run(&scenario, &ws.out());
+    assert_one_line_error(&output, &[&shown, "line 3:", "service_s", "fast"]);
+    assert!(!ws.out().join("summary.json").exists(), "a failed run left a summary.json");
+}
+
+// A request trace with a header and no rows is refused, as an empty count trace is.
+#[test]
+fn request_trace_empty() {
+    assert_trace_error("request_trace", "t_seconds\n", None);
+}
+
+// A trace with Windows line endings (CRLF) still names the right line.
+#[test]
+fn crlf_trace_names_the_right_line() {
+    assert_trace_error("count_trace", "t_seconds,requests\r\n0,10\r\n60,x\r\n", Some(3));
+    assert_trace_error("request_trace", "t_seconds\r\n0.5\r\n1.0\r\n0.7\r\n", Some(4));
+}
+
+// A run that fails on a bad trace line mid-run leaves no summary.json (nor any report file).
+#[test]
+fn failed_run_leaves_no_summary() {
+    let ws = Workspace::new();
+    // Five good minutes, then a bad row: the error surfaces minutes into the simulation.
+    let csv = "t_seconds,requests\n0,100\n60,100\n120,100\n180,100\n240,100\n300,many\n360,100\n";
+    let (scenario, trace) = ws.trace("count_trace", csv);
+    let output = run(&scenario, &ws.out());
+    assert_one_line_error(&output, &[&trace.display().to_string(), "line 7:"]);
+    assert!(!ws.out().join("summary.json").exists(), "a failed run left a summary.json:\n{}", show(&output));
+    let left: Vec<String> = std::fs::read_dir(ws.out())
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a failed run left files in its output folder: {left:?}");
+}
+
+// ---------------------------------------------------------------------------
+// validate and usage
+
+// `validate` lists every problem of every file, one line each naming the file and field.
+#[test]
+fn validate_lists_every_problem() {
+    let many = support::scenarios_dir().join("bad/many_problems.toml");
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let ws = Workspace::new();
+    let syntax = ws.scenario(&VALID.replace("rate_per_second = 5.0", "rate_per_second = = 5.0"));
+    let output = fleetsim([OsStr::new("validate"), many.as_os_str(), quickstart.as_os_str(), syntax.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "fleetsim panicked:\n{}", show(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    let many_shown = many.display().to_string();
+    let expected_fields = [
+        "traffic.peak_per_second",
+        "service.concurrency",
+        "service.stop_timeout",
+        "service.service_time.p99",
+        "load_balancer.deregistration_delay",
+        "load_balancer.health_check.timeout",
+    ];
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), expected_fields.len() + 1, "one line per problem expected:\n{}", show(&output));
+    for line in &lines {
+        assert!(line.starts_with("error: "), "every line starts with `error: `:\n{}", show(&output));
+    }
+    for field in expected_fields {
+        let prefix = format!("error: {many_shown}: {field}: ");
+        assert!(
+            lines.iter().any(|l| l.starts_with(&prefix)),
+            "expected a line starting `{prefix}`:\n{}",
+            show(&output)
+        );
+    }
+    let syntax_shown = syntax.display().to_string();
+    assert!(
+        lines.iter().any(|l| l.contains(&syntax_shown) && l.contains("line 5:")),
+        "expected the syntax error of the second bad file, at line 5:\n{}",
+        show(&output)
+    );
+    assert!(!stderr.contains("quickstart"), "the valid file has no problems:\n{}", show(&output));
+}
+
+// The shipped quickstart scenario validates cleanly.
+#[test]
+fn validate_quickstart_is_ok() {
+    let output = support::fleetsim()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["validate", "scenarios/quickstart.toml"])
+        .output()
+        .expect("start the fleetsim binary");
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    assert!(output.stderr.is_empty(), "{}", show(&output));
+}
+
+// Usage mistakes (no command, no scenario, an unknown flag) exit 2 without panicking.
+#[test]
+fn usage_errors_exit_2() {
+    let cases: [&[&str]; 4] = [&[], &["run"], &["validate"], &["run", "x.toml", "--sede", "3"]];
+    for args in cases {
+        let output = fleetsim(args);
+        assert_eq!(output.status.code(), Some(2), "fleetsim {args:?}:\n{}", show(&output));
+        assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"), "{}", show(&output));
+    }
+}
