@@ -5,8 +5,11 @@
 //!
 //! Events run in order of (time, sequence number). The sequence number is given
 //! when an event is scheduled, so two events due at the same instant run in the
-//! order they were scheduled, on every machine and every run. Time is an integer
-//! count of nanoseconds ([`SimTime`]); floats never decide an order.
+//! order they were scheduled, on every machine and every run. One exception,
+//! for period boundaries: events scheduled with [`EventQueue::schedule_first`]
+//! run before the ordinary events of their instant (in their own scheduling
+//! order). Time is an integer count of nanoseconds ([`SimTime`]); floats never
+//! decide an order.
 //!
 //! Cancelling an event ([`EventQueue::cancel`]) frees its slot at once and leaves a
 //! tombstone in the heap that is skipped when it surfaces; nothing is removed from

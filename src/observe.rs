@@ -120,16 +120,25 @@ struct LevelIntegral {
 
 impl LevelIntegral {
     fn new() -> Self {
-        LevelIntegral { value: 0, since: SimTime::ZERO, area: 0, min: 0, max: 0 }
+        LevelIntegral { value: 0, since: SimTime::ZERO, area: 0, min: u32::MAX, max: 0 }
     }
+    /// The count becomes `value` at `at`; the old value held over [since, at).
+    /// Only values held for some time count toward min and max.
     fn set(&mut self, at: SimTime, value: u32, end: SimTime) {
         let at = at.min(end);
-        self.area += u128::from(self.value) * u128::from((at - self.since.min(at)).as_nanos());
-        self.since = at;
+        if at > self.since {
+            self.area += u128::from(self.value) * u128::from((at - self.since).as_nanos());
+            self.min = self.min.min(self.value);
+            self.max = self.max.max(self.value);
+            self.since = at;
+        }
         self.value = value;
-        if at < end {
-            self.min = self.min.min(value);
-            self.max = self.max.max(value);
+    }
+    fn min(&self) -> u32 {
+        if self.min == u32::MAX {
+            self.value
+        } else {
+            self.min
         }
     }
 }
@@ -280,7 +289,7 @@ impl Collector {
                 queue_time: summarize(&s.queue_time, s.queue_time_sum_nanos),
                 queued_share: if served > 0.0 { s.queued as f64 / served } else { 0.0 },
                 running_tasks_mean: s.running.area as f64 / end_nanos,
-                running_tasks_min: s.running.min,
+                running_tasks_min: s.running.min(),
                 running_tasks_max: s.running.max,
                 task_hours: 0.0,
                 tasks_launched: self.tasks_launched[i],
@@ -367,7 +376,7 @@ impl Observer for Collector {
                     }
                     self.launched_at[task.index()] = Some(at);
                     self.task_service[task.index()] = service;
-                    self.tasks_launched[service.index()] += 1;
+                    self.tasks_launched[service.index()] += u64::from(at < end);
                 }
                 let s = &mut self.services[service.index()];
                 if to == TaskState::Running {

@@ -5,6 +5,9 @@ use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+const ORDINARY_LANE: u128 = 1 << 63;
+const SEQ_MASK: u128 = (1 << 63) - 1;
+
 /// A handle to a scheduled event, for cancelling it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventId {
@@ -26,7 +29,9 @@ struct Slot<E> {
     event: Option<E>,
 }
 
-/// Heap entry: the key packs (time, seq) so one integer compare orders them.
+/// Heap entry: the key packs (time, lane, seq) into one integer, so one
+/// compare orders them: time in the high 64 bits, then the lane bit (0 for
+/// `schedule_first`), then the 63-bit sequence number.
 #[derive(PartialEq, Eq)]
 struct Entry {
     key: u128,
@@ -77,6 +82,16 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `at`, which must not be in the past.
     pub fn schedule(&mut self, at: SimTime, event: E) -> EventId {
+        self.push(at, ORDINARY_LANE, event)
+    }
+
+    /// Schedules `event` at `at` ahead of every ordinary event at that instant
+    /// (for period boundaries: a minute closes before the next one's events).
+    pub fn schedule_first(&mut self, at: SimTime, event: E) -> EventId {
+        self.push(at, 0, event)
+    }
+
+    fn push(&mut self, at: SimTime, lane: u128, event: E) -> EventId {
         assert!(at >= self.now, "invariant: event scheduled at {at}, before now ({})", self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -90,7 +105,7 @@ impl<E> EventQueue<E> {
                 (self.slots.len() - 1) as u32
             }
         };
-        let key = (u128::from(at.as_nanos()) << 64) | u128::from(seq);
+        let key = (u128::from(at.as_nanos()) << 64) | lane | u128::from(seq);
         self.heap.push(Entry { key, slot });
         EventId { slot, seq }
     }
@@ -110,7 +125,7 @@ impl<E> EventQueue<E> {
     pub fn peek_time(&mut self) -> Option<SimTime> {
         while let Some(top) = self.heap.peek() {
             let slot = &self.slots[top.slot as usize];
-            if slot.event.is_some() && u128::from(slot.seq) == top.key & u128::from(u64::MAX) {
+            if slot.event.is_some() && u128::from(slot.seq) == top.key & SEQ_MASK {
                 return Some(SimTime::from_nanos((top.key >> 64) as u64));
             }
             self.heap.pop();
@@ -121,7 +136,7 @@ impl<E> EventQueue<E> {
     /// Removes and returns the next event, advancing the present to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         while let Some(top) = self.heap.pop() {
-            let seq = (top.key & u128::from(u64::MAX)) as u64;
+            let seq = (top.key & SEQ_MASK) as u64;
             let slot = &mut self.slots[top.slot as usize];
             if slot.seq != seq {
                 continue; // tombstone of a cancelled event whose slot was reused
@@ -161,6 +176,18 @@ mod tests {
         let mut expected = vec![-1];
         expected.extend(0..100);
         assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn first_lane_runs_before_ordinary_events_at_the_same_instant() {
+        let mut q = EventQueue::new();
+        let t = SimTime::from_secs(60);
+        q.schedule(t, "ordinary 1");
+        q.schedule_first(t, "boundary");
+        q.schedule(t, "ordinary 2");
+        q.schedule_first(SimTime::from_secs(61), "next boundary");
+        let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ["boundary", "ordinary 1", "ordinary 2", "next boundary"]);
     }
 
     #[test]

@@ -74,9 +74,10 @@ impl Processor {
             // 1024 CPU units = 1 vCPU = 1000 milli-vCPU.
             capacity_millis: u64::from(cpu_units) * 1000 / 1024,
             cpu_contention,
-            slots: Vec::with_capacity(concurrency as usize),
+            // Grown on demand: concurrency may be large and mostly unused.
+            slots: Vec::with_capacity(concurrency.min(64) as usize),
             free_slots: Vec::new(),
-            finish_order: BinaryHeap::with_capacity(concurrency as usize),
+            finish_order: BinaryHeap::with_capacity(concurrency.min(64) as usize),
             waiting: VecDeque::new(),
             start_seq: 0,
             attained: 0,
@@ -101,7 +102,7 @@ impl Processor {
     }
 
     /// Brings the clocks and integrals up to `now`.
-    pub fn advance(&mut self, now: SimTime) {
+    fn advance(&mut self, now: SimTime) {
         let dt = u128::from((now - self.last_update).as_nanos());
         if dt == 0 {
             return;
@@ -215,10 +216,6 @@ impl Processor {
         self.cpu_used = 0;
         self.requests_in_task = 0;
         taken
-    }
-
-    pub fn capacity_millis(&self) -> u64 {
-        self.capacity_millis
     }
 }
 

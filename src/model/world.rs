@@ -358,7 +358,6 @@ impl<O: Observer> World<O> {
         task.lifecycle_timer = None;
         task.running_at = Some(now);
         task.up_since = Some(now);
-        task.processor.advance(now);
         self.target_groups[group_id.index()].register(task_id);
         self.emit_health(task_id, group_id, TargetHealth::Initial);
         // Model choice: the first check comes one interval after registration.
@@ -548,7 +547,8 @@ impl<O: Observer> World<O> {
         let now = self.now();
         let next = SimTime::from_secs((now.minute_index() + 1) * 60).min(self.metrics_end);
         if next > now {
-            self.queue.schedule(next, Event::MinuteTick);
+            // First at its instant: a change at exactly k·60 s belongs to the next minute.
+            self.queue.schedule_first(next, Event::MinuteTick);
         }
     }
 
@@ -566,11 +566,11 @@ impl<O: Observer> World<O> {
                 taken
             };
             let mut running_count = 0;
-            let mut capacity_millis = 0;
+            // From the task definition: the minute's tasks may all be gone by now.
+            let capacity_millis = u64::from(self.config.services[s].task.cpu_units) * 1000 / 1024;
             for &task_id in &self.services[s].tasks {
                 let task = &mut self.tasks[task_id.index()];
                 running_count += u32::from(task.state == TaskState::Running);
-                capacity_millis = task.processor.capacity_millis();
                 let (cpu, requests) = task.processor.take_integrals(now);
                 cpu_used += cpu;
                 in_tasks += requests;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// fleetsim's default task size: 1 vCPU, 2 GiB (a valid Fargate size, §4.1).
 pub const DEFAULT_CPU_UNITS: u32 = 1024;
-const DEFAULT_MEMORY_MIB: u32 = 2048;
+pub const DEFAULT_MEMORY_MIB: u32 = 2048;
 const DEFAULT_CONCURRENCY: u32 = 10;
 const DEFAULT_QUEUE_LIMIT: u32 = 100;
 
@@ -133,6 +133,7 @@ fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Re
         Some(dist) => lower_distribution(&format!("{prefix}.startup_time"), dist, base)?,
         None => DurationDistribution::Uniform { min: secs(30), max: secs(60) },
     };
+    let task_vcpu = f64::from(s.cpu.unwrap_or(DEFAULT_CPU_UNITS)) / 1024.0;
     let mut desired_count_changes: Vec<_> =
         s.desired_count_changes.iter().map(|c| (crate::engine::SimTime::ZERO + c.at.0, c.desired_count)).collect();
     desired_count_changes.sort_by_key(|&(at, _)| at);
@@ -146,7 +147,8 @@ fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Re
             concurrency: s.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
             queue_limit: s.queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT),
             service_time: lower_distribution(&format!("{prefix}.service_time"), &s.service_time, base)?,
-            cpu_per_request_millis: (s.cpu_per_request.unwrap_or(1.0) * 1000.0).round().max(1.0) as u32,
+            // fleetsim's default: a request keeps one vCPU busy, or the whole task if smaller.
+            cpu_per_request_millis: (s.cpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0) as u32,
             cpu_contention: s.cpu_contention.unwrap_or(true),
             startup_time,
             provisioning_time: d(s.provisioning_time, secs(5)),

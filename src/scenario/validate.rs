@@ -225,21 +225,46 @@ fn check_service(
             );
         }
     }
-    if s.cpu == Some(0) {
-        c.problem(field("cpu"), "expected CPU units > 0 (1024 = 1 vCPU)");
+    let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
+    let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
+    match fargate_memory_range(cpu) {
+        None => c.problem(
+            field("cpu"),
+            format!(
+                "expected a Fargate task size: 256, 512, 1024, 2048, 4096, 8192 or 16384 CPU units \
+                 (aws-semantics §4.1), found {cpu}"
+            ),
+        ),
+        Some((min, max, step)) => {
+            // 0.25 vCPU takes 512, 1024 or 2048 MiB: not 1536.
+            let invalid_quarter_vcpu = cpu == 256 && memory == 1536;
+            if memory < min || memory > max || (memory - min) % step != 0 || invalid_quarter_vcpu {
+                c.problem(
+                    field("memory"),
+                    format!(
+                        "expected {min}–{max} MiB in steps of {step} for cpu = {cpu} (Fargate, aws-semantics §4.1), \
+                         found {memory}"
+                    ),
+                );
+            }
+        }
     }
-    if s.memory == Some(0) {
-        c.problem(field("memory"), "expected memory in MiB > 0");
+    if let Some(concurrency) = s.concurrency {
+        if concurrency == 0 || concurrency > MAX_CONCURRENCY {
+            c.problem(
+                field("concurrency"),
+                format!(
+                    "expected an integer 1–{MAX_CONCURRENCY} (requests a task serves at once), found {concurrency}"
+                ),
+            );
+        }
     }
-    if s.concurrency == Some(0) {
-        c.problem(field("concurrency"), "expected an integer ≥ 1 (requests a task serves at once)");
-    }
-    if let Some(share) = s.cpu_per_request {
-        let vcpu = f64::from(s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS)) / 1024.0;
-        if !share.is_finite() || share <= 0.0 || share > vcpu {
+    if let Some(vcpu_per_request) = s.cpu_per_request {
+        let vcpu = f64::from(cpu) / 1024.0;
+        if !vcpu_per_request.is_finite() || vcpu_per_request <= 0.0 || vcpu_per_request > vcpu {
             c.problem(
                 field("cpu_per_request"),
-                format!("expected vCPU per request in (0, {vcpu}] (the task's vCPU), found {share}"),
+                format!("expected vCPU per request in (0, {vcpu}] (the task's vCPU), found {vcpu_per_request}"),
             );
         }
     }
@@ -249,6 +274,23 @@ fn check_service(
     }
     // Fargate: 2–120 s (aws-semantics §2.5).
     c.duration_range(&field("stop_timeout"), s.stop_timeout, 2, 120, "Fargate stopTimeout, aws-semantics §2.5");
+}
+
+/// fleetsim's bound: more would be a thread per request no task runs.
+const MAX_CONCURRENCY: u32 = 10_000;
+
+/// Valid Fargate memory for a CPU size: (min, max, step) MiB (aws-semantics §4.1).
+fn fargate_memory_range(cpu_units: u32) -> Option<(u32, u32, u32)> {
+    Some(match cpu_units {
+        256 => (512, 2048, 512),
+        512 => (1024, 4096, 1024),
+        1024 => (2048, 8192, 1024),
+        2048 => (4096, 16384, 1024),
+        4096 => (8192, 30720, 1024),
+        8192 => (16384, 61440, 4096),
+        16384 => (32768, 122880, 8192),
+        _ => return None,
+    })
 }
 
 fn check_distribution(c: &mut Checker, prefix: &str, d: &DistributionFile, base: &Path, trace_times: bool) {

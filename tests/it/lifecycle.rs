@@ -134,7 +134,9 @@ fn crashed_tasks_are_replaced() {
         assert_eq!(row.desired_count, 3);
     }
     assert!(figures.requests.failed_by_cause[FailureCause::TaskStopped as usize] > 0);
-    assert_eq!(figures.services[0].tasks_launched, 3 + crashes.len() as u64);
+    // Launches after the end (while the last requests drain) are not counted.
+    let crashes_in_run = crashes.iter().filter(|&&at| at < secs(7200)).count() as u64;
+    assert_eq!(figures.services[0].tasks_launched, 3 + crashes_in_run);
 }
 
 /// Goal: CPUUtilization is ECS's: 100 × CPU used / (task CPU × tasks)
@@ -190,5 +192,167 @@ fn cpu_contention_slows_requests() {
     assert!(heavy.latency.mean_ms > 120.0 && heavy.latency.mean_ms < 300.0, "contention: {}", heavy.latency.mean_ms);
     for row in &heavy.minutes[0][2..30] {
         assert!(row.cpu_utilization.unwrap() <= 100.0 + 1e-9);
+    }
+}
+
+/// Goal: a minute's row describes that minute: a change at exactly k·60 s
+/// belongs to the next one (CloudWatch's period is [t, t + 60 s)). Method:
+/// desiredCount 4 → 1 at 3 min: the row of minute 2 (120–180 s) still shows 4
+/// desired and 4 running; the row of minute 3 shows 1 desired.
+#[test]
+fn a_change_on_a_minute_boundary_belongs_to_the_next_minute() {
+    let text = r#"
+        duration = "6m"
+        [traffic]
+        kind = "constant"
+        rate_per_second = 20.0
+        [service]
+        desired_count = 4
+        desired_count_changes = [{ at = "3m", desired_count = 1 }]
+        service_time = { distribution = "exponential", mean = "20ms" }
+        startup_time = { distribution = "constant", value = "30s" }
+    "#;
+    let figures = support::run(text);
+    let rows = &figures.minutes[0];
+    assert_eq!((rows[2].desired_count, rows[2].running_count), (4, 4));
+    assert_eq!(rows[3].desired_count, 1);
+    assert!(rows[3].cpu_utilization.is_some());
+}
+
+/// Goal: CPUUtilization of a minute whose tasks all stopped within it is still
+/// reported (a datapoint from the tasks that ran), not left blank. Method: one
+/// task, stopped at 90 s with a 0 s deregistration delay: minute 1 has a value.
+#[test]
+fn cpu_utilization_survives_the_last_task_stopping() {
+    let text = r#"
+        duration = "3m"
+        [traffic]
+        kind = "constant"
+        rate_per_second = 20.0
+        [service]
+        desired_count = 1
+        desired_count_changes = [{ at = "90s", desired_count = 0 }]
+        service_time = { distribution = "exponential", mean = "20ms" }
+        startup_time = { distribution = "constant", value = "10s" }
+        [load_balancer]
+        deregistration_delay = "0s"
+    "#;
+    let figures = support::run(text);
+    let rows = &figures.minutes[0];
+    assert!(rows[1].cpu_utilization.is_some(), "{:?}", rows[1]);
+    assert_eq!(rows[2].cpu_utilization, None, "no task ran in minute 2");
+}
+
+/// Goal: SIGKILL at stopTimeout (aws-semantics §2.5). Method: five 200 s
+/// requests at 20 s; desiredCount → 0 at 100 s; delay 30 s cuts it (502 at 130 s), the
+/// app keeps working on it after SIGTERM, and stopTimeout 30 s kills it at
+/// 160 s → DEPROVISIONING at 160 s, STOPPED at 165 s.
+#[test]
+fn stop_timeout_kills_an_app_that_does_not_exit() {
+    let text = r#"
+        duration = "5m"
+        [traffic]
+        kind = "request_trace"
+        file = "burst_at_20s.csv"
+        [service]
+        desired_count = 1
+        desired_count_changes = [{ at = "100s", desired_count = 0 }]
+        cpu_contention = false
+        service_time = { distribution = "constant", value = "200s" }
+        startup_time = { distribution = "constant", value = "10s" }
+        provisioning_time = "0s"
+        stop_timeout = "30s"
+        [load_balancer]
+        deregistration_delay = "30s"
+        idle_timeout = "4000s"
+    "#;
+    let (figures, obs) = support::run_observed(text);
+    assert_eq!(figures.requests.failed_by_cause[FailureCause::DeregistrationCutOff as usize], figures.requests.total);
+    assert_eq!(figures.requests.total, 5);
+    let states: Vec<(SimTime, TaskState)> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, to, .. } => Some((at, to)),
+            _ => None,
+        })
+        .collect();
+    for expected in
+        [(secs(130), TaskState::Stopping), (secs(160), TaskState::Deprovisioning), (secs(165), TaskState::Stopped)]
+    {
+        assert!(states.contains(&expected), "missing {expected:?} in {states:?}");
+    }
+}
+
+/// Goal: a task refuses beyond its queue (502). Method: one task, concurrency 1,
+/// queue_limit 2, five 10 s requests at once: two are refused, the other three
+/// are served one after another (10, 20, 30 s).
+#[test]
+fn a_full_queue_refuses_with_502() {
+    let text = r#"
+        duration = "2m"
+        [traffic]
+        kind = "request_trace"
+        file = "burst_at_20s.csv"
+        [service]
+        desired_count = 1
+        concurrency = 1
+        queue_limit = 2
+        cpu_contention = false
+        service_time = { distribution = "constant", value = "10s" }
+        startup_time = { distribution = "constant", value = "10s" }
+    "#;
+    let figures = support::run(text);
+    let r = &figures.requests;
+    assert_eq!(r.succeeded, 3);
+    assert_eq!(r.failed_by_cause[FailureCause::Refused as usize], 2);
+    assert_eq!(r.total, 5);
+    assert!((figures.latency.max_ms - 30_000.0).abs() < 30.0);
+}
+
+/// Goal: every request that arrives gets exactly one answer, whatever the fleet
+/// does. Method: 40,000 trace requests over 20 min against tasks that crash
+/// every ~40 s, a desired count that moves four times, a 10-deep queue, 15 s
+/// idle timeout, 20 s deregistration delay and 5 s stopTimeout: answered = rows.
+#[test]
+fn every_request_gets_exactly_one_answer_under_churn() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows = 40_000u64;
+    let mut trace = String::from("t_seconds\n");
+    for i in 0..rows {
+        trace.push_str(&format!("{:.3}\n", i as f64 * 1200.0 / rows as f64));
+    }
+    #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
+    std::fs::write(dir.path().join("trace.csv"), trace).expect("write trace");
+    let text = r#"
+        duration = "20m"
+        seed = 9
+        [traffic]
+        kind = "request_trace"
+        file = "trace.csv"
+        [service]
+        desired_count = 3
+        desired_count_changes = [
+          { at = "3m", desired_count = 5 }, { at = "7m", desired_count = 1 },
+          { at = "11m", desired_count = 4 }, { at = "15m", desired_count = 2 },
+        ]
+        concurrency = 4
+        queue_limit = 10
+        service_time = { distribution = "lognormal", median = "100ms", p99 = "20s" }
+        stop_timeout = "5s"
+        mean_time_between_crashes = "40s"
+        [load_balancer]
+        algorithm = "least_outstanding_requests"
+        idle_timeout = "15s"
+        deregistration_delay = "20s"
+    "#;
+    let scenario = fleetsim::scenario::parse(text, &dir.path().join("churn.toml")).expect("valid");
+    let (figures, obs) = support::run_scenario_observed(&scenario, None);
+    assert_eq!(figures.requests.total, rows);
+    let answered = obs.iter().filter(|o| matches!(o, Observation::RequestFinished { .. })).count() as u64;
+    assert_eq!(answered, rows);
+    let r = &figures.requests;
+    assert_eq!(r.succeeded + r.failed(), rows);
+    for cause in [FailureCause::TaskStopped, FailureCause::IdleTimeout, FailureCause::Refused] {
+        assert!(r.failed_by_cause[cause as usize] > 0, "the churn should produce {cause:?}");
     }
 }
