@@ -236,6 +236,8 @@ impl Collector {
         &mut rows[index]
     }
 
+    /// Closes the minute's latency histogram into its row and into the whole
+    /// run's (recording each latency once, then merging: counts add exactly).
     fn close_minute_latency(s: &mut ServiceCollector) {
         if s.minute_latency.is_empty() {
             return;
@@ -244,6 +246,9 @@ impl Collector {
         let row = Self::row(&mut s.rows, s.minute_latency_index);
         row.latency_ms_p50 = Some(p50 as f64 / 1000.0);
         row.latency_ms_p99 = Some(p99 as f64 / 1000.0);
+        if let Err(e) = s.latency.add(&s.minute_latency) {
+            panic!("invariant: histograms of equal bounds merge: {e:?}");
+        }
         s.minute_latency.reset();
     }
 
@@ -354,7 +359,6 @@ impl Observer for Collector {
                 Self::row(&mut s.rows, at.minute_index()).requests.record(outcome);
                 if outcome == Outcome::Succeeded {
                     let latency = at - arrived;
-                    s.latency.saturating_record(micros(latency));
                     s.latency_sum_nanos += u128::from(latency.as_nanos());
                     s.queue_time.saturating_record(micros(queue_time));
                     s.queue_time_sum_nanos += u128::from(queue_time.as_nanos());

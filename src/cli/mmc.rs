@@ -37,7 +37,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         concurrency: servers,
         queue_limit: u32::MAX,
         service_time: DurationDistribution::Exponential { mean_secs: 1.0 / service_rate },
-        cpu_per_request_millis: 1,
+        vcpu_per_request_millis: 1,
         cpu_contention: false,
         startup_time: DurationDistribution::Constant(SimDuration::ZERO),
         provisioning_time: SimDuration::ZERO,

@@ -12,7 +12,11 @@ pub struct RngStreams {
 
 /// One independent stream of random numbers.
 #[derive(Clone, Debug)]
-pub struct Stream(ChaCha8Rng);
+pub struct Stream {
+    rng: ChaCha8Rng,
+    /// Box–Muller makes normals in pairs; the second waits here for the next call.
+    pub(super) spare_normal: Option<f64>,
+}
 
 /// FNV-1a, 64-bit: a fixed, documented hash of a purpose name. (`DefaultHasher`
 /// may change between Rust releases, which would change every draw.)
@@ -56,13 +60,13 @@ impl RngStreams {
         key[8..16].copy_from_slice(&index.to_le_bytes());
         let mut rng = ChaCha8Rng::from_seed(key);
         rng.set_stream(fnv1a64(purpose.as_bytes()));
-        Stream(rng)
+        Stream { rng, spare_normal: None }
     }
 }
 
 impl Stream {
     pub fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        self.rng.next_u64()
     }
 
     /// Uniform in [0, 1), 53 random bits.

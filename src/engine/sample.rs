@@ -14,12 +14,18 @@ pub fn exponential(stream: &mut Stream, mean: f64) -> f64 {
     -mean * libm::log(stream.uniform_open0())
 }
 
-/// Standard normal by Box–Muller (one value per call, the second discarded, so
-/// that each call consumes exactly two draws).
+/// Standard normal by Box–Muller: each pair of uniforms gives two normals; the
+/// second is kept in the stream for the next call (halving the libm work).
 pub fn standard_normal(stream: &mut Stream) -> f64 {
+    if let Some(spare) = stream.spare_normal.take() {
+        return spare;
+    }
     let u1 = stream.uniform_open0();
     let u2 = stream.uniform();
-    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
+    let radius = libm::sqrt(-2.0 * libm::log(u1));
+    let (sin, cos) = libm::sincos(2.0 * std::f64::consts::PI * u2);
+    stream.spare_normal = Some(radius * sin);
+    radius * cos
 }
 
 /// Gamma(shape, scale) by Marsaglia and Tsang; shape < 1 by boosting.

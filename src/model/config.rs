@@ -39,7 +39,7 @@ pub struct TaskDefinition {
     /// Service demand of a request that carries none of its own.
     pub service_time: DurationDistribution,
     /// vCPU a request uses while in service, in thousandths (500 = half a vCPU).
-    pub cpu_per_request_millis: u32,
+    pub vcpu_per_request_millis: u32,
     /// When false, requests never slow down for CPU (a pure M/M/c station).
     pub cpu_contention: bool,
     /// Launch to RUNNING (aws-semantics §4.5, model choice: a distribution).

@@ -120,7 +120,7 @@ impl<O: Observer> World<O> {
             Some(demand) => demand,
             None => definition.service_time.sample(&mut self.service_time[service.index()]),
         };
-        let request = Request { arrived: now, demand, cpu_millis: definition.cpu_per_request_millis };
+        let request = Request { arrived: now, demand, cpu_millis: definition.vcpu_per_request_millis };
         let tasks = &self.tasks;
         let picked = self.target_groups[group_id.index()].pick(
             self.config.load_balancer.algorithm,

@@ -148,7 +148,7 @@ fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Re
             queue_limit: s.queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT),
             service_time: lower_distribution(&format!("{prefix}.service_time"), &s.service_time, base)?,
             // fleetsim's default: a request keeps one vCPU busy, or the whole task if smaller.
-            cpu_per_request_millis: (s.cpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0) as u32,
+            vcpu_per_request_millis: (s.vcpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0) as u32,
             cpu_contention: s.cpu_contention.unwrap_or(true),
             startup_time,
             provisioning_time: d(s.provisioning_time, secs(5)),

@@ -114,7 +114,7 @@ pub struct ServiceFile {
     pub queue_limit: Option<u32>,
     pub service_time: DistributionFile,
     /// vCPU a request uses while in service.
-    pub cpu_per_request: Option<f64>,
+    pub vcpu_per_request: Option<f64>,
     pub cpu_contention: Option<bool>,
     pub startup_time: Option<DistributionFile>,
     pub provisioning_time: Option<DurationField>,

@@ -259,12 +259,12 @@ fn check_service(
             );
         }
     }
-    if let Some(vcpu_per_request) = s.cpu_per_request {
+    if let Some(vvcpu_per_request) = s.vcpu_per_request {
         let vcpu = f64::from(cpu) / 1024.0;
-        if !vcpu_per_request.is_finite() || vcpu_per_request <= 0.0 || vcpu_per_request > vcpu {
+        if !vvcpu_per_request.is_finite() || vvcpu_per_request <= 0.0 || vvcpu_per_request > vcpu {
             c.problem(
-                field("cpu_per_request"),
-                format!("expected vCPU per request in (0, {vcpu}] (the task's vCPU), found {vcpu_per_request}"),
+                field("vcpu_per_request"),
+                format!("expected vCPU per request in (0, {vcpu}] (the task's vCPU), found {vvcpu_per_request}"),
             );
         }
     }

@@ -153,7 +153,7 @@ fn cpu_utilization_is_cpu_used_over_task_cpu() {
         [service]
         desired_count = 2
         cpu = 1024
-        cpu_per_request = 0.5
+        vcpu_per_request = 0.5
         service_time = { distribution = "exponential", mean = "20ms" }
     "#;
     let figures = support::run(text);
@@ -169,7 +169,7 @@ fn cpu_utilization_is_cpu_used_over_task_cpu() {
 /// no higher than 100 %.
 #[test]
 fn cpu_contention_slows_requests() {
-    let scenario = |contention: bool, cpu_per_request: f64| {
+    let scenario = |contention: bool, vcpu_per_request: f64| {
         format!(
             r#"
             duration = "30m"
@@ -179,7 +179,7 @@ fn cpu_contention_slows_requests() {
             [service]
             desired_count = 1
             concurrency = 64
-            cpu_per_request = {cpu_per_request}
+            vcpu_per_request = {vcpu_per_request}
             cpu_contention = {contention}
             service_time = {{ distribution = "exponential", mean = "20ms" }}
             "#

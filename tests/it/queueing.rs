@@ -28,7 +28,7 @@ fn mmc_scenario(
         concurrency = {servers}
         queue_limit = 100000000
         cpu_contention = false
-        cpu_per_request = 0.001
+        vcpu_per_request = 0.001
         service_time = {{ distribution = "exponential", mean = "{service_mean_ms}ms" }}
         startup_time = {{ distribution = "constant", value = "0s" }}
         provisioning_time = "0s"
