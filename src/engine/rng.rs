@@ -137,11 +137,10 @@ mod tests {
 
     #[test]
     fn first_draw_is_pinned() {
-        // Same bytes on every machine: ChaCha8 output for seed 42, "arrivals".
+        // Same bytes on every machine and every rand_chacha release: the first
+        // ChaCha8 word for seed 42, stream "arrivals", is fixed here.
         let mut s = RngStreams::new(42).stream("arrivals");
-        let first = s.next_u64();
-        let mut again = RngStreams::new(42).stream("arrivals");
-        assert_eq!(first, again.next_u64());
+        assert_eq!(s.next_u64(), 0x1493_3534_5142_b474);
         assert!(s.uniform() < 1.0 && s.uniform_open0() > 0.0);
         assert!((0..1000).all(|_| s.below(7) < 7));
     }

@@ -8,6 +8,8 @@ use crate::engine::{EventId, SimTime};
 
 pub struct Task {
     pub service: ServiceId,
+    /// Keys the task's own random draws (start-up delay, crashes).
+    pub ordinal: u64,
     pub state: TaskState,
     pub processor: Processor,
     /// The application accepts connections (from app-ready until it exits).
@@ -33,9 +35,10 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn new(service: ServiceId, processor: Processor, running_due: SimTime) -> Self {
+    pub fn new(service: ServiceId, ordinal: u64, processor: Processor, running_due: SimTime) -> Self {
         Task {
             service,
+            ordinal,
             state: TaskState::Provisioning,
             processor,
             listening: false,

@@ -16,6 +16,12 @@ use super::task::Task;
 use crate::engine::sample::exponential;
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, Stream};
 
+/// The key of a task's own random draws: its service in the high bits, its
+/// launch ordinal within the service in the low 40.
+fn task_ordinal(service: ServiceId, launched_before: u64) -> u64 {
+    (u64::from(service.0) << 40) | launched_before
+}
+
 /// A request reaching the ALB.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Arrival {
@@ -28,6 +34,8 @@ pub struct Arrival {
 #[derive(Default)]
 struct ServiceState {
     desired_count: u32,
+    /// Tasks launched so far: the ordinal that keys a task's random draws.
+    launched_count: u64,
     /// Tasks not yet STOPPED, in launch order.
     tasks: Vec<TaskId>,
     /// CloudWatch accumulators for the current minute, from tasks that exited in it.
@@ -204,6 +212,8 @@ impl<O: Observer> World<O> {
         }
     }
 
+    /// Model choice: a request the ALB already answered 504 stays in the task
+    /// until it finishes (the application does not notice the client left).
     fn complete_requests(&mut self, task_id: TaskId) {
         let now = self.now();
         let idle_timeout = self.config.load_balancer.idle_timeout;
@@ -311,9 +321,12 @@ impl<O: Observer> World<O> {
     fn launch(&mut self, service: ServiceId) {
         let now = self.now();
         let id = TaskId(self.tasks.len() as u32);
+        let ordinal = task_ordinal(service, self.services[service.index()].launched_count);
+        self.services[service.index()].launched_count += 1;
         let definition = &self.config.services[service.index()].task;
-        // Drawn by launch ordinal, so policies that launch at other times draw the same delays.
-        let startup = definition.startup_time.sample(&mut self.streams.substream("startup", u64::from(id.0)));
+        // Drawn by the service's launch ordinal, so policies that launch at other
+        // times, or other services' launches, never move these draws.
+        let startup = definition.startup_time.sample(&mut self.streams.substream("startup", ordinal));
         let provisioning = definition.provisioning_time.min(startup);
         let processor = Processor::new(
             definition.concurrency,
@@ -322,7 +335,7 @@ impl<O: Observer> World<O> {
             definition.cpu_contention,
             now,
         );
-        let mut task = Task::new(service, processor, now + startup);
+        let mut task = Task::new(service, ordinal, processor, now + startup);
         task.lifecycle_timer = Some(self.queue.schedule(now + provisioning, Event::TaskProvisioned(id)));
         self.tasks.push(task);
         self.services[service.index()].tasks.push(id);
@@ -369,7 +382,8 @@ impl<O: Observer> World<O> {
             self.queue.schedule(now + app_ready_time, Event::AppReady(task_id));
         }
         if let Some(mean) = crash_mean {
-            let mut stream = self.streams.substream("task_crashes", u64::from(task_id.0));
+            let ordinal = self.tasks[task_id.index()].ordinal;
+            let mut stream = self.streams.substream("task_crashes", ordinal);
             let after = SimDuration::from_secs_f64(exponential(&mut stream, mean.as_secs_f64()));
             self.tasks[task_id.index()].crash = Some(self.queue.schedule(now + after, Event::TaskCrashes(task_id)));
         }
@@ -412,7 +426,10 @@ impl<O: Observer> World<O> {
             HealthTransition::BecameUnhealthy => self.emit_health(task_id, group_id, TargetHealth::Unhealthy),
         }
         let unhealthy = self.target_groups[group_id.index()].health(task_id) == Some(TargetHealth::Unhealthy);
-        // ECS replaces a task its target group finds unhealthy, once past the grace period (§2.3).
+        // ECS replaces a task its target group finds unhealthy, once past the grace
+        // period (§2.3). AWS starts the replacement first, within maximumPercent, and
+        // stops the unhealthy task when it is healthy; until maximumPercent exists
+        // (deployments), model choice: drain the unhealthy task now, launch at once.
         if unhealthy && now - running_at >= grace {
             self.stop_task(task_id, StopReason::FailedElbHealthCheck);
             self.reconcile(service);
@@ -464,8 +481,9 @@ impl<O: Observer> World<O> {
         self.sigterm(task_id);
     }
 
-    /// STOPPING: the application stops accepting, finishes what it holds, and
-    /// exits; SIGKILL after stopTimeout (aws-semantics §2.5).
+    /// STOPPING: SIGTERM, then SIGKILL after stopTimeout (aws-semantics §2.5).
+    /// Model choice: the application stops accepting, finishes the work it holds
+    /// (nobody reads it once the ALB has cut it) and exits when it is done.
     fn sigterm(&mut self, task_id: TaskId) {
         let now = self.now();
         self.set_state(task_id, TaskState::Stopping);
@@ -554,6 +572,9 @@ impl<O: Observer> World<O> {
 
     /// Closes the minute: each service's running and healthy counts and its
     /// `CPUUtilization` = 100 × CPU used / (task CPU × task time up) (aws-semantics §6).
+    /// Model choice: a task counts while its containers are up (RUNNING through
+    /// STOPPING), weighted by the time it was up in the minute; with CPU
+    /// contention off the figure can pass 100 %, which Fargate cannot.
     fn minute_tick(&mut self) {
         let now = self.now();
         let start = SimTime::from_secs(SimTime::from_nanos(now.as_nanos() - 1).minute_index() * 60);

@@ -8,9 +8,11 @@ use crate::run::RunOutput;
 use crate::scenario::Scenario;
 use serde_json::{json, Value};
 
-/// Rounds for display: fixed decimals keep files short and stable.
-fn round(x: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
+/// Rounds for display: fixed decimals keep files short and stable. (Exact
+/// powers of ten from a table: `powi`'s precision is not specified.)
+fn round(x: f64, decimals: usize) -> f64 {
+    const SCALES: [f64; 7] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+    let scale = SCALES[decimals.min(6)];
     (x * scale).round() / scale
 }
 

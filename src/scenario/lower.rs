@@ -148,13 +148,16 @@ fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Re
             queue_limit: s.queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT),
             service_time: lower_distribution(&format!("{prefix}.service_time"), &s.service_time, base)?,
             // fleetsim's default: a request keeps one vCPU busy, or the whole task if smaller.
-            vcpu_per_request_millis: (s.vcpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0) as u32,
+            vcpu_per_request_millis: (s.vcpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0)
+                as u32,
             cpu_contention: s.cpu_contention.unwrap_or(true),
             startup_time,
+            // Model choice: ENI attachment takes "several seconds" (aws-semantics §4.5).
             provisioning_time: d(s.provisioning_time, secs(5)),
             app_ready_time: d(s.app_ready_time, SimDuration::ZERO),
             // Fargate stopTimeout default (aws-semantics §2.5).
             stop_timeout: d(s.stop_timeout, secs(30)),
+            // Model choice: ENI detachment (DEPROVISIONING, §2.5) as long as attachment.
             deprovisioning_time: d(s.deprovisioning_time, secs(5)),
             mean_time_between_crashes: s.mean_time_between_crashes.map(|d| d.0),
         },
