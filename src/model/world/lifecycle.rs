@@ -1,0 +1,199 @@
+//! A task's ECS lifecycle (aws-semantics §2.5): PROVISIONING through STOPPED,
+//! target registration and deregistration, SIGTERM and SIGKILL, crashes.
+//! Part of [`World`]; the scheduler decides, this carries it out.
+
+use super::{task_ordinal, World};
+use crate::engine::sample::exponential;
+use crate::engine::SimDuration;
+use crate::model::event::Event;
+use crate::model::ids::{ServiceId, TargetGroupId, TaskId};
+use crate::model::observation::{FailureCause, Observation, Observer, StopReason, TargetHealth, TaskState};
+use crate::model::processor::Processor;
+use crate::model::task::Task;
+
+impl<O: Observer> World<O> {
+    pub(super) fn set_state(&mut self, task_id: TaskId, to: TaskState) {
+        let task = &mut self.tasks[task_id.index()];
+        let from = task.state;
+        task.state = to;
+        let (service, stop_reason) =
+            (task.service, if to >= TaskState::Deactivating { task.stopping_for } else { None });
+        let at = self.now();
+        self.emit(Observation::TaskStateChanged { at, service, task: task_id, from: Some(from), to, stop_reason });
+    }
+
+    pub(super) fn launch(&mut self, service: ServiceId) {
+        let now = self.now();
+        let id = TaskId(self.tasks.len() as u32);
+        let ordinal = task_ordinal(service, self.services[service.index()].launched_count);
+        self.services[service.index()].launched_count += 1;
+        let definition = &self.config.services[service.index()].task;
+        // Drawn by the service's launch ordinal, so policies that launch at other
+        // times, or other services' launches, never move these draws.
+        let startup = definition.startup_time.sample(&mut self.streams.substream("startup", ordinal));
+        let provisioning = definition.provisioning_time.min(startup);
+        let processor = Processor::new(
+            definition.concurrency,
+            definition.queue_limit,
+            definition.cpu_units,
+            definition.cpu_contention,
+            now,
+        );
+        let mut task = Task::new(service, ordinal, processor, now + startup);
+        task.lifecycle_timer = Some(self.queue.schedule(now + provisioning, Event::TaskProvisioned(id)));
+        self.tasks.push(task);
+        self.services[service.index()].tasks.push(id);
+        self.emit(Observation::TaskStateChanged {
+            at: now,
+            service,
+            task: id,
+            from: None,
+            to: TaskState::Provisioning,
+            stop_reason: None,
+        });
+    }
+
+    /// PROVISIONING → PENDING → ACTIVATING (aws-semantics §2.5; Fargate has no agent wait).
+    pub(super) fn task_provisioned(&mut self, task_id: TaskId) {
+        self.set_state(task_id, TaskState::Pending);
+        self.set_state(task_id, TaskState::Activating);
+        let due = self.tasks[task_id.index()].running_due;
+        self.tasks[task_id.index()].lifecycle_timer = Some(self.queue.schedule(due, Event::TaskRunning(task_id)));
+    }
+
+    /// ACTIVATING → RUNNING: the target is registered (`initial`) and health checks begin.
+    pub(super) fn task_running(&mut self, task_id: TaskId) {
+        let now = self.now();
+        self.set_state(task_id, TaskState::Running);
+        let service = self.tasks[task_id.index()].service;
+        let service_config = &self.config.services[service.index()];
+        let group_id = service_config.target_group;
+        let (app_ready_time, crash_mean) =
+            (service_config.task.app_ready_time, service_config.task.mean_time_between_crashes);
+        let interval = self.config.load_balancer.target_groups[group_id.index()].health_check.interval;
+        let task = &mut self.tasks[task_id.index()];
+        task.lifecycle_timer = None;
+        task.running_at = Some(now);
+        task.up_since = Some(now);
+        self.target_groups[group_id.index()].register(task_id);
+        self.emit_health(task_id, group_id, TargetHealth::Initial);
+        // Model choice: the first check comes one interval after registration.
+        self.tasks[task_id.index()].health_check =
+            Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+        if app_ready_time.is_zero() {
+            self.tasks[task_id.index()].listening = true;
+        } else {
+            self.queue.schedule(now + app_ready_time, Event::AppReady(task_id));
+        }
+        if let Some(mean) = crash_mean {
+            let ordinal = self.tasks[task_id.index()].ordinal;
+            let mut stream = self.streams.substream("task_crashes", ordinal);
+            let after = SimDuration::from_secs_f64(exponential(&mut stream, mean.as_secs_f64()));
+            self.tasks[task_id.index()].crash = Some(self.queue.schedule(now + after, Event::TaskCrashes(task_id)));
+        }
+    }
+
+    pub(super) fn app_ready(&mut self, task_id: TaskId) {
+        let task = &mut self.tasks[task_id.index()];
+        if task.state == TaskState::Running && task.stopping_for.is_none() {
+            task.listening = true;
+        }
+    }
+
+    pub(super) fn emit_health(&mut self, task_id: TaskId, group_id: TargetGroupId, health: TargetHealth) {
+        let at = self.now();
+        let service = self.tasks[task_id.index()].service;
+        let healthy_count = self.target_groups[group_id.index()].healthy_count();
+        self.emit(Observation::TargetHealthChanged { at, service, task: task_id, health, healthy_count });
+    }
+
+    /// The delay is over: the ALB cuts what is still in flight (502) and the
+    /// target is gone; ECS sends SIGTERM.
+    pub(super) fn deregistration_delay_ends(&mut self, task_id: TaskId) {
+        self.tasks[task_id.index()].lifecycle_timer = None;
+        self.cut_requests(task_id, FailureCause::DeregistrationCutOff);
+        self.tasks[task_id.index()].connections_cut = true;
+        let group_id = self.config.services[self.tasks[task_id.index()].service.index()].target_group;
+        self.target_groups[group_id.index()].remove(task_id);
+        self.emit_health(task_id, group_id, TargetHealth::Unused);
+        self.sigterm(task_id);
+    }
+
+    /// STOPPING: SIGTERM, then SIGKILL after stopTimeout (aws-semantics §2.5).
+    /// Model choice: the application stops accepting, finishes the work it holds
+    /// (nobody reads it once the ALB has cut it) and exits when it is done.
+    pub(super) fn sigterm(&mut self, task_id: TaskId) {
+        let now = self.now();
+        self.set_state(task_id, TaskState::Stopping);
+        let task = &mut self.tasks[task_id.index()];
+        task.listening = false;
+        if task.processor.is_empty() {
+            self.process_exited(task_id);
+        } else {
+            let stop_timeout = self.config.services[task.service.index()].task.stop_timeout;
+            task.lifecycle_timer = Some(self.queue.schedule(now + stop_timeout, Event::StopTimeoutEnds(task_id)));
+        }
+    }
+
+    pub(super) fn stop_timeout_ends(&mut self, task_id: TaskId) {
+        self.tasks[task_id.index()].lifecycle_timer = None;
+        self.cut_requests(task_id, FailureCause::TaskStopped);
+        self.process_exited(task_id);
+    }
+
+    /// The containers are gone: DEPROVISIONING until the ENI is released.
+    pub(super) fn process_exited(&mut self, task_id: TaskId) {
+        let now = self.now();
+        let task = &mut self.tasks[task_id.index()];
+        for id in [task.completion.take().map(|(_, id)| id), task.lifecycle_timer.take()].into_iter().flatten() {
+            self.queue.cancel(id);
+        }
+        task.listening = false;
+        task.connections_cut = true;
+        let (cpu_used, requests_in_task) = task.processor.take_integrals(now);
+        let up_nanos = task.take_up_nanos(now);
+        task.up_since = None;
+        task.processor.clear(now);
+        let service = task.service;
+        let deprovisioning = self.config.services[service.index()].task.deprovisioning_time;
+        let state = &mut self.services[service.index()];
+        state.minute_cpu_used += cpu_used;
+        state.minute_requests_in_tasks += requests_in_task;
+        state.minute_up_nanos += u128::from(up_nanos);
+        self.set_state(task_id, TaskState::Deprovisioning);
+        self.tasks[task_id.index()].lifecycle_timer =
+            Some(self.queue.schedule(now + deprovisioning, Event::TaskDeprovisioned(task_id)));
+    }
+
+    pub(super) fn task_deprovisioned(&mut self, task_id: TaskId) {
+        self.tasks[task_id.index()].lifecycle_timer = None;
+        self.set_state(task_id, TaskState::Stopped);
+        let service = self.tasks[task_id.index()].service;
+        self.services[service.index()].tasks.retain(|&t| t != task_id);
+    }
+
+    /// An essential container exits: in-flight requests fail (502), ECS
+    /// deregisters the target at once and replaces the task (model choice: no
+    /// window in which the ALB still sends to the dead target).
+    pub(super) fn task_crashes(&mut self, task_id: TaskId) {
+        let task = &mut self.tasks[task_id.index()];
+        task.crash = None;
+        if task.state != TaskState::Running || task.stopping_for.is_some() {
+            return;
+        }
+        task.stopping_for = Some(StopReason::EssentialContainerExited);
+        task.listening = false;
+        if let Some(id) = task.health_check.take() {
+            self.queue.cancel(id);
+        }
+        let service = task.service;
+        self.cut_requests(task_id, FailureCause::TaskStopped);
+        self.tasks[task_id.index()].connections_cut = true;
+        let group_id = self.config.services[service.index()].target_group;
+        self.target_groups[group_id.index()].remove(task_id);
+        self.emit_health(task_id, group_id, TargetHealth::Unused);
+        self.set_state(task_id, TaskState::Stopping);
+        self.process_exited(task_id);
+        self.reconcile(service);
+    }
+}

@@ -1,0 +1,104 @@
+//! The ECS service scheduler: keeps desiredCount tasks, stops the excess,
+//! and replaces tasks their target group finds unhealthy (aws-semantics §2.3).
+//! Part of [`World`]; it drives tasks through the lifecycle module.
+
+use super::World;
+use crate::model::alb::HealthTransition;
+use crate::model::event::Event;
+use crate::model::ids::{ServiceId, TaskId};
+use crate::model::observation::{Observation, Observer, StopReason, TargetHealth, TaskState};
+
+impl<O: Observer> World<O> {
+    pub(super) fn set_desired_count(&mut self, service: ServiceId, desired_count: u32) {
+        self.services[service.index()].desired_count = desired_count;
+        let at = self.now();
+        self.emit(Observation::DesiredCountChanged { at, service, desired_count });
+        self.reconcile(service);
+    }
+
+    /// Keeps `desired_count` tasks active: launches the shortfall, stops the
+    /// excess. Model choice: the scheduler reacts at once; it stops tasks that
+    /// are not yet RUNNING first, then the youngest.
+    pub(super) fn reconcile(&mut self, service: ServiceId) {
+        let state = &self.services[service.index()];
+        let mut active: Vec<TaskId> =
+            state.tasks.iter().copied().filter(|t| self.tasks[t.index()].is_active()).collect();
+        let desired = state.desired_count as usize;
+        if active.len() < desired {
+            for _ in active.len()..desired {
+                self.launch(service);
+            }
+        } else if active.len() > desired {
+            active.sort_by_key(|t| (self.tasks[t.index()].state == TaskState::Running, std::cmp::Reverse(*t)));
+            for &task in &active[..active.len() - desired] {
+                self.stop_task(task, StopReason::ServiceScaledIn);
+            }
+        }
+    }
+
+    /// One health check of a registered, non-draining target: it passes when the
+    /// application accepts connections (model choice).
+    pub(super) fn health_check(&mut self, task_id: TaskId) {
+        let now = self.now();
+        let task = &mut self.tasks[task_id.index()];
+        task.health_check = None;
+        if task.state != TaskState::Running || task.stopping_for.is_some() {
+            return;
+        }
+        let (passed, service) = (task.listening, task.service);
+        let running_at = task.running_at.unwrap_or(now);
+        let service_config = &self.config.services[service.index()];
+        let group_id = service_config.target_group;
+        let grace = service_config.health_check_grace_period;
+        let group_config = &self.config.load_balancer.target_groups[group_id.index()];
+        let interval = group_config.health_check.interval;
+        let transition = self.target_groups[group_id.index()].record_check(task_id, passed, &group_config.health_check);
+        match transition {
+            HealthTransition::None => {}
+            HealthTransition::BecameHealthy => self.emit_health(task_id, group_id, TargetHealth::Healthy),
+            HealthTransition::BecameUnhealthy => self.emit_health(task_id, group_id, TargetHealth::Unhealthy),
+        }
+        let unhealthy = self.target_groups[group_id.index()].health(task_id) == Some(TargetHealth::Unhealthy);
+        // ECS replaces a task its target group finds unhealthy, once past the grace
+        // period (§2.3). AWS starts the replacement first, within maximumPercent, and
+        // stops the unhealthy task when it is healthy; until maximumPercent exists
+        // (deployments), model choice: drain the unhealthy task now, launch at once.
+        if unhealthy && now - running_at >= grace {
+            self.stop_task(task_id, StopReason::FailedElbHealthCheck);
+            self.reconcile(service);
+        } else {
+            self.tasks[task_id.index()].health_check =
+                Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+        }
+    }
+
+    /// The service stops a task: a registered one is deregistered and drains for
+    /// the deregistration delay first (aws-semantics §2.5, §3.4; model choice:
+    /// the full delay, no early completion).
+    pub(super) fn stop_task(&mut self, task_id: TaskId, reason: StopReason) {
+        let now = self.now();
+        let task = &mut self.tasks[task_id.index()];
+        if task.stopping_for.is_some() || task.state > TaskState::Running {
+            return;
+        }
+        task.stopping_for = Some(reason);
+        for id in [task.crash.take(), task.health_check.take()].into_iter().flatten() {
+            self.queue.cancel(id);
+        }
+        let task = &mut self.tasks[task_id.index()];
+        if task.state < TaskState::Running {
+            if let Some(id) = task.lifecycle_timer.take() {
+                self.queue.cancel(id);
+            }
+            self.sigterm(task_id);
+            return;
+        }
+        let group_id = self.config.services[task.service.index()].target_group;
+        let delay = self.config.load_balancer.target_groups[group_id.index()].deregistration_delay;
+        self.target_groups[group_id.index()].start_draining(task_id);
+        self.emit_health(task_id, group_id, TargetHealth::Draining);
+        self.set_state(task_id, TaskState::Deactivating);
+        self.tasks[task_id.index()].lifecycle_timer =
+            Some(self.queue.schedule(now + delay, Event::DeregistrationDelayEnds(task_id)));
+    }
+}
