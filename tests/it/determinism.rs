@@ -3,6 +3,7 @@
 //! source of randomness never moves another's draws.
 
 use crate::support;
+use fleetsim::model::Observation;
 use std::fs;
 use std::path::Path;
 
@@ -53,14 +54,26 @@ fn different_seed_different_bytes() {
 
 /// Goal: common random numbers: switching task crashes on draws from its own
 /// stream and moves no arrival. Method: the same scenario with and without
-/// crashes; arrivals per minute must be identical.
+/// crashes; every request's arrival time (to the nanosecond) must be the same.
 #[test]
 fn a_new_random_source_moves_no_arrival() {
     let text = fs::read_to_string(support::scenarios_dir().join("determinism.toml")).expect("scenario");
     let without = text.replace("mean_time_between_crashes = \"15m\"\n", "");
     assert_ne!(text, without);
-    let arrivals = |t: &str| -> Vec<u64> { support::run(t).minutes[0].iter().map(|r| r.arrivals).collect() };
+    let arrivals = |t: &str| -> Vec<u64> {
+        let (_, observations) = support::run_observed(t);
+        let mut times: Vec<u64> = observations
+            .iter()
+            .filter_map(|o| match *o {
+                Observation::RequestFinished { arrived, .. } => Some(arrived.as_nanos()),
+                _ => None,
+            })
+            .collect();
+        times.sort_unstable();
+        times
+    };
     let (with_crashes, without_crashes) = (arrivals(&text), arrivals(&without));
+    assert!(with_crashes.len() > 100_000);
     assert_eq!(with_crashes, without_crashes);
 }
 
