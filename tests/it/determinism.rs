@@ -93,3 +93,24 @@ fn golden_outputs() {
     let timeseries = read("timeseries.csv");
     insta::assert_snapshot!("determinism_timeseries", timeseries);
 }
+
+/// Goal: every scenario the repository ships (examples and benchmarks) stays
+/// valid as the format changes. Method: `scenario::load` on each `*.toml` of
+/// scenarios/ and benches/.
+#[test]
+fn shipped_scenarios_are_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in ["scenarios", "benches"] {
+        for entry in fs::read_dir(root.join(dir)).expect("folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                if let Err(e) = fleetsim::scenario::load(&path) {
+                    panic!("{}", e.lines().join("\n"));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 3, "found only {checked} scenarios");
+}
