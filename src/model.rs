@@ -3,6 +3,7 @@
 //! takes validated [`config`] and reports past-tense facts as [`Observation`]s.
 
 mod alb;
+pub mod autoscaling;
 pub mod config;
 mod event;
 pub mod ids;

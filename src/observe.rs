@@ -3,6 +3,8 @@
 //! Formats nothing and writes nothing.
 
 use crate::engine::{SimDuration, SimTime};
+use crate::model::autoscaling::AlarmState;
+use crate::model::config::{ClusterConfig, PredefinedMetric, TargetTrackingPolicy};
 use crate::model::{FailureCause, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState};
 use hdrhistogram::Histogram;
 
@@ -96,6 +98,20 @@ pub struct MinuteRow {
     pub healthy_count: u32,
     pub cpu_utilization: Option<f64>,
     pub mean_requests_in_tasks: f64,
+    pub memory_utilization: Option<f64>,
+    pub request_count: u64,
+    pub request_count_per_target: Option<f64>,
+    /// Per scaling policy: its evaluation at the start of this minute.
+    pub policies: Vec<PolicyMinute>,
+}
+
+/// A target tracking policy as evaluated at the start of a minute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyMinute {
+    /// The newest datapoint CloudWatch had published.
+    pub metric: Option<f64>,
+    pub alarm_high: AlarmState,
+    pub alarm_low: AlarmState,
 }
 
 /// A line of the service event log, in ECS's terms.
@@ -161,6 +177,19 @@ pub struct ServiceSummary {
     pub healthy_target_minutes_below_desired: f64,
     /// Time-average of requests inside the service's tasks (L of Little's law).
     pub mean_requests_in_tasks: f64,
+    pub scale_out_activities: u64,
+    pub scale_in_activities: u64,
+    pub policies: Vec<PolicySummary>,
+}
+
+/// A scaling policy over the whole run.
+#[derive(Clone, Debug)]
+pub struct PolicySummary {
+    pub name: String,
+    pub metric: &'static str,
+    pub target_value: f64,
+    /// Minutes whose datapoint was above the target.
+    pub minutes_over_target: u64,
 }
 
 struct ServiceCollector {
@@ -179,6 +208,9 @@ struct ServiceCollector {
     below_desired_since: Option<SimTime>,
     below_desired_nanos: u128,
     requests_in_tasks_integral: u128,
+    minutes_over_target: Vec<u64>,
+    scale_out_activities: u64,
+    scale_in_activities: u64,
 }
 
 /// Collects everything a report needs from a run.
@@ -190,12 +222,15 @@ pub struct Collector {
     task_service: Vec<ServiceId>,
     task_nanos: Vec<u128>,
     tasks_launched: Vec<u64>,
+    /// Per service, its target tracking policies (names and targets for reports).
+    policies: Vec<Vec<TargetTrackingPolicy>>,
     pub events: Vec<EventRow>,
 }
 
 impl Collector {
     /// A collector for services with these names, over [0, end).
     pub fn new(service_names: Vec<String>, end: SimTime) -> Self {
+        let services_count = service_names.len();
         let services = service_names
             .iter()
             .map(|_| ServiceCollector {
@@ -214,6 +249,9 @@ impl Collector {
                 below_desired_since: None,
                 below_desired_nanos: 0,
                 requests_in_tasks_integral: 0,
+                minutes_over_target: Vec::new(),
+                scale_out_activities: 0,
+                scale_in_activities: 0,
             })
             .collect();
         Collector {
@@ -224,8 +262,27 @@ impl Collector {
             names: service_names,
             launched_at: Vec::new(),
             task_service: Vec::new(),
+            policies: vec![Vec::new(); services_count],
             events: Vec::new(),
         }
+    }
+
+    /// A collector for a cluster's services and their scaling policies.
+    pub fn for_cluster(cluster: &ClusterConfig, end: SimTime) -> Self {
+        let mut collector = Collector::new(cluster.services.iter().map(|s| s.name.clone()).collect(), end);
+        for (i, service) in cluster.services.iter().enumerate() {
+            let policies: Vec<TargetTrackingPolicy> =
+                service.auto_scaling.iter().flat_map(|a| a.target_tracking.iter().cloned()).collect();
+            collector.services[i].minutes_over_target = vec![0; policies.len()];
+            collector.policies[i] = policies;
+        }
+        collector
+    }
+
+    fn policy_name(&self, service: ServiceId, policy: u32) -> String {
+        self.policies[service.index()]
+            .get(policy as usize)
+            .map_or_else(|| format!("policy {policy}"), |p| p.name.clone())
     }
 
     fn row(rows: &mut Vec<MinuteRow>, minute: u64) -> &mut MinuteRow {
@@ -300,6 +357,18 @@ impl Collector {
                 tasks_launched: self.tasks_launched[i],
                 healthy_target_minutes_below_desired: s.below_desired_nanos as f64 / 60e9,
                 mean_requests_in_tasks: s.requests_in_tasks_integral as f64 / end_nanos,
+                scale_out_activities: s.scale_out_activities,
+                scale_in_activities: s.scale_in_activities,
+                policies: self.policies[i]
+                    .iter()
+                    .zip(&s.minutes_over_target)
+                    .map(|(p, &minutes)| PolicySummary {
+                        name: p.name.clone(),
+                        metric: p.metric.aws_name(),
+                        target_value: p.target_value,
+                        minutes_over_target: minutes,
+                    })
+                    .collect(),
             });
         }
         // Tasks still alive at the end count until the end.
@@ -447,6 +516,9 @@ impl Observer for Collector {
                 desired_count,
                 cpu_utilization,
                 requests_in_tasks_integral,
+                memory_utilization,
+                request_count,
+                request_count_per_target,
             } => {
                 let s = &mut self.services[service.index()];
                 s.requests_in_tasks_integral += requests_in_tasks_integral;
@@ -455,7 +527,55 @@ impl Observer for Collector {
                 row.healthy_count = healthy_count;
                 row.desired_count = desired_count;
                 row.cpu_utilization = cpu_utilization;
+                row.memory_utilization = memory_utilization;
+                row.request_count = request_count;
+                row.request_count_per_target = request_count_per_target;
+                let index = start.minute_index() as usize;
+                let _ = index;
+                for (p, policy) in self.policies[service.index()].iter().enumerate() {
+                    let value = match policy.metric {
+                        PredefinedMetric::EcsServiceAverageCpuUtilization => cpu_utilization,
+                        PredefinedMetric::EcsServiceAverageMemoryUtilization => memory_utilization,
+                        PredefinedMetric::AlbRequestCountPerTarget => request_count_per_target,
+                    };
+                    if value.is_some_and(|v| v > policy.target_value) {
+                        s.minutes_over_target[p] += 1;
+                    }
+                }
                 row.mean_requests_in_tasks = requests_in_tasks_integral as f64 / 60e9;
+            }
+            Observation::PolicyEvaluated { at, service, policy, metric, alarm_high, alarm_low } => {
+                let row = Self::row(&mut self.services[service.index()].rows, at.minute_index());
+                let p = policy as usize;
+                if row.policies.len() <= p {
+                    row.policies.resize(
+                        p + 1,
+                        PolicyMinute {
+                            metric: None,
+                            alarm_high: AlarmState::InsufficientData,
+                            alarm_low: AlarmState::InsufficientData,
+                        },
+                    );
+                }
+                row.policies[p] = PolicyMinute { metric, alarm_high, alarm_low };
+            }
+            Observation::AlarmStateChanged { at, service, policy, alarm, ref reason, .. } => {
+                let detail = format!("{} {}: {reason}", self.policy_name(service, policy), alarm.as_str());
+                self.event(at, service, None, "alarm_state", detail);
+            }
+            Observation::ScalingActivity { at, service, policy, from, to, ref cause } => {
+                let s = &mut self.services[service.index()];
+                if to > from {
+                    s.scale_out_activities += 1;
+                } else {
+                    s.scale_in_activities += 1;
+                }
+                let detail = format!("{}: desired {from} → {to}. {cause}", self.policy_name(service, policy));
+                self.event(at, service, None, "scaling_activity", detail);
+            }
+            Observation::ScalingSkipped { at, service, policy, ref reason } => {
+                let detail = format!("{}: {reason}", self.policy_name(service, policy));
+                self.event(at, service, None, "scaling_skipped", detail);
             }
         }
     }

@@ -60,7 +60,7 @@ pub fn simulate_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<RunOu
     let seed = seed.unwrap_or(scenario.seed);
     let end = SimTime::ZERO + scenario.duration;
     let mut arrivals = Arrivals::open(&scenario.traffic, &RngStreams::new(seed), end)?;
-    let names = scenario.cluster.services.iter().map(|s| s.name.clone()).collect();
-    let collector = simulate(&scenario.cluster, seed, scenario.duration, &mut arrivals, Collector::new(names, end))?;
+    let collector = Collector::for_cluster(&scenario.cluster, end);
+    let collector = simulate(&scenario.cluster, seed, scenario.duration, &mut arrivals, collector)?;
     Ok(RunOutput { seed, figures: collector.finish() })
 }

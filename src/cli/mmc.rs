@@ -38,6 +38,8 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         queue_limit: u32::MAX,
         service_time: DurationDistribution::Exponential { mean_secs: 1.0 / service_rate },
         vcpu_per_request_millis: 1,
+        memory_baseline_mib: 0.0,
+        memory_per_request_mib: 0.0,
         cpu_contention: false,
         startup_time: DurationDistribution::Constant(SimDuration::ZERO),
         provisioning_time: SimDuration::ZERO,
@@ -54,6 +56,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             task,
             target_group: TargetGroupId(0),
             health_check_grace_period: SimDuration::ZERO,
+            auto_scaling: None,
         }],
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,

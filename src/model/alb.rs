@@ -37,6 +37,11 @@ impl TargetGroup {
         self.healthy_count
     }
 
+    /// Registered targets that are not draining.
+    pub fn registered_count(&self) -> u32 {
+        self.targets.iter().filter(|t| t.health != TargetHealth::Draining).count() as u32
+    }
+
     fn target_mut(&mut self, task: TaskId) -> &mut Target {
         match self.targets.iter_mut().find(|t| t.task == task) {
             Some(target) => target,

@@ -21,6 +21,7 @@ pub struct ServiceConfig {
     pub desired_count_changes: Vec<(SimTime, u32)>,
     pub task: TaskDefinition,
     pub target_group: TargetGroupId,
+    pub auto_scaling: Option<AutoScalingConfig>,
     /// ECS ignores failing ELB health checks this long after a task starts
     /// (`healthCheckGracePeriodSeconds`, default 0, aws-semantics §2.3).
     pub health_check_grace_period: SimDuration,
@@ -38,6 +39,10 @@ pub struct TaskDefinition {
     pub queue_limit: u32,
     /// Service demand of a request that carries none of its own.
     pub service_time: DurationDistribution,
+    /// Memory a task uses with no request in it (for `MemoryUtilization`).
+    pub memory_baseline_mib: f64,
+    /// Memory each request inside the task adds while it is there.
+    pub memory_per_request_mib: f64,
     /// vCPU a request uses while in service, in thousandths (500 = half a vCPU).
     pub vcpu_per_request_millis: u32,
     /// When false, requests never slow down for CPU (a pure M/M/c station).
@@ -104,4 +109,55 @@ impl Default for HealthCheckConfig {
             new_target_needs_threshold: false,
         }
     }
+}
+
+/// Application Auto Scaling for a service's desiredCount (aws-semantics §1).
+#[derive(Clone, Debug)]
+pub struct AutoScalingConfig {
+    /// `MinCapacity` / `MaxCapacity` of the scalable target (§1.1).
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    /// A minute's datapoint becomes visible this long after the minute ends
+    /// (model choice §6; AWS documents no figure).
+    pub metric_publication_delay: SimDuration,
+    /// Model choice §1.5: the base of a scale-out inside a scale-out cooldown.
+    pub cooldown_base: CooldownBase,
+    pub target_tracking: Vec<TargetTrackingPolicy>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CooldownBase {
+    /// The running count of the scale-out that started the cooldown (default).
+    Initiating,
+    /// The running count now (§1.4 read literally).
+    Running,
+}
+
+/// A predefined metric of a target tracking policy (§1.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PredefinedMetric {
+    EcsServiceAverageCpuUtilization,
+    EcsServiceAverageMemoryUtilization,
+    AlbRequestCountPerTarget,
+}
+
+impl PredefinedMetric {
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            PredefinedMetric::EcsServiceAverageCpuUtilization => "ECSServiceAverageCPUUtilization",
+            PredefinedMetric::EcsServiceAverageMemoryUtilization => "ECSServiceAverageMemoryUtilization",
+            PredefinedMetric::AlbRequestCountPerTarget => "ALBRequestCountPerTarget",
+        }
+    }
+}
+
+/// `TargetTrackingScalingPolicyConfiguration` (§1.2).
+#[derive(Clone, Debug)]
+pub struct TargetTrackingPolicy {
+    pub name: String,
+    pub metric: PredefinedMetric,
+    pub target_value: f64,
+    pub scale_out_cooldown: SimDuration,
+    pub scale_in_cooldown: SimDuration,
+    pub disable_scale_in: bool,
 }

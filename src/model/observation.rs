@@ -1,6 +1,7 @@
 //! The model's only output: past-tense facts, pushed into an [`Observer`].
 //! Observers count, integrate and record; they never change the model.
 
+use super::autoscaling::{AlarmKind, AlarmState};
 use super::ids::{ServiceId, TaskId};
 use crate::engine::{SimDuration, SimTime};
 
@@ -178,6 +179,46 @@ pub enum Observation {
         cpu_utilization: Option<f64>,
         /// ∫ requests in the service's tasks dt over the minute, request-nanoseconds.
         requests_in_tasks_integral: u128,
+        /// ECS `MemoryUtilization` Average, percent (§6); None when no task ran.
+        memory_utilization: Option<f64>,
+        /// ALB `RequestCount`: requests for which a target was chosen (§3.5).
+        request_count: u64,
+        /// ALB `RequestCountPerTarget` (§3.5 model choice); None without requests.
+        request_count_per_target: Option<f64>,
+    },
+    /// A target tracking policy's alarm changed state (aws-semantics §1.3).
+    AlarmStateChanged {
+        at: SimTime,
+        service: ServiceId,
+        policy: u32,
+        alarm: AlarmKind,
+        state: AlarmState,
+        reason: String,
+    },
+    /// A policy evaluated at a minute boundary: its newest visible datapoint and alarms.
+    PolicyEvaluated {
+        at: SimTime,
+        service: ServiceId,
+        policy: u32,
+        metric: Option<f64>,
+        alarm_high: AlarmState,
+        alarm_low: AlarmState,
+    },
+    /// Application Auto Scaling changed desiredCount (like describe-scaling-activities).
+    ScalingActivity {
+        at: SimTime,
+        service: ServiceId,
+        policy: u32,
+        from: u32,
+        to: u32,
+        cause: String,
+    },
+    /// An alarm was in ALARM but nothing scaled, and why.
+    ScalingSkipped {
+        at: SimTime,
+        service: ServiceId,
+        policy: u32,
+        reason: String,
     },
 }
 

@@ -12,6 +12,7 @@
 
 mod cloudwatch;
 mod lifecycle;
+mod scaling;
 mod scheduler;
 
 use super::alb::TargetGroup;
@@ -49,6 +50,12 @@ struct ServiceState {
     minute_cpu_used: u128,
     minute_up_nanos: u128,
     minute_requests_in_tasks: u128,
+    /// ALB `RequestCount` of the current minute.
+    minute_request_count: u64,
+    /// The service's recent datapoints, oldest first (enough for the longest alarm).
+    datapoints: std::collections::VecDeque<scaling::Datapoints>,
+    /// One per target tracking policy.
+    policies: Vec<super::autoscaling::PolicyState>,
 }
 
 pub struct World<O: Observer> {
@@ -73,7 +80,19 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let service_time = (0..config.services.len() as u64).map(|i| streams.substream("service_time", i)).collect();
         let mut world = World {
-            services: config.services.iter().map(|_| ServiceState::default()).collect(),
+            services: config
+                .services
+                .iter()
+                .map(|s| ServiceState {
+                    policies: s
+                        .auto_scaling
+                        .iter()
+                        .flat_map(|a| &a.target_tracking)
+                        .map(|_| Default::default())
+                        .collect(),
+                    ..ServiceState::default()
+                })
+                .collect(),
             target_groups: config.load_balancer.target_groups.iter().map(|_| TargetGroup::default()).collect(),
             queue: EventQueue::new(),
             tasks: Vec::new(),
@@ -145,6 +164,7 @@ impl<O: Observer> World<O> {
         let Some(task_id) = picked else {
             return self.answer_failure(service, now, FailureCause::NoRegisteredTargets);
         };
+        self.services[service.index()].minute_request_count += 1;
         let task = &mut self.tasks[task_id.index()];
         if !task.listening {
             return self.answer_failure(service, now, FailureCause::TargetNotListening);

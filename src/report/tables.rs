@@ -65,6 +65,16 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                 },
                 "healthy_target_minutes_below_desired": round(s.healthy_target_minutes_below_desired, 3),
                 "mean_requests_in_tasks": round(s.mean_requests_in_tasks, 4),
+                "scaling": {
+                    "scale_out_activities": s.scale_out_activities,
+                    "scale_in_activities": s.scale_in_activities,
+                    "policies": s.policies.iter().map(|p| json!({
+                        "name": p.name,
+                        "metric": p.metric,
+                        "target_value": p.target_value,
+                        "minutes_over_target": p.minutes_over_target,
+                    })).collect::<Vec<_>>(),
+                },
             })
         })
         .collect();
@@ -96,8 +106,21 @@ fn optional(x: Option<f64>, decimals: usize) -> String {
 pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     let mut out = String::from(
         "minute_start_s,service,arrivals,succeeded,failed_502,failed_503,failed_504,latency_ms_p50,latency_ms_p99,\
-         desired_count,running_count,healthy_count,cpu_utilization_percent,mean_requests_in_tasks\n",
+         desired_count,running_count,healthy_count,cpu_utilization_percent,mean_requests_in_tasks,\
+         memory_utilization_percent,request_count,request_count_per_target",
     );
+    // Per scaling policy: the datapoint it saw at the minute's start and its two alarms.
+    let policy_columns = scenario
+        .cluster
+        .services
+        .iter()
+        .map(|s| s.auto_scaling.as_ref().map_or(0, |a| a.target_tracking.len()))
+        .max()
+        .unwrap_or(0);
+    for p in 0..policy_columns {
+        out.push_str(&format!(",policy{p}_metric,policy{p}_alarm_high,policy{p}_alarm_low"));
+    }
+    out.push('\n');
     // The simulated duration only: requests answered while the last ones drain
     // after it count in summary.json, but those minutes have no fleet figures.
     let minutes = scenario.duration.as_nanos().div_ceil(60_000_000_000) as usize;
@@ -122,6 +145,25 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                 optional(row.cpu_utilization, 2),
                 row.mean_requests_in_tasks,
             ));
+            out.pop(); // the newline: more columns follow
+            out.push_str(&format!(
+                ",{},{},{}",
+                optional(row.memory_utilization, 2),
+                row.request_count,
+                optional(row.request_count_per_target, 2)
+            ));
+            for p in 0..policy_columns {
+                match row.policies.get(p) {
+                    Some(m) => out.push_str(&format!(
+                        ",{},{},{}",
+                        optional(m.metric, 2),
+                        m.alarm_high.as_str(),
+                        m.alarm_low.as_str()
+                    )),
+                    None => out.push_str(",,,"),
+                }
+            }
+            out.push('\n');
         }
     }
     out.into_bytes()

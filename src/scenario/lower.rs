@@ -4,12 +4,14 @@
 use super::schema::{
     AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
 };
+use super::schema::{AutoScalingFile, CooldownBaseFile, PredefinedMetricFile};
 use super::{Problem, Scenario};
 use crate::engine::sample::DurationDistribution;
 use crate::engine::SimDuration;
 use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
+use crate::model::config::{AutoScalingConfig, CooldownBase, PredefinedMetric, TargetTrackingPolicy};
 use crate::model::{RouteId, ServiceId, TargetGroupId};
 use crate::traffic::{RateProfile, SourceSpec, TrafficSpec};
 use std::path::Path;
@@ -148,6 +150,11 @@ fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Re
             queue_limit: s.queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT),
             service_time: lower_distribution(&format!("{prefix}.service_time"), &s.service_time, base)?,
             // fleetsim's default: a request keeps one vCPU busy, or the whole task if smaller.
+            // fleetsim's defaults: a quarter of the task's memory at rest, nothing per request.
+            memory_baseline_mib: s
+                .memory_baseline_mib
+                .unwrap_or(f64::from(s.memory.unwrap_or(DEFAULT_MEMORY_MIB)) / 4.0),
+            memory_per_request_mib: s.memory_per_request_mib.unwrap_or(0.0),
             vcpu_per_request_millis: (s.vcpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0)
                 as u32,
             cpu_contention: s.cpu_contention.unwrap_or(true),
@@ -162,9 +169,44 @@ fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Re
             mean_time_between_crashes: s.mean_time_between_crashes.map(|d| d.0),
         },
         target_group: TargetGroupId(index as u32),
+        auto_scaling: s.auto_scaling.as_ref().map(lower_auto_scaling),
         // healthCheckGracePeriodSeconds default 0 (aws-semantics §2.3).
         health_check_grace_period: d(s.health_check_grace_period, SimDuration::ZERO),
     })
+}
+
+fn lower_auto_scaling(a: &AutoScalingFile) -> AutoScalingConfig {
+    AutoScalingConfig {
+        min_capacity: a.min_capacity,
+        max_capacity: a.max_capacity,
+        // Model choice (§6): AWS documents no lag; 120 s puts a step's first
+        // scale-out 300–360 s after it, as AWS's own benchmark saw (363 s, §1.3).
+        metric_publication_delay: a.metric_publication_delay.map_or(secs(120), |d| d.0),
+        cooldown_base: match a.cooldown_base {
+            Some(CooldownBaseFile::Running) => CooldownBase::Running,
+            _ => CooldownBase::Initiating,
+        },
+        target_tracking: a
+            .target_tracking
+            .iter()
+            .map(|t| {
+                let metric = match t.predefined_metric_type {
+                    PredefinedMetricFile::Cpu => PredefinedMetric::EcsServiceAverageCpuUtilization,
+                    PredefinedMetricFile::Memory => PredefinedMetric::EcsServiceAverageMemoryUtilization,
+                    PredefinedMetricFile::RequestCountPerTarget => PredefinedMetric::AlbRequestCountPerTarget,
+                };
+                TargetTrackingPolicy {
+                    name: t.name.clone().unwrap_or_else(|| format!("{}-{}", metric.aws_name(), t.target_value)),
+                    metric,
+                    target_value: t.target_value,
+                    // Both cooldowns default to 300 s for ECS services (§1.2).
+                    scale_out_cooldown: t.scale_out_cooldown.map_or(secs(300), |d| d.0),
+                    scale_in_cooldown: t.scale_in_cooldown.map_or(secs(300), |d| d.0),
+                    disable_scale_in: t.disable_scale_in.unwrap_or(false),
+                }
+            })
+            .collect(),
+    }
 }
 
 fn lower_distribution(field: &str, d: &DistributionFile, base: &Path) -> Result<DurationDistribution, Problem> {

@@ -115,6 +115,10 @@ pub struct ServiceFile {
     pub service_time: DistributionFile,
     /// vCPU a request uses while in service.
     pub vcpu_per_request: Option<f64>,
+    /// Memory a task uses at rest, MiB (default: a quarter of `memory`).
+    pub memory_baseline_mib: Option<f64>,
+    /// Memory each request inside a task adds, MiB (default 0).
+    pub memory_per_request_mib: Option<f64>,
     pub cpu_contention: Option<bool>,
     pub startup_time: Option<DistributionFile>,
     pub provisioning_time: Option<DurationField>,
@@ -123,6 +127,49 @@ pub struct ServiceFile {
     pub deprovisioning_time: Option<DurationField>,
     pub health_check_grace_period: Option<DurationField>,
     pub mean_time_between_crashes: Option<DurationField>,
+    /// Application Auto Scaling of desiredCount.
+    pub auto_scaling: Option<AutoScalingFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CooldownBaseFile {
+    Initiating,
+    Running,
+}
+
+/// `register-scalable-target` and the service's scaling policies.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoScalingFile {
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    pub metric_publication_delay: Option<DurationField>,
+    pub cooldown_base: Option<CooldownBaseFile>,
+    #[serde(default)]
+    pub target_tracking: Vec<TargetTrackingFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum PredefinedMetricFile {
+    #[serde(rename = "ECSServiceAverageCPUUtilization")]
+    Cpu,
+    #[serde(rename = "ECSServiceAverageMemoryUtilization")]
+    Memory,
+    #[serde(rename = "ALBRequestCountPerTarget")]
+    RequestCountPerTarget,
+}
+
+/// `put-scaling-policy --policy-type TargetTrackingScaling` (aws-semantics §1.2).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetTrackingFile {
+    pub name: Option<String>,
+    pub predefined_metric_type: PredefinedMetricFile,
+    pub target_value: f64,
+    pub scale_out_cooldown: Option<DurationField>,
+    pub scale_in_cooldown: Option<DurationField>,
+    pub disable_scale_in: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

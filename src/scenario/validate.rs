@@ -272,6 +272,40 @@ fn check_service(
     if let Some(startup) = &s.startup_time {
         check_distribution(c, &field("startup_time"), startup, base, false);
     }
+    if let Some(a) = &s.auto_scaling {
+        let prefix = field("auto_scaling");
+        if a.min_capacity > a.max_capacity {
+            c.problem(
+                format!("{prefix}.max_capacity"),
+                format!("expected ≥ min_capacity ({}), found {}", a.min_capacity, a.max_capacity),
+            );
+        }
+        let desired = s.desired_count.unwrap_or(1);
+        if desired < a.min_capacity || desired > a.max_capacity {
+            c.problem(
+                field("desired_count"),
+                format!(
+                    "expected within [min_capacity, max_capacity] = [{}, {}], found {desired}",
+                    a.min_capacity, a.max_capacity
+                ),
+            );
+        }
+        let mut metrics = Vec::new();
+        for (i, t) in a.target_tracking.iter().enumerate() {
+            let at = format!("{prefix}.target_tracking[{i}]");
+            if !t.target_value.is_finite() || t.target_value <= 0.0 {
+                c.problem(format!("{at}.target_value"), format!("expected a number > 0, found {}", t.target_value));
+            }
+            // Each target tracking policy must use a different metric (§1.6).
+            if metrics.contains(&t.predefined_metric_type) {
+                c.problem(
+                    format!("{at}.predefined_metric_type"),
+                    "another policy already tracks this metric (aws-semantics §1.6)",
+                );
+            }
+            metrics.push(t.predefined_metric_type);
+        }
+    }
     // Fargate: 2–120 s (aws-semantics §2.5).
     c.duration_range(&field("stop_timeout"), s.stop_timeout, 2, 120, "Fargate stopTimeout, aws-semantics §2.5");
 }

@@ -1,6 +1,7 @@
 //! fleetsim's integration tests, one binary, organised by what a user relies on.
 
 mod alb;
+mod autoscaling;
 mod bad_input;
 mod determinism;
 mod lifecycle;

@@ -2,7 +2,7 @@
 //! healthy counts and its `CPUUtilization` (aws-semantics §6).
 //! Part of [`World`]; it reads tasks and target groups and changes nothing else.
 
-use super::World;
+use super::{scaling, World};
 use crate::engine::SimTime;
 use crate::model::event::Event;
 use crate::model::ids::ServiceId;
@@ -28,10 +28,16 @@ impl<O: Observer> World<O> {
         let start = SimTime::from_secs(SimTime::from_nanos(now.as_nanos() - 1).minute_index() * 60);
         for s in 0..self.services.len() {
             let service = ServiceId(s as u32);
-            let (mut cpu_used, mut up_nanos, mut in_tasks) = {
+            let (mut cpu_used, mut up_nanos, mut in_tasks, request_count) = {
                 let state = &mut self.services[s];
-                let taken = (state.minute_cpu_used, state.minute_up_nanos, state.minute_requests_in_tasks);
+                let taken = (
+                    state.minute_cpu_used,
+                    state.minute_up_nanos,
+                    state.minute_requests_in_tasks,
+                    state.minute_request_count,
+                );
                 (state.minute_cpu_used, state.minute_up_nanos, state.minute_requests_in_tasks) = (0, 0, 0);
+                state.minute_request_count = 0;
                 taken
             };
             let mut running_count = 0;
@@ -47,17 +53,44 @@ impl<O: Observer> World<O> {
             }
             let cpu_utilization = (up_nanos > 0 && capacity_millis > 0)
                 .then(|| 100.0 * cpu_used as f64 / (capacity_millis as f64 * up_nanos as f64));
-            let group_id = self.config.services[s].target_group;
+            // MemoryUtilization the same way (§6): model choice, a task uses a
+            // baseline plus a fixed amount per request inside it.
+            let definition = &self.config.services[s].task;
+            let memory_utilization = (up_nanos > 0).then(|| {
+                let used = definition.memory_baseline_mib * up_nanos as f64
+                    + definition.memory_per_request_mib * in_tasks as f64;
+                100.0 * used / (f64::from(definition.memory_mib) * up_nanos as f64)
+            });
+            let group = &self.target_groups[self.config.services[s].target_group.index()];
+            let healthy_count = group.healthy_count();
+            // RequestCountPerTarget: per healthy target, per registered one when
+            // none is healthy (§3.5 model choice); no datapoint without requests.
+            let targets = if healthy_count > 0 { healthy_count } else { group.registered_count() };
+            let request_count_per_target =
+                (request_count > 0).then(|| request_count as f64 / f64::from(targets.max(1)));
             let observation = Observation::MinuteClosed {
                 start,
                 service,
                 running_count,
-                healthy_count: self.target_groups[group_id.index()].healthy_count(),
+                healthy_count,
                 desired_count: self.services[s].desired_count,
                 cpu_utilization,
                 requests_in_tasks_integral: in_tasks,
+                memory_utilization,
+                request_count,
+                request_count_per_target,
             };
             self.emit(observation);
+            self.record_datapoints(
+                service,
+                scaling::Datapoints {
+                    minute: start.minute_index(),
+                    cpu_utilization,
+                    memory_utilization,
+                    request_count_per_target,
+                },
+                running_count,
+            );
         }
         self.schedule_minute_tick();
     }

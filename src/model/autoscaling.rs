@@ -1,0 +1,244 @@
+//! Application Auto Scaling's target tracking as AWS runs it (aws-semantics §1,
+//! §6): the two CloudWatch alarms each policy owns, their M-of-N evaluation
+//! with missing data, the capacity formula and the cooldown rules. Pure
+//! functions and per-policy state; the world feeds it datapoints each minute.
+
+use super::config::{AutoScalingConfig, CooldownBase, TargetTrackingPolicy};
+use crate::engine::SimTime;
+
+/// A CloudWatch alarm's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+impl AlarmState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlarmState::Ok => "OK",
+            AlarmState::Alarm => "ALARM",
+            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
+        }
+    }
+}
+
+/// Which of the two alarms target tracking creates (§1.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlarmKind {
+    /// Scale out: metric > target, 3 of 3 one-minute datapoints.
+    High,
+    /// Scale in: metric < 0.9 × target, 15 of 15.
+    Low,
+}
+
+impl AlarmKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlarmKind::High => "AlarmHigh",
+            AlarmKind::Low => "AlarmLow",
+        }
+    }
+    /// (datapoints to alarm M, evaluation periods N): §1.3, field evidence.
+    pub fn datapoints(self) -> (usize, usize) {
+        match self {
+            AlarmKind::High => (3, 3),
+            AlarmKind::Low => (15, 15),
+        }
+    }
+}
+
+/// AlarmLow's threshold as a share of the target: "about 0.9 × target" (§1.3).
+pub const SCALE_IN_THRESHOLD_SHARE: f64 = 0.9;
+
+/// CloudWatch's M-of-N evaluation with `treatMissingData = missing` (the exact
+/// rule of aws-semantics §1.3, premature ALARM included). `range` holds the
+/// evaluation range's periods, oldest first (R ≥ N of them; None = missing).
+pub fn evaluate_alarm(range: &[Option<f64>], breaches: impl Fn(f64) -> bool, m: usize, n: usize) -> AlarmState {
+    let present: Vec<f64> = range.iter().flatten().copied().collect();
+    if present.is_empty() {
+        return AlarmState::InsufficientData; // rule 4
+    }
+    if present.len() >= n {
+        // Rules 1 and 2: the N newest datapoints decide.
+        let newest = &present[present.len() - n..];
+        let breaching = newest.iter().filter(|&&v| breaches(v)).count();
+        return if breaching >= m { AlarmState::Alarm } else { AlarmState::Ok };
+    }
+    // Rule 3: fewer than N datapoints.
+    if present.iter().filter(|&&v| breaches(v)).count() >= m {
+        return AlarmState::Alarm;
+    }
+    let none_non_breaching = present.iter().all(|&v| breaches(v));
+    // Age of the oldest breaching datapoint among the N newest periods (newest is 1 old).
+    let newest_periods = &range[range.len().saturating_sub(n)..];
+    let oldest_breaching_age = newest_periods
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.is_some_and(&breaches))
+        .map(|(i, _)| newest_periods.len() - i);
+    if none_non_breaching && oldest_breaching_age.is_some_and(|age| age >= m) {
+        AlarmState::Alarm // premature ALARM
+    } else {
+        AlarmState::Ok
+    }
+}
+
+/// What one policy wants at one evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Proposal {
+    /// Scale out to this capacity, with the base it was computed from.
+    Out { capacity: u32, base: u32, reason: String },
+    /// Scale in to this capacity.
+    In { capacity: u32, reason: String },
+    /// Nothing, and why.
+    Hold { reason: String },
+}
+
+/// A policy's alarms and cooldowns.
+#[derive(Clone, Debug)]
+pub struct PolicyState {
+    pub alarm_high: AlarmState,
+    pub alarm_low: AlarmState,
+    pub scale_out_cooldown_until: Option<SimTime>,
+    /// The running count the cooldown's scale-out started from (§1.5 model choice).
+    pub scale_out_base: u32,
+    pub scale_in_cooldown_until: Option<SimTime>,
+}
+
+impl Default for PolicyState {
+    fn default() -> Self {
+        PolicyState {
+            alarm_high: AlarmState::InsufficientData,
+            alarm_low: AlarmState::InsufficientData,
+            scale_out_cooldown_until: None,
+            scale_out_base: 0,
+            scale_in_cooldown_until: None,
+        }
+    }
+}
+
+/// `ceil(base × metric / target)` clamped to [min, max] (§1.4 model choice).
+pub fn tracked_capacity(base: u32, metric: f64, target: f64, min: u32, max: u32) -> u32 {
+    let raw = (f64::from(base) * metric / target).ceil();
+    let raw = if raw.is_finite() && raw > 0.0 { raw.min(f64::from(u32::MAX)) as u32 } else { 0 };
+    raw.clamp(min, max)
+}
+
+/// One policy's proposal at `now`, from its alarms and the newest datapoint.
+pub fn propose(
+    policy: &TargetTrackingPolicy,
+    state: &PolicyState,
+    scaling: &AutoScalingConfig,
+    newest: Option<f64>,
+    running: u32,
+    desired: u32,
+    now: SimTime,
+) -> Proposal {
+    let (min, max) = (scaling.min_capacity, scaling.max_capacity);
+    let Some(metric) = newest else {
+        return Proposal::Hold { reason: "no datapoint: no scaling on missing data (§1.3)".into() };
+    };
+    if state.alarm_high == AlarmState::Alarm {
+        let in_cooldown = state.scale_out_cooldown_until.is_some_and(|until| now < until);
+        // Inside a scale-out cooldown the capacity the last scale-out added counts
+        // as current (§1.5): the base stays the initiating running count.
+        let base = if in_cooldown && scaling.cooldown_base == CooldownBase::Initiating {
+            state.scale_out_base
+        } else {
+            running
+        };
+        let capacity = tracked_capacity(base, metric, policy.target_value, min, max);
+        // A scale-out never lowers desired (§1.4): it acts only above it.
+        return if capacity > desired {
+            Proposal::Out {
+                capacity,
+                base,
+                reason: format!(
+                    "AlarmHigh in ALARM: 3 of 3 datapoints > {}; ceil({base} × {metric:.2} / {}) = {capacity}",
+                    policy.target_value, policy.target_value
+                ),
+            }
+        } else if desired >= max {
+            Proposal::Hold { reason: format!("AlarmHigh in ALARM but at max capacity {max}") }
+        } else if in_cooldown {
+            Proposal::Hold {
+                reason: format!(
+                    "AlarmHigh in ALARM; scale-out cooldown until {} and {capacity} ≤ desired {desired}",
+                    state.scale_out_cooldown_until.unwrap_or(now)
+                ),
+            }
+        } else {
+            Proposal::Hold { reason: format!("AlarmHigh in ALARM but {capacity} ≤ desired {desired}") }
+        };
+    }
+    if state.alarm_low == AlarmState::Alarm {
+        if policy.disable_scale_in {
+            return Proposal::Hold { reason: "AlarmLow in ALARM but DisableScaleIn".into() };
+        }
+        if let Some(until) = state.scale_in_cooldown_until.filter(|&until| now < until) {
+            return Proposal::Hold { reason: format!("AlarmLow in ALARM but scale-in cooldown until {until}") };
+        }
+        let capacity = tracked_capacity(running, metric, policy.target_value, min, max);
+        return if capacity < desired {
+            Proposal::In {
+                capacity,
+                reason: format!(
+                    "AlarmLow in ALARM: 15 of 15 datapoints < {:.2}; ceil({running} × {metric:.2} / {}) = {capacity}",
+                    policy.target_value * SCALE_IN_THRESHOLD_SHARE,
+                    policy.target_value
+                ),
+            }
+        } else if desired <= min {
+            Proposal::Hold { reason: format!("AlarmLow in ALARM but at min capacity {min}") }
+        } else {
+            Proposal::Hold { reason: format!("AlarmLow in ALARM but {capacity} ≥ desired {desired}") }
+        };
+    }
+    Proposal::Hold { reason: String::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(pattern: &str, m: usize, n: usize) -> AlarmState {
+        // X breaching, 0 not, - missing (oldest first), as in the CloudWatch guide's table.
+        let range: Vec<Option<f64>> = pattern
+            .split_whitespace()
+            .map(|c| match c {
+                "X" => Some(1.0),
+                "0" => Some(0.0),
+                _ => None,
+            })
+            .collect();
+        evaluate_alarm(&range, |v| v > 0.5, m, n)
+    }
+
+    /// Goal: the guide's rows for `treatMissingData = missing` (aws-semantics §1.3), R = 5.
+    #[test]
+    fn cloudwatch_guide_rows() {
+        use AlarmState::*;
+        assert_eq!(eval("- - X - -", 3, 3), Alarm, "premature ALARM");
+        assert_eq!(eval("0 X X - X", 3, 3), Alarm);
+        assert_eq!(eval("0 - - - -", 3, 3), Ok);
+        assert_eq!(eval("- - - - -", 3, 3), InsufficientData);
+        assert_eq!(eval("- - - X -", 3, 3), Ok, "model choice: prose says not ALARM");
+        assert_eq!(eval("- - - - X", 3, 3), Ok);
+        assert_eq!(eval("- - - X -", 2, 3), Alarm, "premature ALARM at 2 of 3");
+        assert_eq!(eval("0 - X - -", 2, 3), Ok, "the 0 blocks the rule");
+        assert_eq!(eval("- - - - 0", 2, 3), Ok);
+        assert_eq!(eval("X - -", 3, 3), Alarm, "R = N: still premature ALARM");
+        assert_eq!(eval("X X 0", 3, 3), Ok);
+        assert_eq!(eval("X X X", 3, 3), Alarm);
+    }
+
+    #[test]
+    fn capacity_formula_rounds_up_and_clamps() {
+        assert_eq!(tracked_capacity(4, 90.0, 60.0, 1, 20), 6);
+        assert_eq!(tracked_capacity(10, 40.0, 60.0, 1, 20), 7, "scale-in removes a rounded-down 3");
+        assert_eq!(tracked_capacity(10, 300.0, 60.0, 1, 20), 20);
+        assert_eq!(tracked_capacity(0, 90.0, 60.0, 2, 20), 2);
+    }
+}

@@ -1,0 +1,270 @@
+//! Target tracking as Application Auto Scaling and CloudWatch run it
+//! (aws-semantics §1.3–§1.6, §6), on timelines worked out by hand. Common
+//! set-up: requests of exactly 100 ms, CPU contention off, so a service's
+//! CPUUtilization is λ × 0.1 s × vCPU per request / tasks, ±2–3 % Poisson
+//! noise a minute; start-up 40 s (RUNNING), first health check 30 s later;
+//! datapoints published 120 s after their minute ends (the default).
+
+use crate::support;
+use fleetsim::engine::{SimDuration, SimTime};
+use fleetsim::model::autoscaling::{AlarmKind, AlarmState};
+use fleetsim::model::Observation;
+
+fn at(minutes: u64, seconds: u64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_secs(minutes * 60 + seconds)
+}
+
+/// (time, from, to, cause) of every scaling activity.
+fn activities(obs: &[Observation]) -> Vec<(SimTime, u32, u32, String)> {
+    obs.iter()
+        .filter_map(|o| match o {
+            Observation::ScalingActivity { at, from, to, cause, .. } => Some((*at, *from, *to, cause.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn alarm_changes(obs: &[Observation], policy: u32, kind: AlarmKind) -> Vec<(SimTime, AlarmState)> {
+    obs.iter()
+        .filter_map(|o| match *o {
+            Observation::AlarmStateChanged { at, policy: p, alarm, state, .. } if p == policy && alarm == kind => {
+                Some((at, state))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn skipped_reasons(obs: &[Observation], when: SimTime) -> Vec<String> {
+    obs.iter()
+        .filter_map(|o| match o {
+            Observation::ScalingSkipped { at, reason, .. } if *at == when => Some(reason.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A scenario whose traffic is a per-minute count trace written to a temp folder.
+fn run_with_rates(rates_per_second: &[(u64, f64)], minutes: u64, service: &str) -> Vec<Observation> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut trace = String::from("t_seconds,requests\n");
+    for minute in 0..minutes {
+        let rate = rates_per_second.iter().rev().find(|(from, _)| *from <= minute).map_or(0.0, |r| r.1);
+        trace.push_str(&format!("{},{}\n", minute * 60, (rate * 60.0).round()));
+    }
+    #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
+    std::fs::write(dir.path().join("rates.csv"), trace).expect("write trace");
+    let text = format!(
+        "duration = \"{minutes}m\"\nseed = 4\n[traffic]\nkind = \"count_trace\"\nfile = \"rates.csv\"\n{service}"
+    );
+    let scenario = fleetsim::scenario::parse(&text, &dir.path().join("scaling.toml")).expect("valid scenario");
+    support::run_scenario_observed(&scenario, None).1
+}
+
+const SERVICE_3_TASKS: &str = r#"
+[service]
+desired_count = 3
+concurrency = 100
+cpu_contention = false
+vcpu_per_request = 1.0
+service_time = { distribution = "constant", value = "100ms" }
+startup_time = { distribution = "constant", value = "40s" }
+"#;
+
+/// Goal: (a) a load step from 30 % to 90 % CPU at a 60 % target.
+///
+/// | time  | what happens                                                          |
+/// |-------|-----------------------------------------------------------------------|
+/// | 20:00 | 9 → 27 req/s: 3 tasks at 90 % (27 × 0.1 / 3)                          |
+/// | 25:00 | minute 22's datapoint is published (23:00 + 120 s): minutes 20, 21, 22 |
+/// |       | all > 60 → AlarmHigh ALARM; desired = ceil(3 × ~90 / 60) = 5           |
+/// | 25:40 | the two new tasks are RUNNING; 26:10 healthy, traffic splits 5 ways   |
+/// | 26–28 | AlarmHigh stays in ALARM (old datapoints): held by the cooldown        |
+/// | 29:00 | minute 26 (54 % = 2.7 / 5) is published: AlarmHigh OK                 |
+/// | after | 54 %, below target and not below 0.9 × 60 for 15 minutes: no change   |
+#[test]
+fn a_load_step_scales_out_after_three_datapoints_and_the_publication_delay() {
+    let service = format!(
+        "{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 3\nmax_capacity = 10\n\
+         target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0 }}]\n"
+    );
+    let obs = run_with_rates(&[(0, 9.0), (20, 27.0)], 45, &service);
+    let scaled = activities(&obs);
+    assert_eq!(scaled.len(), 1, "{scaled:?}");
+    assert_eq!((scaled[0].0, scaled[0].1, scaled[0].2), (at(25, 0), 3, 5));
+    assert!(scaled[0].3.contains("3 of 3 datapoints > 60"), "{}", scaled[0].3);
+    let high = alarm_changes(&obs, 0, AlarmKind::High);
+    assert!(high.contains(&(at(25, 0), AlarmState::Alarm)) && high.contains(&(at(29, 0), AlarmState::Ok)), "{high:?}");
+    assert!(skipped_reasons(&obs, at(27, 0)).iter().any(|r| r.contains("scale-out cooldown until 00:30:00")));
+    let launches: Vec<SimTime> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, from: None, .. } => Some(at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(launches, [at(0, 0), at(0, 0), at(0, 0), at(25, 0), at(25, 0)]);
+    let settled: Vec<f64> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::MinuteClosed { start, cpu_utilization, .. } if start >= at(27, 0) => cpu_utilization,
+            _ => None,
+        })
+        .collect();
+    let mean = settled.iter().sum::<f64>() / settled.len() as f64;
+    assert!((mean - 54.0).abs() < 2.0, "settles near 54 % (below the 60 % target): {mean:.2}");
+}
+
+/// Goal: (b) scale-in waits for 15 low datapoints, then for the scale-in cooldown.
+///
+/// | time  | what happens                                                           |
+/// |-------|------------------------------------------------------------------------|
+/// | 0–20  | 5 tasks at 57 % (28.5 req/s): neither > 60 nor < 54                    |
+/// | 20:00 | load falls to 30 % (15 req/s)                                          |
+/// | 37:00 | minute 34 published (35:00 + 120 s): minutes 20–34, 15 of 15 < 54 →   |
+/// |       | AlarmLow ALARM; desired = ceil(5 × ~30 / 60) = 3; cooldown until 42:00 |
+/// | 38:00 | still ALARM, and the stale datapoint (30 % on 5 tasks) would say       |
+/// |       | ceil(3 × 30 / 60) = 2: held by the scale-in cooldown until 42:00       |
+/// | 42:00 | cooldown over; minute 39 still reads 30 %: the two stopped tasks drain |
+/// |       | (deregistration delay 300 s, to 42:00) with their containers up and no |
+/// |       | requests, so they dilute the average (model choice §6): 3 → 2          |
+#[test]
+fn scale_in_waits_for_fifteen_low_datapoints_and_the_cooldown() {
+    let service = SERVICE_3_TASKS.replace("desired_count = 3", "desired_count = 5")
+        + "[service.auto_scaling]\nmin_capacity = 2\nmax_capacity = 10\n\
+           target_tracking = [{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0 }]\n";
+    let obs = run_with_rates(&[(0, 28.5), (20, 15.0)], 50, &service);
+    let scaled = activities(&obs);
+    let scaled: Vec<(SimTime, u32, u32)> = scaled.iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled, [(at(37, 0), 5, 3), (at(42, 0), 3, 2)]);
+    assert!(alarm_changes(&obs, 0, AlarmKind::Low).contains(&(at(37, 0), AlarmState::Alarm)));
+    for minute in 38..42 {
+        let reasons = skipped_reasons(&obs, at(minute, 0));
+        assert!(reasons.iter().any(|r| r.contains("scale-in cooldown until 00:42:00")), "{minute}: {reasons:?}");
+    }
+}
+
+/// Goal: (c) a larger breach inside the scale-out cooldown moves desired to the
+/// larger value computed from the cooldown's base, and does not add on top
+/// (aws-semantics §1.5, model choice `cooldown_base = initiating`).
+///
+/// | time  | what happens                                                            |
+/// |-------|-------------------------------------------------------------------------|
+/// | 20:00 | 3 tasks at 70 % (21 req/s)                                              |
+/// | 25:00 | AlarmHigh: desired ceil(3 × 70 / 60) = ceil(3.5) = 4; cooldown 600 s → 35:00 |
+/// | 26:10 | 4 healthy tasks at 52.5 %; AlarmHigh OK at 29:00                        |
+/// | 27:00 | load to 36 req/s: 4 tasks at 90 %                                       |
+/// | 32:00 | minutes 27–29 published, all > 60: inside the cooldown the base is still |
+/// |       | 3, so desired = ceil(3 × 90 / 60) = 5 (not ceil(4 × 90 / 60) = 6)         |
+#[test]
+fn a_larger_breach_inside_the_scale_out_cooldown_moves_desired_to_the_larger_value() {
+    let service = format!(
+        "{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 3\nmax_capacity = 10\n\
+         target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0, scale_out_cooldown = \"600s\" }}]\n"
+    );
+    let obs = run_with_rates(&[(0, 9.0), (20, 21.0), (27, 36.0)], 34, &service);
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled, [(at(25, 0), 3, 4), (at(32, 0), 4, 5)]);
+    assert!(activities(&obs)[1].3.contains("ceil(3 × "), "the base is the initiating count: {}", activities(&obs)[1].3);
+}
+
+/// Goal: (d) a scale-out during a scale-in cooldown happens at once (§1.5).
+/// Method: (b)'s scale-in at 37:00 with a 900 s scale-in cooldown (to 52:00);
+/// load jumps at 38:00 to 36 req/s (3.6 vCPU).
+///
+/// | time  | what happens                                                           |
+/// |-------|------------------------------------------------------------------------|
+/// | 43:00 | minutes 38–40 published, all > 60 (3.6 vCPU over 3 serving + 2        |
+/// |       | draining tasks = 72 %): inside the scale-in cooldown, desired =        |
+/// |       | ceil(3 × 72 / 60) = 4 at once                                          |
+/// | 45:00 | minute 42 (drained tasks gone: 3.6 / 3 = 120 %), inside the scale-out  |
+/// |       | cooldown with base 3: ceil(3 × 120 / 60) = 6 > 4                        |
+#[test]
+fn a_scale_out_during_a_scale_in_cooldown_happens_at_once() {
+    let service = SERVICE_3_TASKS.replace("desired_count = 3", "desired_count = 5")
+        + "[service.auto_scaling]\nmin_capacity = 2\nmax_capacity = 10\n\
+           target_tracking = [{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0, scale_in_cooldown = \"900s\" }]\n";
+    let obs = run_with_rates(&[(0, 28.5), (20, 15.0), (38, 36.0)], 45, &service);
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled, [(at(37, 0), 5, 3), (at(43, 0), 3, 4), (at(45, 0), 4, 6)]);
+}
+
+/// Goal: (e) two policies: scale out when either breaches, scale in only when
+/// both agree (§1.6). CPU (target 60) and ALBRequestCountPerTarget (target 380).
+/// Requests of 100 ms at 0.3 vCPU: CPU = λ × 0.03 / tasks; per target = 60 λ / tasks.
+///
+/// | time   | what happens                                                          |
+/// |--------|-----------------------------------------------------------------------|
+/// | 0–40   | 30 req/s: CPU 30 %, 600 requests per target on 3 tasks: the request    |
+/// |        | policy's AlarmHigh fires once 3 datapoints are out; desired =          |
+/// |        | ceil(3 × 600 / 380) = 5: the CPU policy has no say in a scale-out     |
+/// | later  | 5 tasks: CPU 18 % (< 54 for 15 min: CPU wants scale-in) but 360 per    |
+/// |        | target (> 342 = 0.9 × 380): the request policy does not agree: held   |
+/// | 40:00  | 6 req/s: both low; minute 54 published at 57:00 → both agree → min 2  |
+#[test]
+fn two_policies_scale_out_on_either_and_in_on_both() {
+    let service = SERVICE_3_TASKS.replace("vcpu_per_request = 1.0", "vcpu_per_request = 0.3")
+        + "[service.auto_scaling]\nmin_capacity = 2\nmax_capacity = 10\ntarget_tracking = [\n\
+           { predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0 },\n\
+           { predefined_metric_type = \"ALBRequestCountPerTarget\", target_value = 380.0 },\n]\n";
+    let obs = run_with_rates(&[(0, 30.0), (40, 6.0)], 60, &service);
+    let scaled = activities(&obs);
+    assert_eq!(scaled.len(), 2, "{scaled:?}");
+    let (first, second) = (&scaled[0], &scaled[1]);
+    assert_eq!((first.1, first.2), (3, 5), "{first:?}");
+    assert!(first.0 <= at(6, 0), "scales out as soon as 3 datapoints are out: {first:?}");
+    assert_eq!((second.0, second.1, second.2), (at(57, 0), 5, 2));
+    let cpu_low = alarm_changes(&obs, 0, AlarmKind::Low);
+    let first_cpu_low_alarm = cpu_low.iter().find(|c| c.1 == AlarmState::Alarm).expect("CPU's AlarmLow fires").0;
+    assert!(first_cpu_low_alarm < at(40, 0), "CPU wanted scale-in long before: {cpu_low:?}");
+    let held = skipped_reasons(&obs, at(45, 0));
+    assert!(held.iter().any(|r| r.contains("not every policy")), "{held:?}");
+}
+
+/// Goal: missing data never scales in (§1.3): with no requests the ALB
+/// publishes no RequestCountPerTarget, so its alarms stay INSUFFICIENT_DATA and
+/// desired never moves, for an hour.
+#[test]
+fn missing_data_never_scales_in() {
+    let service = SERVICE_3_TASKS.to_string()
+        + "[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 10\n\
+           target_tracking = [{ predefined_metric_type = \"ALBRequestCountPerTarget\", target_value = 100.0 }]\n";
+    let obs = run_with_rates(&[(0, 0.0)], 60, &service);
+    assert!(activities(&obs).is_empty());
+    assert!(alarm_changes(&obs, 0, AlarmKind::Low).is_empty(), "never leaves INSUFFICIENT_DATA");
+}
+
+/// Goal: desiredCount stays within [min, max] whatever the traffic and policy.
+/// Method: 24 random cases (seeded, so reproducible): random step loads, task
+/// counts, targets, cooldowns and bounds; every scaling activity's result and
+/// every minute's desired count must lie in [min, max].
+#[test]
+fn desired_count_stays_within_min_and_max() {
+    let mut rng = fleetsim::engine::RngStreams::new(77).stream("property");
+    for case in 0..24 {
+        let min = 1 + rng.below(3) as u32;
+        let max = min + rng.below(8) as u32;
+        let desired = min + rng.below(u64::from(max - min) + 1) as u32;
+        let target = 20.0 + rng.uniform() * 70.0;
+        let rates: Vec<(u64, f64)> = (0..4).map(|i| (i * 10, rng.uniform() * 60.0)).collect();
+        let out_cooldown = rng.below(400);
+        let in_cooldown = rng.below(400);
+        let service = SERVICE_3_TASKS.replace("desired_count = 3", &format!("desired_count = {desired}"))
+            + &format!(
+                "[service.auto_scaling]\nmin_capacity = {min}\nmax_capacity = {max}\nmetric_publication_delay = \"{}s\"\n\
+                 target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = {target}, \
+                 scale_out_cooldown = \"{out_cooldown}s\", scale_in_cooldown = \"{in_cooldown}s\" }}]\n",
+                rng.below(180)
+            );
+        let obs = run_with_rates(&rates, 40, &service);
+        for o in &obs {
+            match *o {
+                Observation::ScalingActivity { to, .. } => assert!((min..=max).contains(&to), "case {case}: {to}"),
+                Observation::MinuteClosed { desired_count, .. } => {
+                    assert!((min..=max).contains(&desired_count), "case {case}: {desired_count}")
+                }
+                _ => {}
+            }
+        }
+    }
+}
