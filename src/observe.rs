@@ -4,7 +4,7 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::autoscaling::AlarmState;
-use crate::model::config::{ClusterConfig, PredefinedMetric, TargetTrackingPolicy};
+use crate::model::config::{ClusterConfig, ComparisonOperator, ServiceMetric};
 use crate::model::{FailureCause, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState};
 use hdrhistogram::Histogram;
 
@@ -111,7 +111,7 @@ pub struct PolicyMinute {
     /// The newest datapoint CloudWatch had published.
     pub metric: Option<f64>,
     pub alarm_high: AlarmState,
-    pub alarm_low: AlarmState,
+    pub alarm_low: Option<AlarmState>,
 }
 
 /// A line of the service event log, in ECS's terms.
@@ -182,13 +182,25 @@ pub struct ServiceSummary {
     pub policies: Vec<PolicySummary>,
 }
 
+/// What reports need of a scaling policy.
+#[derive(Clone, Debug)]
+struct PolicyInfo {
+    name: String,
+    metric: ServiceMetric,
+    metric_name: &'static str,
+    /// The target value, or a step policy's alarm threshold.
+    threshold: f64,
+    /// When a datapoint counts as over target: above it, or a step alarm's breach.
+    comparison: ComparisonOperator,
+}
+
 /// A scaling policy over the whole run.
 #[derive(Clone, Debug)]
 pub struct PolicySummary {
     pub name: String,
     pub metric: &'static str,
     pub target_value: f64,
-    /// Minutes whose datapoint was above the target.
+    /// Minutes whose datapoint was above the target (a step policy: breached its alarm threshold).
     pub minutes_over_target: u64,
 }
 
@@ -222,8 +234,8 @@ pub struct Collector {
     task_service: Vec<ServiceId>,
     task_nanos: Vec<u128>,
     tasks_launched: Vec<u64>,
-    /// Per service, its target tracking policies (names and targets for reports).
-    policies: Vec<Vec<TargetTrackingPolicy>>,
+    /// Per service, its scaling policies (target tracking, then step), for reports.
+    policies: Vec<Vec<PolicyInfo>>,
     pub events: Vec<EventRow>,
 }
 
@@ -271,8 +283,23 @@ impl Collector {
     pub fn for_cluster(cluster: &ClusterConfig, end: SimTime) -> Self {
         let mut collector = Collector::new(cluster.services.iter().map(|s| s.name.clone()).collect(), end);
         for (i, service) in cluster.services.iter().enumerate() {
-            let policies: Vec<TargetTrackingPolicy> =
-                service.auto_scaling.iter().flat_map(|a| a.target_tracking.iter().cloned()).collect();
+            let mut policies = Vec::new();
+            if let Some(scaling) = &service.auto_scaling {
+                policies.extend(scaling.target_tracking.iter().map(|p| PolicyInfo {
+                    name: p.name.clone(),
+                    metric: p.metric.service_metric(),
+                    metric_name: p.metric.aws_name(),
+                    threshold: p.target_value,
+                    comparison: ComparisonOperator::GreaterThanThreshold,
+                }));
+                policies.extend(scaling.step_scaling.iter().map(|p| PolicyInfo {
+                    name: p.name.clone(),
+                    metric: p.alarm.metric,
+                    metric_name: p.alarm.metric.aws_name(),
+                    threshold: p.alarm.threshold,
+                    comparison: p.alarm.comparison_operator,
+                }));
+            }
             collector.services[i].minutes_over_target = vec![0; policies.len()];
             collector.policies[i] = policies;
         }
@@ -364,8 +391,8 @@ impl Collector {
                     .zip(&s.minutes_over_target)
                     .map(|(p, &minutes)| PolicySummary {
                         name: p.name.clone(),
-                        metric: p.metric.aws_name(),
-                        target_value: p.target_value,
+                        metric: p.metric_name,
+                        target_value: p.threshold,
                         minutes_over_target: minutes,
                     })
                     .collect(),
@@ -530,15 +557,14 @@ impl Observer for Collector {
                 row.memory_utilization = memory_utilization;
                 row.request_count = request_count;
                 row.request_count_per_target = request_count_per_target;
-                let index = start.minute_index() as usize;
-                let _ = index;
                 for (p, policy) in self.policies[service.index()].iter().enumerate() {
                     let value = match policy.metric {
-                        PredefinedMetric::EcsServiceAverageCpuUtilization => cpu_utilization,
-                        PredefinedMetric::EcsServiceAverageMemoryUtilization => memory_utilization,
-                        PredefinedMetric::AlbRequestCountPerTarget => request_count_per_target,
+                        ServiceMetric::CpuUtilization => cpu_utilization,
+                        ServiceMetric::MemoryUtilization => memory_utilization,
+                        ServiceMetric::RequestCount => Some(request_count as f64).filter(|&n| n > 0.0),
+                        ServiceMetric::RequestCountPerTarget => request_count_per_target,
                     };
-                    if value.is_some_and(|v| v > policy.target_value) {
+                    if value.is_some_and(|v| policy.comparison.breaches(v, policy.threshold)) {
                         s.minutes_over_target[p] += 1;
                     }
                 }
@@ -550,11 +576,7 @@ impl Observer for Collector {
                 if row.policies.len() <= p {
                     row.policies.resize(
                         p + 1,
-                        PolicyMinute {
-                            metric: None,
-                            alarm_high: AlarmState::InsufficientData,
-                            alarm_low: AlarmState::InsufficientData,
-                        },
+                        PolicyMinute { metric: None, alarm_high: AlarmState::InsufficientData, alarm_low: None },
                     );
                 }
                 row.policies[p] = PolicyMinute { metric, alarm_high, alarm_low };

@@ -3,7 +3,10 @@
 //! with missing data, the capacity formula and the cooldown rules. Pure
 //! functions and per-policy state; the world feeds it datapoints each minute.
 
-use super::config::{AutoScalingConfig, CooldownBase, TargetTrackingPolicy};
+use super::config::{
+    AdjustmentType, AutoScalingConfig, CooldownBase, MetricAggregationType, StepAdjustment, StepScalingPolicy,
+    TargetTrackingPolicy,
+};
 use crate::engine::SimTime;
 
 /// A CloudWatch alarm's state.
@@ -31,6 +34,8 @@ pub enum AlarmKind {
     High,
     /// Scale in: metric < 0.9 × target, 15 of 15.
     Low,
+    /// The user's own alarm of a step scaling policy (§1.8).
+    Step,
 }
 
 impl AlarmKind {
@@ -38,16 +43,15 @@ impl AlarmKind {
         match self {
             AlarmKind::High => "AlarmHigh",
             AlarmKind::Low => "AlarmLow",
-        }
-    }
-    /// (datapoints to alarm M, evaluation periods N): §1.3, field evidence.
-    pub fn datapoints(self) -> (usize, usize) {
-        match self {
-            AlarmKind::High => (3, 3),
-            AlarmKind::Low => (15, 15),
+            AlarmKind::Step => "Alarm",
         }
     }
 }
+
+/// (datapoints to alarm M, evaluation periods N) of target tracking's AlarmHigh
+/// and AlarmLow: §1.3, field evidence. (A step policy's alarm carries its own.)
+pub const ALARM_HIGH_DATAPOINTS: (usize, usize) = (3, 3);
+pub const ALARM_LOW_DATAPOINTS: (usize, usize) = (15, 15);
 
 /// AlarmLow's threshold as a share of the target: "about 0.9 × target" (§1.3).
 pub const SCALE_IN_THRESHOLD_SHARE: f64 = 0.9;
@@ -199,6 +203,113 @@ pub fn propose(
     Proposal::Hold { reason: String::new() }
 }
 
+/// The capacity change of a `PercentChangeInCapacity` step, rounded as AWS does
+/// (§1.8): above +1 down, in (0, 1] to 1, in [−1, 0) to −1, below −1 toward
+/// zero; `MinAdjustmentMagnitude` raises a smaller magnitude to it (model
+/// choice: in both directions).
+pub fn percent_adjustment(current: u32, percent: i64, min_adjustment_magnitude: Option<u32>) -> i64 {
+    let exact = f64::from(current) * percent as f64 / 100.0;
+    let rounded = if exact > 1.0 {
+        exact.floor()
+    } else if exact > 0.0 {
+        1.0
+    } else if (-1.0..0.0).contains(&exact) {
+        -1.0
+    } else {
+        exact.trunc() // below −1: toward zero; 0 stays 0
+    } as i64;
+    match min_adjustment_magnitude {
+        Some(magnitude) if rounded != 0 && rounded.unsigned_abs() < u64::from(magnitude) => {
+            rounded.signum() * i64::from(magnitude)
+        }
+        _ => rounded,
+    }
+}
+
+/// The step whose interval holds `offset` (metric − threshold): above the
+/// threshold lower bounds are inclusive and upper exclusive; below it, the
+/// reverse; a missing bound is infinite (§1.8).
+pub fn matching_step(offset: f64, steps: &[StepAdjustment]) -> Option<&StepAdjustment> {
+    steps.iter().find(|step| {
+        let lower = step.lower_bound.unwrap_or(f64::NEG_INFINITY);
+        let upper = step.upper_bound.unwrap_or(f64::INFINITY);
+        if offset >= 0.0 {
+            lower <= offset && offset < upper
+        } else {
+            lower < offset && offset <= upper
+        }
+    })
+}
+
+/// Aggregates the alarm's datapoints as `MetricAggregationType` says (§1.8:
+/// applied to the most recent datapoints, not to the raw metric).
+pub fn aggregate(values: &[f64], aggregation: MetricAggregationType) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    Some(match aggregation {
+        MetricAggregationType::Average => values.iter().sum::<f64>() / values.len() as f64,
+        MetricAggregationType::Minimum => values.iter().copied().fold(f64::INFINITY, f64::min),
+        MetricAggregationType::Maximum => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    })
+}
+
+/// A step policy's proposal while its alarm is in ALARM. `values` are the
+/// alarm's newest datapoints (present ones). The base is the running count, or
+/// inside the cooldown the count the cooldown's scale-out started from (§1.5:
+/// "+2, then +3 during the cooldown adds only 1").
+#[allow(clippy::too_many_arguments)]
+pub fn propose_step(
+    policy: &StepScalingPolicy,
+    state: &PolicyState,
+    scaling: &AutoScalingConfig,
+    values: &[f64],
+    running: u32,
+    desired: u32,
+    now: SimTime,
+) -> Proposal {
+    let (min, max) = (scaling.min_capacity, scaling.max_capacity);
+    let Some(metric) = aggregate(values, policy.metric_aggregation_type) else {
+        return Proposal::Hold { reason: "no datapoint: no scaling on missing data (§1.3)".into() };
+    };
+    let offset = metric - policy.alarm.threshold;
+    let Some(step) = matching_step(offset, &policy.step_adjustments) else {
+        return Proposal::Hold { reason: format!("alarm in ALARM but no step covers {metric:.2}") };
+    };
+    let in_cooldown = state.scale_out_cooldown_until.is_some_and(|until| now < until);
+    let base =
+        if in_cooldown && scaling.cooldown_base == CooldownBase::Initiating { state.scale_out_base } else { running };
+    // Model choice: the policy's one Cooldown holds its scale-ins after either activity.
+    let cooldown_until = [state.scale_out_cooldown_until, state.scale_in_cooldown_until].into_iter().flatten().max();
+    let target = match policy.adjustment_type {
+        AdjustmentType::ChangeInCapacity => i64::from(base) + step.scaling_adjustment,
+        AdjustmentType::PercentChangeInCapacity => {
+            i64::from(base) + percent_adjustment(base, step.scaling_adjustment, policy.min_adjustment_magnitude)
+        }
+        AdjustmentType::ExactCapacity => step.scaling_adjustment,
+    };
+    let capacity = target.clamp(i64::from(min), i64::from(max)) as u32;
+    let why = format!(
+        "{} {:.2} {} {}: step {:+} ({:?}) from {base} → {capacity}",
+        policy.alarm.metric.aws_name(),
+        metric,
+        policy.alarm.comparison_operator.symbol(),
+        policy.alarm.threshold,
+        step.scaling_adjustment,
+        policy.adjustment_type
+    );
+    if capacity > desired {
+        Proposal::Out { capacity, base, reason: why }
+    } else if capacity < desired {
+        if let Some(until) = cooldown_until.filter(|&until| now < until) {
+            return Proposal::Hold { reason: format!("{why}, but cooldown until {until}") };
+        }
+        Proposal::In { capacity, reason: why }
+    } else {
+        Proposal::Hold { reason: format!("{why}: already desired") }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +343,37 @@ mod tests {
         assert_eq!(eval("X - -", 3, 3), Alarm, "R = N: still premature ALARM");
         assert_eq!(eval("X X 0", 3, 3), Ok);
         assert_eq!(eval("X X X", 3, 3), Alarm);
+    }
+
+    /// Goal: AWS's rounding examples for PercentChangeInCapacity (aws-semantics §1.8).
+    #[test]
+    fn percent_adjustments_round_as_aws_does() {
+        assert_eq!(percent_adjustment(11, 30, None), 3, "30 % of 11 = 3.3 → 3");
+        assert_eq!(percent_adjustment(14, -10, None), -1, "−10 % of 14 = −1.4 → −1");
+        assert_eq!(percent_adjustment(4, 25, Some(2)), 2, "25 % of 4 = 1, MinAdjustmentMagnitude 2 → 2");
+        assert_eq!(percent_adjustment(4, 25, None), 1);
+        assert_eq!(percent_adjustment(3, 10, None), 1, "0.3 → 1");
+        assert_eq!(percent_adjustment(3, -10, None), -1, "−0.3 → −1");
+        assert_eq!(percent_adjustment(30, -22, None), -6, "−6.6 → −6, toward zero");
+        assert_eq!(percent_adjustment(4, -25, Some(2)), -2, "model choice: the minimum both ways");
+        assert_eq!(percent_adjustment(0, 50, Some(2)), 0, "nothing to scale from");
+    }
+
+    /// Goal: step bounds (§1.8): above the threshold lower inclusive, upper exclusive; below, the reverse.
+    #[test]
+    fn steps_match_with_aws_bounds() {
+        let steps = [
+            StepAdjustment { lower_bound: None, upper_bound: Some(-10.0), scaling_adjustment: -2 },
+            StepAdjustment { lower_bound: Some(-10.0), upper_bound: Some(0.0), scaling_adjustment: -1 },
+            StepAdjustment { lower_bound: Some(0.0), upper_bound: Some(10.0), scaling_adjustment: 1 },
+            StepAdjustment { lower_bound: Some(10.0), upper_bound: None, scaling_adjustment: 3 },
+        ];
+        let adj = |offset: f64| matching_step(offset, &steps).map(|s| s.scaling_adjustment);
+        assert_eq!(adj(0.0), Some(1), "0 is in [0, 10)");
+        assert_eq!(adj(10.0), Some(3), "10 is in [10, ∞)");
+        assert_eq!(adj(-10.0), Some(-2), "below: (−∞, −10] holds −10");
+        assert_eq!(adj(-5.0), Some(-1));
+        assert_eq!(adj(-0.0001), Some(-1));
     }
 
     #[test]

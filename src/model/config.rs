@@ -123,6 +123,8 @@ pub struct AutoScalingConfig {
     /// Model choice §1.5: the base of a scale-out inside a scale-out cooldown.
     pub cooldown_base: CooldownBase,
     pub target_tracking: Vec<TargetTrackingPolicy>,
+    /// Step policies; in reports they are numbered after the target tracking ones.
+    pub step_scaling: Vec<StepScalingPolicy>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,4 +162,106 @@ pub struct TargetTrackingPolicy {
     pub scale_out_cooldown: SimDuration,
     pub scale_in_cooldown: SimDuration,
     pub disable_scale_in: bool,
+}
+
+/// A service metric as CloudWatch publishes it each minute (§3.5, §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceMetric {
+    CpuUtilization,
+    MemoryUtilization,
+    RequestCount,
+    RequestCountPerTarget,
+}
+
+impl ServiceMetric {
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            ServiceMetric::CpuUtilization => "CPUUtilization",
+            ServiceMetric::MemoryUtilization => "MemoryUtilization",
+            ServiceMetric::RequestCount => "RequestCount",
+            ServiceMetric::RequestCountPerTarget => "RequestCountPerTarget",
+        }
+    }
+}
+
+impl PredefinedMetric {
+    /// The CloudWatch metric behind a predefined metric (§1.2, §1.3).
+    pub fn service_metric(self) -> ServiceMetric {
+        match self {
+            PredefinedMetric::EcsServiceAverageCpuUtilization => ServiceMetric::CpuUtilization,
+            PredefinedMetric::EcsServiceAverageMemoryUtilization => ServiceMetric::MemoryUtilization,
+            PredefinedMetric::AlbRequestCountPerTarget => ServiceMetric::RequestCountPerTarget,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComparisonOperator {
+    GreaterThanThreshold,
+    GreaterThanOrEqualToThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
+}
+
+impl ComparisonOperator {
+    pub fn breaches(self, value: f64, threshold: f64) -> bool {
+        match self {
+            ComparisonOperator::GreaterThanThreshold => value > threshold,
+            ComparisonOperator::GreaterThanOrEqualToThreshold => value >= threshold,
+            ComparisonOperator::LessThanThreshold => value < threshold,
+            ComparisonOperator::LessThanOrEqualToThreshold => value <= threshold,
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ComparisonOperator::GreaterThanThreshold => ">",
+            ComparisonOperator::GreaterThanOrEqualToThreshold => "≥",
+            ComparisonOperator::LessThanThreshold => "<",
+            ComparisonOperator::LessThanOrEqualToThreshold => "≤",
+        }
+    }
+}
+
+/// The CloudWatch alarm a user creates for a step scaling policy (§1.8).
+#[derive(Clone, Debug)]
+pub struct AlarmConfig {
+    pub metric: ServiceMetric,
+    pub evaluation_periods: usize,
+    pub datapoints_to_alarm: usize,
+    pub threshold: f64,
+    pub comparison_operator: ComparisonOperator,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdjustmentType {
+    ChangeInCapacity,
+    PercentChangeInCapacity,
+    ExactCapacity,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricAggregationType {
+    Average,
+    Minimum,
+    Maximum,
+}
+
+/// One step: bounds are offsets from the alarm threshold; None is ∓∞ (§1.8).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepAdjustment {
+    pub lower_bound: Option<f64>,
+    pub upper_bound: Option<f64>,
+    pub scaling_adjustment: i64,
+}
+
+/// `StepScalingPolicyConfiguration` with its alarm (§1.8).
+#[derive(Clone, Debug)]
+pub struct StepScalingPolicy {
+    pub name: String,
+    pub alarm: AlarmConfig,
+    pub adjustment_type: AdjustmentType,
+    pub step_adjustments: Vec<StepAdjustment>,
+    pub min_adjustment_magnitude: Option<u32>,
+    pub cooldown: SimDuration,
+    pub metric_aggregation_type: MetricAggregationType,
 }

@@ -201,8 +201,10 @@ pub enum Observation {
         service: ServiceId,
         policy: u32,
         metric: Option<f64>,
+        /// AlarmHigh of a target tracking policy; the alarm of a step policy.
         alarm_high: AlarmState,
-        alarm_low: AlarmState,
+        /// AlarmLow of a target tracking policy; None for a step policy.
+        alarm_low: Option<AlarmState>,
     },
     /// Application Auto Scaling changed desiredCount (like describe-scaling-activities).
     ScalingActivity {

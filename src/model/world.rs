@@ -84,12 +84,11 @@ impl<O: Observer> World<O> {
                 .services
                 .iter()
                 .map(|s| ServiceState {
-                    policies: s
-                        .auto_scaling
-                        .iter()
-                        .flat_map(|a| &a.target_tracking)
-                        .map(|_| Default::default())
-                        .collect(),
+                    // Target tracking policies first, then step policies.
+                    policies: vec![
+                        Default::default();
+                        s.auto_scaling.as_ref().map_or(0, |a| a.target_tracking.len() + a.step_scaling.len())
+                    ],
                     ..ServiceState::default()
                 })
                 .collect(),

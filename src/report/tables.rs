@@ -158,7 +158,7 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                         ",{},{},{}",
                         optional(m.metric, 2),
                         m.alarm_high.as_str(),
-                        m.alarm_low.as_str()
+                        m.alarm_low.map_or("", |a| a.as_str())
                     )),
                     None => out.push_str(",,,"),
                 }

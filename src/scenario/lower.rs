@@ -2,12 +2,19 @@
 //! defaults: AWS's where AWS has one (cited), fleetsim's otherwise (named).
 
 use super::schema::{
+    AdjustmentTypeFile, ComparisonOperatorFile, MetricAggregationTypeFile, ServiceMetricFile, StepScalingFile,
+};
+use super::schema::{
     AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
 };
 use super::schema::{AutoScalingFile, CooldownBaseFile, PredefinedMetricFile};
 use super::{Problem, Scenario};
 use crate::engine::sample::DurationDistribution;
 use crate::engine::SimDuration;
+use crate::model::config::{
+    AdjustmentType, AlarmConfig, ComparisonOperator, MetricAggregationType, ServiceMetric, StepAdjustment,
+    StepScalingPolicy,
+};
 use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
@@ -206,6 +213,55 @@ fn lower_auto_scaling(a: &AutoScalingFile) -> AutoScalingConfig {
                 }
             })
             .collect(),
+        step_scaling: a.step_scaling.iter().enumerate().map(|(i, p)| lower_step(i, p)).collect(),
+    }
+}
+
+fn lower_step(index: usize, p: &StepScalingFile) -> StepScalingPolicy {
+    let a = &p.alarm;
+    StepScalingPolicy {
+        name: p.name.clone().unwrap_or_else(|| format!("step-{index}")),
+        alarm: AlarmConfig {
+            metric: match a.metric_name {
+                ServiceMetricFile::CPUUtilization => ServiceMetric::CpuUtilization,
+                ServiceMetricFile::MemoryUtilization => ServiceMetric::MemoryUtilization,
+                ServiceMetricFile::RequestCount => ServiceMetric::RequestCount,
+                ServiceMetricFile::RequestCountPerTarget => ServiceMetric::RequestCountPerTarget,
+            },
+            evaluation_periods: a.evaluation_periods,
+            datapoints_to_alarm: a.datapoints_to_alarm.unwrap_or(a.evaluation_periods),
+            threshold: a.threshold,
+            comparison_operator: match a.comparison_operator {
+                ComparisonOperatorFile::GreaterThanThreshold => ComparisonOperator::GreaterThanThreshold,
+                ComparisonOperatorFile::GreaterThanOrEqualToThreshold => {
+                    ComparisonOperator::GreaterThanOrEqualToThreshold
+                }
+                ComparisonOperatorFile::LessThanThreshold => ComparisonOperator::LessThanThreshold,
+                ComparisonOperatorFile::LessThanOrEqualToThreshold => ComparisonOperator::LessThanOrEqualToThreshold,
+            },
+        },
+        adjustment_type: match p.adjustment_type {
+            AdjustmentTypeFile::ChangeInCapacity => AdjustmentType::ChangeInCapacity,
+            AdjustmentTypeFile::PercentChangeInCapacity => AdjustmentType::PercentChangeInCapacity,
+            AdjustmentTypeFile::ExactCapacity => AdjustmentType::ExactCapacity,
+        },
+        step_adjustments: p
+            .step_adjustments
+            .iter()
+            .map(|s| StepAdjustment {
+                lower_bound: s.metric_interval_lower_bound,
+                upper_bound: s.metric_interval_upper_bound,
+                scaling_adjustment: s.scaling_adjustment,
+            })
+            .collect(),
+        min_adjustment_magnitude: p.min_adjustment_magnitude,
+        // Cooldown defaults to 300 s; Average when the aggregation is null (§1.8).
+        cooldown: p.cooldown.map_or(secs(300), |d| d.0),
+        metric_aggregation_type: match p.metric_aggregation_type {
+            Some(MetricAggregationTypeFile::Minimum) => MetricAggregationType::Minimum,
+            Some(MetricAggregationTypeFile::Maximum) => MetricAggregationType::Maximum,
+            _ => MetricAggregationType::Average,
+        },
     }
 }
 

@@ -148,6 +148,72 @@ pub struct AutoScalingFile {
     pub cooldown_base: Option<CooldownBaseFile>,
     #[serde(default)]
     pub target_tracking: Vec<TargetTrackingFile>,
+    #[serde(default)]
+    pub step_scaling: Vec<StepScalingFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum ServiceMetricFile {
+    CPUUtilization,
+    MemoryUtilization,
+    RequestCount,
+    RequestCountPerTarget,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum ComparisonOperatorFile {
+    GreaterThanThreshold,
+    GreaterThanOrEqualToThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum AdjustmentTypeFile {
+    ChangeInCapacity,
+    PercentChangeInCapacity,
+    ExactCapacity,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum MetricAggregationTypeFile {
+    Average,
+    Minimum,
+    Maximum,
+}
+
+/// The CloudWatch alarm of a step policy (`put-metric-alarm`, one-minute periods).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmFile {
+    pub metric_name: ServiceMetricFile,
+    /// Only "60s" for now: fleetsim publishes one-minute datapoints.
+    pub period: Option<DurationField>,
+    pub evaluation_periods: usize,
+    pub datapoints_to_alarm: Option<usize>,
+    pub threshold: f64,
+    pub comparison_operator: ComparisonOperatorFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepAdjustmentFile {
+    pub metric_interval_lower_bound: Option<f64>,
+    pub metric_interval_upper_bound: Option<f64>,
+    pub scaling_adjustment: i64,
+}
+
+/// `put-scaling-policy --policy-type StepScaling` with its alarm (aws-semantics §1.8).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepScalingFile {
+    pub name: Option<String>,
+    pub alarm: AlarmFile,
+    pub adjustment_type: AdjustmentTypeFile,
+    pub step_adjustments: Vec<StepAdjustmentFile>,
+    pub min_adjustment_magnitude: Option<u32>,
+    pub cooldown: Option<DurationField>,
+    pub metric_aggregation_type: Option<MetricAggregationTypeFile>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

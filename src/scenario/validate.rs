@@ -305,9 +305,78 @@ fn check_service(
             }
             metrics.push(t.predefined_metric_type);
         }
+        for (i, step) in a.step_scaling.iter().enumerate() {
+            check_step_policy(c, &format!("{prefix}.step_scaling[{i}]"), step);
+        }
     }
     // Fargate: 2–120 s (aws-semantics §2.5).
     c.duration_range(&field("stop_timeout"), s.stop_timeout, 2, 120, "Fargate stopTimeout, aws-semantics §2.5");
+}
+
+/// A step policy and its alarm (aws-semantics §1.8, API model).
+fn check_step_policy(c: &mut Checker, prefix: &str, p: &super::schema::StepScalingFile) {
+    use super::schema::AdjustmentTypeFile;
+    let a = &p.alarm;
+    if let Some(period) = a.period {
+        if period.0 != SimDuration::from_secs(60) {
+            c.problem(format!("{prefix}.alarm.period"), "fleetsim publishes one-minute datapoints: expected \"60s\"");
+        }
+    }
+    if a.evaluation_periods == 0 || a.evaluation_periods > 60 {
+        c.problem(
+            format!("{prefix}.alarm.evaluation_periods"),
+            format!("expected 1–60 (fleetsim keeps an hour of datapoints), found {}", a.evaluation_periods),
+        );
+    }
+    if let Some(m) = a.datapoints_to_alarm {
+        if m == 0 || m > a.evaluation_periods {
+            c.problem(
+                format!("{prefix}.alarm.datapoints_to_alarm"),
+                format!("expected 1–evaluation_periods ({}), found {m}", a.evaluation_periods),
+            );
+        }
+    }
+    if !a.threshold.is_finite() {
+        c.problem(format!("{prefix}.alarm.threshold"), "expected a finite number");
+    }
+    let field = format!("{prefix}.step_adjustments");
+    if p.step_adjustments.is_empty() {
+        c.problem(&field, "expected at least one step");
+    }
+    if p.min_adjustment_magnitude.is_some() && p.adjustment_type != AdjustmentTypeFile::PercentChangeInCapacity {
+        c.problem(format!("{prefix}.min_adjustment_magnitude"), "used only with PercentChangeInCapacity (§1.8)");
+    }
+    let mut bounds: Vec<(f64, f64)> = Vec::new();
+    for (i, step) in p.step_adjustments.iter().enumerate() {
+        let lower = step.metric_interval_lower_bound.unwrap_or(f64::NEG_INFINITY);
+        let upper = step.metric_interval_upper_bound.unwrap_or(f64::INFINITY);
+        if lower.is_infinite() && upper.is_infinite() {
+            c.problem(format!("{field}[{i}]"), "a step may not leave both bounds null (§1.8)");
+        } else if lower >= upper {
+            c.problem(format!("{field}[{i}]"), format!("expected lower bound < upper bound, found {lower} ≥ {upper}"));
+        }
+        if p.adjustment_type == AdjustmentTypeFile::ExactCapacity && step.scaling_adjustment < 0 {
+            c.problem(format!("{field}[{i}].scaling_adjustment"), "ExactCapacity needs a value ≥ 0 (§1.8)");
+        }
+        bounds.push((lower, upper));
+    }
+    bounds.sort_by(|x, y| x.0.total_cmp(&y.0));
+    for pair in bounds.windows(2) {
+        if pair[0].1 != pair[1].0 {
+            c.problem(
+                &field,
+                format!("steps must neither overlap nor leave gaps (§1.8): {} then {}", pair[0].1, pair[1].0),
+            );
+        }
+    }
+    let any_negative_lower = bounds.iter().any(|b| b.0.is_finite() && b.0 < 0.0);
+    let any_positive_upper = bounds.iter().any(|b| b.1.is_finite() && b.1 > 0.0);
+    if any_negative_lower && !bounds.iter().any(|b| b.0.is_infinite()) {
+        c.problem(&field, "a negative lower bound needs a step with a null lower bound (§1.8)");
+    }
+    if any_positive_upper && !bounds.iter().any(|b| b.1.is_infinite()) {
+        c.problem(&field, "a positive upper bound needs a step with a null upper bound (§1.8)");
+    }
 }
 
 /// fleetsim's bound: more would be a thread per request no task runs.

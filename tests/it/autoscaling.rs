@@ -268,3 +268,46 @@ fn desired_count_stays_within_min_and_max() {
         }
     }
 }
+
+/// Goal: (f) step scaling with its own alarm and AWS's cooldown rule (§1.5,
+/// §1.8): "+2, then during the cooldown a +3 step fires, and only 1 more task is
+/// added". Alarm: CPU > 60, 2 of 2 one-minute datapoints; steps [0, 10) → +2,
+/// [10, ∞) → +3 (ChangeInCapacity); cooldown 600 s.
+///
+/// | time  | what happens                                                             |
+/// |-------|--------------------------------------------------------------------------|
+/// | 20:00 | 10 tasks at 66 % (66 req/s)                                              |
+/// | 24:00 | minutes 20–21 published: ALARM, offset ~6 → +2: desired 10 → 12          |
+/// |       | (cooldown to 34:00, its base 10); 24:40 RUNNING, 25:10 healthy: 55 %     |
+/// | 27:00 | load to 90 req/s: 12 tasks at 75 %                                       |
+/// | 31:00 | minutes 27–28 published, ALARM, offset ~15 → +3 from the cooldown's base  |
+/// |       | 10 = 13: one more task, not 12 + 3 = 15                                  |
+#[test]
+fn step_scaling_inside_its_cooldown_adds_only_the_difference() {
+    let service = SERVICE_3_TASKS.replace("desired_count = 3", "desired_count = 10")
+        + "[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 30\n\
+           [[service.auto_scaling.step_scaling]]\nname = \"cpu-steps\"\nadjustment_type = \"ChangeInCapacity\"\n\
+           cooldown = \"600s\"\n\
+           alarm = { metric_name = \"CPUUtilization\", evaluation_periods = 2, threshold = 60.0, comparison_operator = \"GreaterThanThreshold\" }\n\
+           step_adjustments = [\n\
+             { metric_interval_lower_bound = 0.0, metric_interval_upper_bound = 10.0, scaling_adjustment = 2 },\n\
+             { metric_interval_lower_bound = 10.0, scaling_adjustment = 3 },\n]\n";
+    let obs = run_with_rates(&[(0, 50.0), (20, 66.0), (27, 90.0)], 33, &service);
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled, [(at(24, 0), 10, 12), (at(31, 0), 12, 13)]);
+}
+
+/// Goal: (f) a PercentChangeInCapacity step rounds as AWS does (§1.8): 30 % of
+/// 11 running tasks = 3.3 → +3. Alarm: CPU > 60, 1 of 1; one step [0, ∞) → +30 %.
+/// 11 tasks at 70 % from 10:00: minute 10 published at 13:00 → 11 → 14.
+#[test]
+fn step_scaling_percent_change_rounds_down() {
+    let service = SERVICE_3_TASKS.replace("desired_count = 3", "desired_count = 11")
+        + "[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 30\n\
+           [[service.auto_scaling.step_scaling]]\nadjustment_type = \"PercentChangeInCapacity\"\n\
+           alarm = { metric_name = \"CPUUtilization\", evaluation_periods = 1, threshold = 60.0, comparison_operator = \"GreaterThanThreshold\" }\n\
+           step_adjustments = [{ metric_interval_lower_bound = 0.0, scaling_adjustment = 30 }]\n";
+    let obs = run_with_rates(&[(0, 44.0), (10, 77.0)], 14, &service);
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled, [(at(13, 0), 11, 14)]);
+}

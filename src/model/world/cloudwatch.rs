@@ -87,6 +87,7 @@ impl<O: Observer> World<O> {
                     minute: start.minute_index(),
                     cpu_utilization,
                     memory_utilization,
+                    request_count: (request_count > 0).then_some(request_count as f64),
                     request_count_per_target,
                 },
                 running_count,

@@ -4,9 +4,14 @@
 //! Part of [`World`]; the arithmetic lives in `model::autoscaling`.
 
 use super::World;
-use crate::engine::SimTime;
-use crate::model::autoscaling::{evaluate_alarm, propose, AlarmKind, AlarmState, Proposal, SCALE_IN_THRESHOLD_SHARE};
-use crate::model::config::{PredefinedMetric, TargetTrackingPolicy};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::autoscaling::propose_step;
+use crate::model::autoscaling::{
+    evaluate_alarm, propose, AlarmKind, AlarmState, Proposal, ALARM_HIGH_DATAPOINTS, ALARM_LOW_DATAPOINTS,
+    SCALE_IN_THRESHOLD_SHARE,
+};
+use crate::model::config::AutoScalingConfig;
+use crate::model::config::ServiceMetric;
 use crate::model::ids::ServiceId;
 use crate::model::observation::{Observation, Observer};
 
@@ -16,15 +21,18 @@ pub(in crate::model) struct Datapoints {
     pub minute: u64,
     pub cpu_utilization: Option<f64>,
     pub memory_utilization: Option<f64>,
+    /// None when no request had a target chosen: the ALB publishes nothing then (§3.5).
+    pub request_count: Option<f64>,
     pub request_count_per_target: Option<f64>,
 }
 
 impl Datapoints {
-    fn metric(&self, metric: PredefinedMetric) -> Option<f64> {
+    fn metric(&self, metric: ServiceMetric) -> Option<f64> {
         match metric {
-            PredefinedMetric::EcsServiceAverageCpuUtilization => self.cpu_utilization,
-            PredefinedMetric::EcsServiceAverageMemoryUtilization => self.memory_utilization,
-            PredefinedMetric::AlbRequestCountPerTarget => self.request_count_per_target,
+            ServiceMetric::CpuUtilization => self.cpu_utilization,
+            ServiceMetric::MemoryUtilization => self.memory_utilization,
+            ServiceMetric::RequestCount => self.request_count,
+            ServiceMetric::RequestCountPerTarget => self.request_count_per_target,
         }
     }
 }
@@ -48,7 +56,7 @@ impl<O: Observer> World<O> {
 
     /// The evaluation range of `periods` minutes ending at the newest minute
     /// whose datapoint is visible now, oldest first; None where missing.
-    fn visible_range(&self, service: ServiceId, metric: PredefinedMetric, periods: usize) -> Vec<Option<f64>> {
+    fn visible_range(&self, service: ServiceId, metric: ServiceMetric, periods: usize) -> Vec<Option<f64>> {
         let now = self.now();
         let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return vec![] };
         // A minute's datapoint is visible once the minute has ended plus the delay (§6).
@@ -72,15 +80,34 @@ impl<O: Observer> World<O> {
         let now = self.now();
         let Some(scaling) = self.config.services[service.index()].auto_scaling.clone() else { return };
         let desired = self.services[service.index()].desired_count;
-        let mut proposals = Vec::with_capacity(scaling.target_tracking.len());
+        let tracking = scaling.target_tracking.len();
+        let mut proposals = Vec::with_capacity(tracking + scaling.step_scaling.len());
         for (i, policy) in scaling.target_tracking.iter().enumerate() {
-            let high_range = self.visible_range(service, policy.metric, AlarmKind::High.datapoints().1);
-            let low_range = self.visible_range(service, policy.metric, AlarmKind::Low.datapoints().1);
+            let metric = policy.metric.service_metric();
+            let (high_m, high_n) = ALARM_HIGH_DATAPOINTS;
+            let (low_m, low_n) = ALARM_LOW_DATAPOINTS;
+            let high_range = self.visible_range(service, metric, high_n);
+            let low_range = self.visible_range(service, metric, low_n);
             let target = policy.target_value;
-            let high = alarm(&high_range, AlarmKind::High, |v| v > target);
-            let low = alarm(&low_range, AlarmKind::Low, |v| v < target * SCALE_IN_THRESHOLD_SHARE);
-            self.update_alarm(service, i, policy, AlarmKind::High, high, &high_range);
-            self.update_alarm(service, i, policy, AlarmKind::Low, low, &low_range);
+            let low_threshold = target * SCALE_IN_THRESHOLD_SHARE;
+            let high = evaluate_alarm(&high_range, |v| v > target, high_m, high_n);
+            let low = evaluate_alarm(&low_range, |v| v < low_threshold, low_m, low_n);
+            self.update_alarm(
+                service,
+                i,
+                AlarmKind::High,
+                high,
+                format!("{high_m} of {high_n} datapoints > {target}"),
+                &high_range,
+            );
+            self.update_alarm(
+                service,
+                i,
+                AlarmKind::Low,
+                low,
+                format!("{low_m} of {low_n} datapoints < {low_threshold:.2}"),
+                &low_range,
+            );
             let newest = high_range.iter().rev().flatten().next().copied();
             self.emit(Observation::PolicyEvaluated {
                 at: now,
@@ -88,59 +115,94 @@ impl<O: Observer> World<O> {
                 policy: i as u32,
                 metric: newest,
                 alarm_high: high,
-                alarm_low: low,
+                alarm_low: Some(low),
             });
             let state = &self.services[service.index()].policies[i];
             let newest_for_alarm =
                 if high == AlarmState::Alarm { newest } else { low_range.iter().rev().flatten().next().copied() };
             proposals.push(propose(policy, state, &scaling, newest_for_alarm, running, desired, now));
         }
-        self.apply_proposals(service, &scaling.target_tracking, proposals, desired);
+        for (j, policy) in scaling.step_scaling.iter().enumerate() {
+            let i = tracking + j;
+            let a = &policy.alarm;
+            let range = self.visible_range(service, a.metric, a.evaluation_periods);
+            let state = evaluate_alarm(
+                &range,
+                |v| a.comparison_operator.breaches(v, a.threshold),
+                a.datapoints_to_alarm,
+                a.evaluation_periods,
+            );
+            let rule = format!(
+                "{} of {} datapoints {} {} {}",
+                a.datapoints_to_alarm,
+                a.evaluation_periods,
+                a.metric.aws_name(),
+                a.comparison_operator.symbol(),
+                a.threshold
+            );
+            self.update_alarm(service, i, AlarmKind::Step, state, rule, &range);
+            let present: Vec<f64> = range.iter().flatten().copied().collect();
+            self.emit(Observation::PolicyEvaluated {
+                at: now,
+                service,
+                policy: i as u32,
+                metric: present.last().copied(),
+                alarm_high: state,
+                alarm_low: None,
+            });
+            proposals.push(if state == AlarmState::Alarm {
+                // The aggregation applies to the alarm's newest datapoints (§1.8).
+                let newest = &present[present.len().saturating_sub(a.evaluation_periods)..];
+                let policy_state = &self.services[service.index()].policies[i];
+                propose_step(policy, policy_state, &scaling, newest, running, desired, now)
+            } else {
+                Proposal::Hold { reason: String::new() }
+            });
+        }
+        self.apply_proposals(service, &scaling, proposals, desired);
     }
 
     fn update_alarm(
         &mut self,
         service: ServiceId,
         index: usize,
-        policy: &TargetTrackingPolicy,
         kind: AlarmKind,
         state: AlarmState,
+        rule: String,
         range: &[Option<f64>],
     ) {
         let slot = &mut self.services[service.index()].policies[index];
         let previous = match kind {
-            AlarmKind::High => std::mem::replace(&mut slot.alarm_high, state),
+            AlarmKind::High | AlarmKind::Step => std::mem::replace(&mut slot.alarm_high, state),
             AlarmKind::Low => std::mem::replace(&mut slot.alarm_low, state),
         };
         if previous == state {
             return;
         }
-        let (m, n) = kind.datapoints();
-        let (comparison, threshold) = match kind {
-            AlarmKind::High => (">", policy.target_value),
-            AlarmKind::Low => ("<", policy.target_value * SCALE_IN_THRESHOLD_SHARE),
-        };
         let shown: Vec<String> = range.iter().map(|v| v.map_or_else(|| "-".into(), |v| format!("{v:.2}"))).collect();
-        let reason = format!(
-            "{} → {}: {m} of {n} datapoints {comparison} {threshold:.2}? [{}]",
-            previous.as_str(),
-            state.as_str(),
-            shown.join(", ")
-        );
+        let reason = format!("{} → {}: {rule}? [{}]", previous.as_str(), state.as_str(), shown.join(", "));
         let at = self.now();
         self.emit(Observation::AlarmStateChanged { at, service, policy: index as u32, alarm: kind, state, reason });
     }
 
-    /// Largest capacity wins; scale out if any policy wants to, scale in only if
-    /// every policy with scale-in enabled wants to (aws-semantics §1.6).
+    /// Largest capacity wins; scale out if any policy wants to (§1.6). Target
+    /// tracking scales in only if every such policy with scale-in enabled wants
+    /// to; a step policy's scale-in does not wait for them (§1.6).
     fn apply_proposals(
         &mut self,
         service: ServiceId,
-        policies: &[TargetTrackingPolicy],
+        scaling: &AutoScalingConfig,
         proposals: Vec<Proposal>,
         desired: u32,
     ) {
         let now = self.now();
+        let tracking = scaling.target_tracking.len();
+        let cooldown = |i: usize| -> SimDuration {
+            match i.checked_sub(tracking) {
+                None => scaling.target_tracking[i].scale_out_cooldown,
+                Some(j) => scaling.step_scaling[j].cooldown,
+            }
+        };
         let out = proposals
             .iter()
             .enumerate()
@@ -151,7 +213,7 @@ impl<O: Observer> World<O> {
             .max_by_key(|&(i, capacity, _, _)| (capacity, std::cmp::Reverse(i)));
         if let Some((winner, capacity, base, reason)) = out {
             let states = &mut self.services[service.index()].policies;
-            states[winner].scale_out_cooldown_until = Some(now + policies[winner].scale_out_cooldown);
+            states[winner].scale_out_cooldown_until = Some(now + cooldown(winner));
             states[winner].scale_out_base = base;
             // A scale-out cancels the scale-in cooldown (§1.5); model choice: every policy's.
             for state in states.iter_mut() {
@@ -159,7 +221,7 @@ impl<O: Observer> World<O> {
             }
             return self.scale(service, winner, desired, capacity, reason);
         }
-        let voters: Vec<usize> = (0..policies.len()).filter(|&i| !policies[i].disable_scale_in).collect();
+        let tracking_voters = scaling.target_tracking.iter().filter(|p| !p.disable_scale_in).count();
         let ins: Vec<(usize, u32, String)> = proposals
             .iter()
             .enumerate()
@@ -168,15 +230,21 @@ impl<O: Observer> World<O> {
                 _ => None,
             })
             .collect();
-        if !ins.is_empty() && ins.len() == voters.len() {
-            let (winner, capacity, reason) = ins
-                .iter()
-                .max_by_key(|&&(i, capacity, _)| (capacity, std::cmp::Reverse(i)))
-                .cloned()
-                .unwrap_or_default();
-            for &(i, _, _) in &ins {
-                self.services[service.index()].policies[i].scale_in_cooldown_until =
-                    Some(now + policies[i].scale_in_cooldown);
+        let tracking_ins = ins.iter().filter(|(i, _, _)| *i < tracking).count();
+        let tracking_agree = tracking_ins > 0 && tracking_ins == tracking_voters;
+        let eligible: Vec<&(usize, u32, String)> =
+            ins.iter().filter(|(i, _, _)| *i >= tracking || tracking_agree).collect();
+        if let Some(&&(winner, capacity, ref reason)) =
+            eligible.iter().max_by_key(|&&&(i, capacity, _)| (capacity, std::cmp::Reverse(i)))
+        {
+            let reason = reason.clone();
+            for &&(i, _, _) in &eligible {
+                let until = now
+                    + match i.checked_sub(tracking) {
+                        None => scaling.target_tracking[i].scale_in_cooldown,
+                        Some(j) => scaling.step_scaling[j].cooldown,
+                    };
+                self.services[service.index()].policies[i].scale_in_cooldown_until = Some(until);
             }
             return self.scale(service, winner, desired, capacity, reason);
         }
@@ -197,9 +265,4 @@ impl<O: Observer> World<O> {
         self.emit(Observation::ScalingActivity { at, service, policy: policy as u32, from, to, cause });
         self.set_desired_count(service, to);
     }
-}
-
-fn alarm(range: &[Option<f64>], kind: AlarmKind, breaches: impl Fn(f64) -> bool) -> AlarmState {
-    let (m, n) = kind.datapoints();
-    evaluate_alarm(range, breaches, m, n)
 }
