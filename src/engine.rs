@@ -22,6 +22,7 @@
 //! fixed hash of the purpose's name ([`RngStreams::stream`]). Adding a new source
 //! never shifts the draws of another.
 
+pub mod calendar;
 mod queue;
 mod rng;
 pub mod sample;

@@ -9,6 +9,7 @@ mod event;
 pub mod ids;
 pub mod observation;
 mod processor;
+pub mod schedule;
 mod task;
 mod world;
 

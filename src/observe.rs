@@ -592,8 +592,13 @@ impl Observer for Collector {
                 } else {
                     s.scale_in_activities += 1;
                 }
-                let detail = format!("{}: desired {from} → {to}. {cause}", self.policy_name(service, policy));
+                let by = policy.map_or_else(|| "scheduled".to_string(), |p| self.policy_name(service, p));
+                let detail = format!("{by}: desired {from} → {to}. {cause}");
                 self.event(at, service, None, "scaling_activity", detail);
+            }
+            Observation::ScheduledActionRan { at, service, ref name, min_capacity, max_capacity } => {
+                let detail = format!("scheduled action {name}: MinCapacity {min_capacity}, MaxCapacity {max_capacity}");
+                self.event(at, service, None, "scheduled_action", detail);
             }
             Observation::ScalingSkipped { at, service, policy, ref reason } => {
                 let detail = format!("{}: {reason}", self.policy_name(service, policy));

@@ -4,6 +4,7 @@
 
 mod duration;
 mod lower;
+mod schedule_expr;
 pub mod schema;
 mod validate;
 

@@ -125,6 +125,9 @@ pub struct AutoScalingConfig {
     pub target_tracking: Vec<TargetTrackingPolicy>,
     /// Step policies; in reports they are numbered after the target tracking ones.
     pub step_scaling: Vec<StepScalingPolicy>,
+    pub scheduled_actions: Vec<super::schedule::ScheduledAction>,
+    /// The UTC time of simulated time zero (seconds since the epoch), for `at` and `cron`.
+    pub start_epoch_secs: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -210,10 +210,19 @@ pub enum Observation {
     ScalingActivity {
         at: SimTime,
         service: ServiceId,
-        policy: u32,
+        /// The policy that scaled; None for a scheduled action's new bounds.
+        policy: Option<u32>,
         from: u32,
         to: u32,
         cause: String,
+    },
+    /// A scheduled action set the scalable target's bounds (§1.9).
+    ScheduledActionRan {
+        at: SimTime,
+        service: ServiceId,
+        name: String,
+        min_capacity: u32,
+        max_capacity: u32,
     },
     /// An alarm was in ALARM but nothing scaled, and why.
     ScalingSkipped {

@@ -54,8 +54,11 @@ struct ServiceState {
     minute_request_count: u64,
     /// The service's recent datapoints, oldest first (enough for the longest alarm).
     datapoints: std::collections::VecDeque<scaling::Datapoints>,
-    /// One per target tracking policy.
+    /// One per scaling policy: target tracking first, then step.
     policies: Vec<super::autoscaling::PolicyState>,
+    /// The scalable target's bounds now (scheduled actions move them, §1.9).
+    min_capacity: u32,
+    max_capacity: u32,
 }
 
 pub struct World<O: Observer> {
@@ -89,6 +92,8 @@ impl<O: Observer> World<O> {
                         Default::default();
                         s.auto_scaling.as_ref().map_or(0, |a| a.target_tracking.len() + a.step_scaling.len())
                     ],
+                    min_capacity: s.auto_scaling.as_ref().map_or(0, |a| a.min_capacity),
+                    max_capacity: s.auto_scaling.as_ref().map_or(u32::MAX, |a| a.max_capacity),
                     ..ServiceState::default()
                 })
                 .collect(),

@@ -19,6 +19,7 @@ use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
 use crate::model::config::{AutoScalingConfig, CooldownBase, PredefinedMetric, TargetTrackingPolicy};
+use crate::model::schedule::ScheduledAction;
 use crate::model::{RouteId, ServiceId, TargetGroupId};
 use crate::traffic::{RateProfile, SourceSpec, TrafficSpec};
 use std::path::Path;
@@ -52,7 +53,7 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
     };
     let mut services = Vec::new();
     for (i, (prefix, service)) in services_in_file.iter().enumerate() {
-        services.push(lower_service(prefix, service, i, base)?);
+        services.push(lower_service(prefix, service, i, base, start_epoch_secs(file))?);
     }
     let lb = &file.load_balancer;
     let hc = &lb.health_check;
@@ -135,7 +136,18 @@ fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
     }
 }
 
-fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Result<ServiceConfig, Problem> {
+/// The UTC time of simulated time zero (validated already); 0 when not given.
+fn start_epoch_secs(file: &ScenarioFile) -> i64 {
+    file.start_time.as_deref().and_then(crate::engine::calendar::parse_utc).unwrap_or(0)
+}
+
+fn lower_service(
+    prefix: &str,
+    s: &ServiceFile,
+    index: usize,
+    base: &Path,
+    start_epoch_secs: i64,
+) -> Result<ServiceConfig, Problem> {
     let d = |v: Option<super::DurationField>, default: SimDuration| v.map_or(default, |d| d.0);
     // Model choice (aws-semantics §4.5): start-up 30–60 s until RUNNING.
     let startup_time = match &s.startup_time {
@@ -176,14 +188,33 @@ fn lower_service(prefix: &str, s: &ServiceFile, index: usize, base: &Path) -> Re
             mean_time_between_crashes: s.mean_time_between_crashes.map(|d| d.0),
         },
         target_group: TargetGroupId(index as u32),
-        auto_scaling: s.auto_scaling.as_ref().map(lower_auto_scaling),
+        auto_scaling: match &s.auto_scaling {
+            Some(a) => Some(lower_auto_scaling(&format!("{prefix}.auto_scaling"), a, start_epoch_secs)?),
+            None => None,
+        },
         // healthCheckGracePeriodSeconds default 0 (aws-semantics §2.3).
         health_check_grace_period: d(s.health_check_grace_period, SimDuration::ZERO),
     })
 }
 
-fn lower_auto_scaling(a: &AutoScalingFile) -> AutoScalingConfig {
-    AutoScalingConfig {
+fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) -> Result<AutoScalingConfig, Problem> {
+    let mut scheduled_actions = Vec::new();
+    for (i, action) in a.scheduled_actions.iter().enumerate() {
+        let schedule = super::schedule_expr::parse_schedule(&action.schedule).map_err(|message| Problem {
+            field: format!("{prefix}.scheduled_actions[{i}].schedule"),
+            line: None,
+            message,
+        })?;
+        scheduled_actions.push(ScheduledAction {
+            name: action.name.clone().unwrap_or_else(|| format!("scheduled-{i}")),
+            schedule,
+            min_capacity: action.min_capacity,
+            max_capacity: action.max_capacity,
+        });
+    }
+    Ok(AutoScalingConfig {
+        scheduled_actions,
+        start_epoch_secs,
         min_capacity: a.min_capacity,
         max_capacity: a.max_capacity,
         // Model choice (§6): AWS documents no lag; 120 s puts a step's first
@@ -214,7 +245,7 @@ fn lower_auto_scaling(a: &AutoScalingFile) -> AutoScalingConfig {
             })
             .collect(),
         step_scaling: a.step_scaling.iter().enumerate().map(|(i, p)| lower_step(i, p)).collect(),
-    }
+    })
 }
 
 fn lower_step(index: usize, p: &StepScalingFile) -> StepScalingPolicy {

@@ -14,6 +14,9 @@ pub struct ScenarioFile {
     pub seed: Option<u64>,
     pub duration: DurationField,
     pub region: Option<String>,
+    /// The UTC time of simulated time zero, `2026-11-02T00:00:00Z`; needed by
+    /// `at(…)` and `cron(…)` schedules.
+    pub start_time: Option<String>,
     pub traffic: TrafficFile,
     /// One service, the short form.
     pub service: Option<ServiceFile>,
@@ -150,6 +153,18 @@ pub struct AutoScalingFile {
     pub target_tracking: Vec<TargetTrackingFile>,
     #[serde(default)]
     pub step_scaling: Vec<StepScalingFile>,
+    #[serde(default)]
+    pub scheduled_actions: Vec<ScheduledActionFile>,
+}
+
+/// `put-scheduled-action` (aws-semantics §1.9), UTC.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledActionFile {
+    pub name: Option<String>,
+    pub schedule: String,
+    pub min_capacity: Option<u32>,
+    pub max_capacity: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

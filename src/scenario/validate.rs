@@ -76,6 +76,11 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     if file.duration.0.is_zero() {
         c.problem("duration", "expected a duration > 0");
     }
+    if let Some(start) = &file.start_time {
+        if crate::engine::calendar::parse_utc(start).is_none() {
+            c.problem("start_time", format!("expected a UTC time such as \"2026-11-02T00:00:00Z\", found \"{start}\""));
+        }
+    }
     if let Some(name) = &file.name {
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             c.problem("name", format!("expected a plain name for the results folder, found \"{name}\""));
@@ -103,7 +108,7 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     let request_trace_times =
         file.traffic.kind == TrafficKind::RequestTrace && file.traffic.service_time_column.is_some();
     for (prefix, service) in &services {
-        check_service(&mut c, prefix, service, base, request_trace_times, file.duration.0);
+        check_service(&mut c, prefix, service, base, request_trace_times, file.duration.0, file.start_time.is_some());
     }
     check_load_balancer(&mut c, file);
     c.problems
@@ -202,6 +207,7 @@ fn check_service(
     base: &Path,
     trace_times: bool,
     duration: SimDuration,
+    has_start_time: bool,
 ) {
     let field = |name: &str| format!("{prefix}.{name}");
     if let Some(name) = &s.name {
@@ -307,6 +313,26 @@ fn check_service(
         }
         for (i, step) in a.step_scaling.iter().enumerate() {
             check_step_policy(c, &format!("{prefix}.step_scaling[{i}]"), step);
+        }
+        for (i, action) in a.scheduled_actions.iter().enumerate() {
+            let at = format!("{prefix}.scheduled_actions[{i}]");
+            match super::schedule_expr::parse_schedule(&action.schedule) {
+                Err(message) => c.problem(format!("{at}.schedule"), message),
+                Ok(crate::model::schedule::Schedule::Rate { .. }) => {}
+                Ok(_) if !has_start_time => c.problem(
+                    format!("{at}.schedule"),
+                    "at(…) and cron(…) name UTC times: give the scenario a start_time = \"2026-11-02T00:00:00Z\"",
+                ),
+                Ok(_) => {}
+            }
+            if action.min_capacity.is_none() && action.max_capacity.is_none() {
+                c.problem(&at, "expected min_capacity, max_capacity or both (§1.9)");
+            }
+            if let (Some(min), Some(max)) = (action.min_capacity, action.max_capacity) {
+                if min > max {
+                    c.problem(format!("{at}.max_capacity"), format!("expected ≥ min_capacity ({min}), found {max}"));
+                }
+            }
         }
     }
     // Fargate: 2–120 s (aws-semantics §2.5).

@@ -54,8 +54,13 @@ fn run_with_rates(rates_per_second: &[(u64, f64)], minutes: u64, service: &str) 
     }
     #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
     std::fs::write(dir.path().join("rates.csv"), trace).expect("write trace");
+    // Top-level keys (start_time) may lead the service text; they must come before [traffic].
+    let (top, service) = match service.find("[service]") {
+        Some(i) => service.split_at(i),
+        None => ("", service),
+    };
     let text = format!(
-        "duration = \"{minutes}m\"\nseed = 4\n[traffic]\nkind = \"count_trace\"\nfile = \"rates.csv\"\n{service}"
+        "duration = \"{minutes}m\"\nseed = 4\n{top}[traffic]\nkind = \"count_trace\"\nfile = \"rates.csv\"\n{service}"
     );
     let scenario = fleetsim::scenario::parse(&text, &dir.path().join("scaling.toml")).expect("valid scenario");
     support::run_scenario_observed(&scenario, None).1
@@ -310,4 +315,73 @@ fn step_scaling_percent_change_rounds_down() {
     let obs = run_with_rates(&[(0, 44.0), (10, 77.0)], 14, &service);
     let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
     assert_eq!(scaled, [(at(13, 0), 11, 14)]);
+}
+
+/// Goal: (g) a scheduled action raising MinCapacity above the running count
+/// scales out at once, inside a cooldown (§1.9, §1.5: cooldowns apply to
+/// policies only). Method: (a)'s scale-out at 25:00 starts a scale-out
+/// cooldown to 30:00; `at(…00:27:00)` sets min 8: desired 5 → 8 at 27:00; the
+/// policy then works inside [8, 10] (a scale-in is held "at min capacity 8").
+#[test]
+fn a_scheduled_action_raises_min_capacity_inside_a_cooldown() {
+    let service = format!(
+        "{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 3\nmax_capacity = 10\n\
+         target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0 }}]\n\
+         scheduled_actions = [{{ name = \"raise-floor\", schedule = \"at(2026-11-23T00:27:00)\", min_capacity = 8 }}]\n"
+    );
+    let obs = run_with_rates(&[(0, 9.0), (20, 27.0)], 50, &format!("start_time = \"2026-11-23T00:00:00Z\"\n{service}"));
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled, [(at(25, 0), 3, 5), (at(27, 0), 5, 8)]);
+    let ran = obs.iter().any(|o| {
+        matches!(o, Observation::ScheduledActionRan { at: t, min_capacity: 8, max_capacity: 10, .. } if *t == at(27, 0))
+    });
+    assert!(ran);
+    let held: Vec<String> = (44..50).flat_map(|m| skipped_reasons(&obs, at(m, 0))).collect();
+    assert!(held.iter().any(|r| r.contains("at min capacity 8")), "{held:?}");
+}
+
+/// Goal: bad scaling configuration is refused with its field path, every problem
+/// listed (validate collects them all).
+#[test]
+fn bad_scaling_configuration_names_each_field() {
+    let text = r#"
+        duration = "1h"
+        [traffic]
+        kind = "constant"
+        rate_per_second = 10.0
+        [service]
+        desired_count = 12
+        service_time = { distribution = "constant", value = "10ms" }
+        [service.auto_scaling]
+        min_capacity = 2
+        max_capacity = 10
+        target_tracking = [
+          { predefined_metric_type = "ECSServiceAverageCPUUtilization", target_value = 60.0 },
+          { predefined_metric_type = "ECSServiceAverageCPUUtilization", target_value = -5.0 },
+        ]
+        scheduled_actions = [
+          { schedule = "cron(0 8 L * ? *)", min_capacity = 4 },
+          { schedule = "at(2026-11-23T08:00:00)", min_capacity = 4 },
+        ]
+        [[service.auto_scaling.step_scaling]]
+        adjustment_type = "ChangeInCapacity"
+        alarm = { metric_name = "CPUUtilization", evaluation_periods = 2, datapoints_to_alarm = 3, threshold = 70.0, comparison_operator = "GreaterThanThreshold" }
+        step_adjustments = [
+          { metric_interval_lower_bound = 0.0, metric_interval_upper_bound = 10.0, scaling_adjustment = 1 },
+          { metric_interval_lower_bound = 5.0, scaling_adjustment = 3 },
+        ]
+    "#;
+    let err = fleetsim::scenario::parse(text, std::path::Path::new("bad-scaling.toml")).expect_err("invalid");
+    let lines = err.lines().join("\n");
+    for expected in [
+        "service.desired_count: expected within [min_capacity, max_capacity] = [2, 10]",
+        "service.auto_scaling.target_tracking[1].target_value",
+        "service.auto_scaling.target_tracking[1].predefined_metric_type: another policy already tracks this metric",
+        "service.auto_scaling.scheduled_actions[0].schedule",
+        "service.auto_scaling.scheduled_actions[1].schedule: at(…) and cron(…) name UTC times",
+        "service.auto_scaling.step_scaling[0].alarm.datapoints_to_alarm",
+        "service.auto_scaling.step_scaling[0].step_adjustments: steps must neither overlap nor leave gaps",
+    ] {
+        assert!(lines.contains(expected), "missing `{expected}` in:\n{lines}");
+    }
 }

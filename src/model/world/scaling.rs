@@ -46,6 +46,7 @@ impl<O: Observer> World<O> {
         if self.config.services[service.index()].auto_scaling.is_none() {
             return;
         }
+        self.run_scheduled_actions(service);
         let history = &mut self.services[service.index()].datapoints;
         history.push_back(datapoints);
         if history.len() > HISTORY_MINUTES {
@@ -78,7 +79,10 @@ impl<O: Observer> World<O> {
 
     fn evaluate_policies(&mut self, service: ServiceId, running: u32) {
         let now = self.now();
-        let Some(scaling) = self.config.services[service.index()].auto_scaling.clone() else { return };
+        let Some(mut scaling) = self.config.services[service.index()].auto_scaling.clone() else { return };
+        // Policies work inside the bounds as scheduled actions last set them (§1.9).
+        scaling.min_capacity = self.services[service.index()].min_capacity;
+        scaling.max_capacity = self.services[service.index()].max_capacity;
         let desired = self.services[service.index()].desired_count;
         let tracking = scaling.target_tracking.len();
         let mut proposals = Vec::with_capacity(tracking + scaling.step_scaling.len());
@@ -262,7 +266,43 @@ impl<O: Observer> World<O> {
 
     fn scale(&mut self, service: ServiceId, policy: usize, from: u32, to: u32, cause: String) {
         let at: SimTime = self.now();
-        self.emit(Observation::ScalingActivity { at, service, policy: policy as u32, from, to, cause });
+        self.emit(Observation::ScalingActivity { at, service, policy: Some(policy as u32), from, to, cause });
         self.set_desired_count(service, to);
+    }
+
+    /// Scheduled actions due this minute set new bounds; desired moves into
+    /// them at once, cooldowns or not (aws-semantics §1.9, §1.5). Actions run
+    /// in the order the scenario lists them.
+    fn run_scheduled_actions(&mut self, service: ServiceId) {
+        let now = self.now();
+        let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return };
+        let start = scaling.start_epoch_secs;
+        let due: Vec<_> = scaling.scheduled_actions.iter().filter(|a| a.schedule.fires(now, start)).cloned().collect();
+        for action in due {
+            let state = &mut self.services[service.index()];
+            state.min_capacity = action.min_capacity.unwrap_or(state.min_capacity);
+            state.max_capacity = action.max_capacity.unwrap_or(state.max_capacity);
+            let (min, max, desired) = (state.min_capacity, state.max_capacity, state.desired_count);
+            self.emit(Observation::ScheduledActionRan {
+                at: now,
+                service,
+                name: action.name.clone(),
+                min_capacity: min,
+                max_capacity: max,
+            });
+            let bounded = desired.clamp(min, max.max(min));
+            if bounded != desired {
+                let cause = format!("scheduled action {}: capacity bounds [{min}, {max}]", action.name);
+                self.emit(Observation::ScalingActivity {
+                    at: now,
+                    service,
+                    policy: None,
+                    from: desired,
+                    to: bounded,
+                    cause,
+                });
+                self.set_desired_count(service, bounded);
+            }
+        }
     }
 }
