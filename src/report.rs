@@ -11,6 +11,7 @@ use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
 pub use atomic_write::atomic_write;
+pub use tables::what_if_notes;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -69,6 +69,9 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             s.name, s.running_tasks_mean, s.running_tasks_min, s.running_tasks_max, s.tasks_launched, s.task_hours
         );
     }
+    for note in crate::report::what_if_notes(&scenario) {
+        let _ = writeln!(text, "  WHAT-IF   {note}");
+    }
     let names: Vec<String> =
         written.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
     let _ = writeln!(text, "  wrote     {}/{{{}}}", dir.display(), names.join(", "));

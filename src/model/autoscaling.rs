@@ -4,8 +4,8 @@
 //! functions and per-policy state; the world feeds it datapoints each minute.
 
 use super::config::{
-    AdjustmentType, AutoScalingConfig, CooldownBase, MetricAggregationType, StepAdjustment, StepScalingPolicy,
-    TargetTrackingPolicy,
+    AdjustmentType, AutoScalingConfig, CooldownBase, MetricAggregationType, MissingDataRule, StepAdjustment,
+    StepScalingPolicy, TargetTrackingPolicy,
 };
 use crate::engine::SimTime;
 
@@ -48,18 +48,29 @@ impl AlarmKind {
     }
 }
 
-/// (datapoints to alarm M, evaluation periods N) of target tracking's AlarmHigh
-/// and AlarmLow: §1.3, field evidence. (A step policy's alarm carries its own.)
-pub const ALARM_HIGH_DATAPOINTS: (usize, usize) = (3, 3);
-pub const ALARM_LOW_DATAPOINTS: (usize, usize) = (15, 15);
-
-/// AlarmLow's threshold as a share of the target: "about 0.9 × target" (§1.3).
-pub const SCALE_IN_THRESHOLD_SHARE: f64 = 0.9;
-
 /// CloudWatch's M-of-N evaluation with `treatMissingData = missing` (the exact
 /// rule of aws-semantics §1.3, premature ALARM included). `range` holds the
 /// evaluation range's periods, oldest first (R ≥ N of them; None = missing).
 pub fn evaluate_alarm(range: &[Option<f64>], breaches: impl Fn(f64) -> bool, m: usize, n: usize) -> AlarmState {
+    evaluate_alarm_with(range, breaches, m, n, MissingDataRule::Exact)
+}
+
+/// [`evaluate_alarm`] under a chosen missing-data rule (§6 model choice).
+pub fn evaluate_alarm_with(
+    range: &[Option<f64>],
+    breaches: impl Fn(f64) -> bool,
+    m: usize,
+    n: usize,
+    rule: MissingDataRule,
+) -> AlarmState {
+    if rule == MissingDataRule::LatestN {
+        let latest = &range[range.len().saturating_sub(n)..];
+        if latest.iter().all(Option::is_none) {
+            return AlarmState::InsufficientData;
+        }
+        let breaching = latest.iter().flatten().filter(|&&v| breaches(v)).count();
+        return if breaching >= m { AlarmState::Alarm } else { AlarmState::Ok };
+    }
     let present: Vec<f64> = range.iter().flatten().copied().collect();
     if present.is_empty() {
         return AlarmState::InsufficientData; // rule 4
@@ -160,8 +171,11 @@ pub fn propose(
                 capacity,
                 base,
                 reason: format!(
-                    "AlarmHigh in ALARM: 3 of 3 datapoints > {}; ceil({base} × {metric:.2} / {}) = {capacity}",
-                    policy.target_value, policy.target_value
+                    "AlarmHigh in ALARM: {} of {} datapoints > {}; ceil({base} × {metric:.2} / {}) = {capacity}",
+                    scaling.target_tracking_alarms.high.0,
+                    scaling.target_tracking_alarms.high.1,
+                    policy.target_value,
+                    policy.target_value
                 ),
             }
         } else if desired >= max {
@@ -189,8 +203,10 @@ pub fn propose(
             Proposal::In {
                 capacity,
                 reason: format!(
-                    "AlarmLow in ALARM: 15 of 15 datapoints < {:.2}; ceil({running} × {metric:.2} / {}) = {capacity}",
-                    policy.target_value * SCALE_IN_THRESHOLD_SHARE,
+                    "AlarmLow in ALARM: {} of {} datapoints < {:.2}; ceil({running} × {metric:.2} / {}) = {capacity}",
+                    scaling.target_tracking_alarms.low.0,
+                    scaling.target_tracking_alarms.low.1,
+                    policy.target_value * scaling.target_tracking_alarms.scale_in_threshold_share,
                     policy.target_value
                 ),
             }

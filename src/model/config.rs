@@ -126,6 +126,11 @@ pub struct AutoScalingConfig {
     /// Step policies; in reports they are numbered after the target tracking ones.
     pub step_scaling: Vec<StepScalingPolicy>,
     pub scheduled_actions: Vec<super::schedule::ScheduledAction>,
+    /// How CloudWatch evaluates alarms where AWS is silent (§6 model choices).
+    pub alarm_evaluation: AlarmEvaluation,
+    /// Target tracking's alarm shape: AWS's by default; anything else is a
+    /// what-if AWS does not offer, flagged in every report.
+    pub target_tracking_alarms: TargetTrackingAlarms,
     /// The UTC time of simulated time zero (seconds since the epoch), for `at` and `cron`.
     pub start_epoch_secs: i64,
 }
@@ -267,4 +272,50 @@ pub struct StepScalingPolicy {
     pub min_adjustment_magnitude: Option<u32>,
     pub cooldown: SimDuration,
     pub metric_aggregation_type: MetricAggregationType,
+}
+
+/// Model choices of aws-semantics §6 for alarm evaluation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AlarmEvaluation {
+    /// Periods an M-of-N alarm reads (R ≥ N; default N, undocumented for 60 s periods).
+    pub evaluation_range: Option<usize>,
+    pub missing_data: MissingDataRule,
+}
+
+impl Default for AlarmEvaluation {
+    fn default() -> Self {
+        AlarmEvaluation { evaluation_range: None, missing_data: MissingDataRule::Exact }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MissingDataRule {
+    /// CloudWatch's documented rule for `treatMissingData = missing`, premature ALARM included (§1.3).
+    Exact,
+    /// The latest N periods, a missing one never breaching, no premature ALARM (§6 option).
+    LatestN,
+}
+
+/// Target tracking's two alarms (§1.3): AWS's shape is 3 of 3 above target,
+/// 15 of 15 below 0.9 × target.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TargetTrackingAlarms {
+    /// (datapoints to alarm, evaluation periods) of AlarmHigh.
+    pub high: (usize, usize),
+    pub low: (usize, usize),
+    /// AlarmLow's threshold as a share of the target.
+    pub scale_in_threshold_share: f64,
+}
+
+impl Default for TargetTrackingAlarms {
+    fn default() -> Self {
+        TargetTrackingAlarms { high: (3, 3), low: (15, 15), scale_in_threshold_share: 0.9 }
+    }
+}
+
+impl TargetTrackingAlarms {
+    /// True when these are not what AWS creates: a what-if.
+    pub fn is_what_if(&self) -> bool {
+        *self != TargetTrackingAlarms::default()
+    }
 }

@@ -43,6 +43,24 @@ fn latency_json(l: &LatencySummary) -> Value {
     })
 }
 
+/// Every setting the scenario uses that AWS does not offer, in words: reports
+/// must never pass a what-if off as AWS's behaviour.
+pub fn what_if_notes(scenario: &Scenario) -> Vec<String> {
+    let mut notes = Vec::new();
+    for service in &scenario.cluster.services {
+        let Some(scaling) = &service.auto_scaling else { continue };
+        let shape = scaling.target_tracking_alarms;
+        if shape.is_what_if() && !scaling.target_tracking.is_empty() {
+            notes.push(format!(
+                "service {}: target tracking alarms AlarmHigh {} of {}, AlarmLow {} of {} below {} × target \
+                 (what-if: AWS uses 3 of 3, 15 of 15 below 0.9 × target)",
+                service.name, shape.high.0, shape.high.1, shape.low.0, shape.low.1, shape.scale_in_threshold_share
+            ));
+        }
+    }
+    notes
+}
+
 pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     let f = &output.figures;
     let services: Vec<Value> = f
@@ -93,6 +111,7 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
             "latency of succeeded requests, ALB arrival to response; percentiles from a histogram with {LATENCY_SIGNIFICANT_DIGITS} significant digits (within 0.1 %)"
         ),
         "services": services,
+        "what_if": what_if_notes(scenario),
     });
     let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     bytes.push(b'\n');

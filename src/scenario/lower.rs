@@ -4,10 +4,10 @@
 use super::schema::{
     AdjustmentTypeFile, ComparisonOperatorFile, MetricAggregationTypeFile, ServiceMetricFile, StepScalingFile,
 };
+use super::schema::{AlarmShapeFile, AutoScalingFile, CooldownBaseFile, MissingDataFile, PredefinedMetricFile};
 use super::schema::{
     AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
 };
-use super::schema::{AutoScalingFile, CooldownBaseFile, PredefinedMetricFile};
 use super::{Problem, Scenario};
 use crate::engine::sample::DurationDistribution;
 use crate::engine::SimDuration;
@@ -15,6 +15,7 @@ use crate::model::config::{
     AdjustmentType, AlarmConfig, ComparisonOperator, MetricAggregationType, ServiceMetric, StepAdjustment,
     StepScalingPolicy,
 };
+use crate::model::config::{AlarmEvaluation, MissingDataRule, TargetTrackingAlarms};
 use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
@@ -212,7 +213,26 @@ fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) 
             max_capacity: action.max_capacity,
         });
     }
+    let aws = TargetTrackingAlarms::default();
+    let what_if = a.what_if.as_ref();
+    let shape = |s: Option<AlarmShapeFile>, default: (usize, usize)| {
+        s.map_or(default, |s| (s.datapoints_to_alarm, s.evaluation_periods))
+    };
     Ok(AutoScalingConfig {
+        target_tracking_alarms: TargetTrackingAlarms {
+            high: shape(what_if.and_then(|w| w.alarm_high), aws.high),
+            low: shape(what_if.and_then(|w| w.alarm_low), aws.low),
+            scale_in_threshold_share: what_if
+                .and_then(|w| w.scale_in_threshold_share)
+                .unwrap_or(aws.scale_in_threshold_share),
+        },
+        alarm_evaluation: AlarmEvaluation {
+            evaluation_range: a.alarm_evaluation_range,
+            missing_data: match a.alarm_missing_data {
+                Some(MissingDataFile::LatestN) => MissingDataRule::LatestN,
+                _ => MissingDataRule::Exact,
+            },
+        },
         scheduled_actions,
         start_epoch_secs,
         min_capacity: a.min_capacity,

@@ -155,6 +155,35 @@ pub struct AutoScalingFile {
     pub step_scaling: Vec<StepScalingFile>,
     #[serde(default)]
     pub scheduled_actions: Vec<ScheduledActionFile>,
+    /// Model choice (§6): periods an alarm reads (R ≥ N); default N.
+    pub alarm_evaluation_range: Option<usize>,
+    /// Model choice (§6): `exact` (CloudWatch's documented rule) or `latest_n`.
+    pub alarm_missing_data: Option<MissingDataFile>,
+    /// Knobs AWS does not offer, to see what they would buy.
+    pub what_if: Option<WhatIfFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingDataFile {
+    Exact,
+    LatestN,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmShapeFile {
+    pub datapoints_to_alarm: usize,
+    pub evaluation_periods: usize,
+}
+
+/// What-ifs: target tracking alarms shaped otherwise than AWS creates them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfFile {
+    pub alarm_high: Option<AlarmShapeFile>,
+    pub alarm_low: Option<AlarmShapeFile>,
+    pub scale_in_threshold_share: Option<f64>,
 }
 
 /// `put-scheduled-action` (aws-semantics §1.9), UTC.

@@ -314,6 +314,38 @@ fn check_service(
         for (i, step) in a.step_scaling.iter().enumerate() {
             check_step_policy(c, &format!("{prefix}.step_scaling[{i}]"), step);
         }
+        if let Some(range) = a.alarm_evaluation_range {
+            if range == 0 || range > 60 {
+                c.problem(format!("{prefix}.alarm_evaluation_range"), format!("expected 1–60 periods, found {range}"));
+            }
+        }
+        if let Some(w) = &a.what_if {
+            for (name, shape) in [("alarm_high", w.alarm_high), ("alarm_low", w.alarm_low)] {
+                if let Some(s) = shape {
+                    if s.evaluation_periods == 0
+                        || s.evaluation_periods > 60
+                        || s.datapoints_to_alarm == 0
+                        || s.datapoints_to_alarm > s.evaluation_periods
+                    {
+                        c.problem(
+                            format!("{prefix}.what_if.{name}"),
+                            format!(
+                                "expected 1 ≤ datapoints_to_alarm ≤ evaluation_periods ≤ 60, found {} of {}",
+                                s.datapoints_to_alarm, s.evaluation_periods
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Some(share) = w.scale_in_threshold_share {
+                if !(share > 0.0 && share <= 1.0) {
+                    c.problem(
+                        format!("{prefix}.what_if.scale_in_threshold_share"),
+                        format!("expected (0, 1], found {share}"),
+                    );
+                }
+            }
+        }
         for (i, action) in a.scheduled_actions.iter().enumerate() {
             let at = format!("{prefix}.scheduled_actions[{i}]");
             match super::schedule_expr::parse_schedule(&action.schedule) {

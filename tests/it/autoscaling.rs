@@ -385,3 +385,40 @@ fn bad_scaling_configuration_names_each_field() {
         assert!(lines.contains(expected), "missing `{expected}` in:\n{lines}");
     }
 }
+
+/// Goal: what-if knobs change the alarms and are flagged as not AWS's. Method:
+/// (a)'s step with AlarmHigh at 1 of 1: minute 20's datapoint, published at
+/// 23:00, is enough: desired ceil(3 × ~90 / 60) = 5 at 23:00, two minutes
+/// before AWS's shape would act; the summary names the what-if.
+#[test]
+fn what_if_alarm_shapes_act_sooner_and_are_flagged() {
+    let service = format!(
+        "{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 3\nmax_capacity = 10\n\
+         target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0 }}]\n\
+         what_if = {{ alarm_high = {{ datapoints_to_alarm = 1, evaluation_periods = 1 }} }}\n"
+    );
+    let obs = run_with_rates(&[(0, 9.0), (20, 27.0)], 30, &service);
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled.first(), Some(&(at(23, 0), 3, 5)));
+    let text = format!("duration = \"10m\"\n[traffic]\nkind = \"constant\"\nrate_per_second = 1.0\n{service}");
+    let scenario = fleetsim::scenario::parse(&text, std::path::Path::new("what-if.toml")).expect("valid");
+    let notes = fleetsim::report::what_if_notes(&scenario);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].contains("AlarmHigh 1 of 1") && notes[0].contains("what-if"), "{notes:?}");
+}
+
+/// Goal: the `latest_n` missing-data option (§6) drops premature ALARM: with no
+/// task RUNNING after its datapoints, `X - -` is OK under it but ALARM under
+/// CloudWatch's exact rule.
+#[test]
+fn latest_n_missing_data_has_no_premature_alarm() {
+    use fleetsim::model::autoscaling::evaluate_alarm_with;
+    use fleetsim::model::config::MissingDataRule;
+    let range = [Some(90.0), None, None];
+    assert_eq!(evaluate_alarm_with(&range, |v| v > 60.0, 3, 3, MissingDataRule::Exact), AlarmState::Alarm);
+    assert_eq!(evaluate_alarm_with(&range, |v| v > 60.0, 3, 3, MissingDataRule::LatestN), AlarmState::Ok);
+    assert_eq!(
+        evaluate_alarm_with(&[None, None, None], |v| v > 60.0, 3, 3, MissingDataRule::LatestN),
+        AlarmState::InsufficientData
+    );
+}

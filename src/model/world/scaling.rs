@@ -6,10 +6,7 @@
 use super::World;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::autoscaling::propose_step;
-use crate::model::autoscaling::{
-    evaluate_alarm, propose, AlarmKind, AlarmState, Proposal, ALARM_HIGH_DATAPOINTS, ALARM_LOW_DATAPOINTS,
-    SCALE_IN_THRESHOLD_SHARE,
-};
+use crate::model::autoscaling::{evaluate_alarm_with, propose, AlarmKind, AlarmState, Proposal};
 use crate::model::config::AutoScalingConfig;
 use crate::model::config::ServiceMetric;
 use crate::model::ids::ServiceId;
@@ -88,14 +85,16 @@ impl<O: Observer> World<O> {
         let mut proposals = Vec::with_capacity(tracking + scaling.step_scaling.len());
         for (i, policy) in scaling.target_tracking.iter().enumerate() {
             let metric = policy.metric.service_metric();
-            let (high_m, high_n) = ALARM_HIGH_DATAPOINTS;
-            let (low_m, low_n) = ALARM_LOW_DATAPOINTS;
-            let high_range = self.visible_range(service, metric, high_n);
-            let low_range = self.visible_range(service, metric, low_n);
+            // AlarmHigh 3 of 3 > target, AlarmLow 15 of 15 < 0.9 × target (§1.3), unless a what-if says otherwise.
+            let shape = scaling.target_tracking_alarms;
+            let ((high_m, high_n), (low_m, low_n)) = (shape.high, shape.low);
+            let high_range = self.visible_range(service, metric, range_for(high_n, &scaling));
+            let low_range = self.visible_range(service, metric, range_for(low_n, &scaling));
             let target = policy.target_value;
-            let low_threshold = target * SCALE_IN_THRESHOLD_SHARE;
-            let high = evaluate_alarm(&high_range, |v| v > target, high_m, high_n);
-            let low = evaluate_alarm(&low_range, |v| v < low_threshold, low_m, low_n);
+            let low_threshold = target * shape.scale_in_threshold_share;
+            let rule = scaling.alarm_evaluation.missing_data;
+            let high = evaluate_alarm_with(&high_range, |v| v > target, high_m, high_n, rule);
+            let low = evaluate_alarm_with(&low_range, |v| v < low_threshold, low_m, low_n, rule);
             self.update_alarm(
                 service,
                 i,
@@ -129,12 +128,13 @@ impl<O: Observer> World<O> {
         for (j, policy) in scaling.step_scaling.iter().enumerate() {
             let i = tracking + j;
             let a = &policy.alarm;
-            let range = self.visible_range(service, a.metric, a.evaluation_periods);
-            let state = evaluate_alarm(
+            let range = self.visible_range(service, a.metric, range_for(a.evaluation_periods, &scaling));
+            let state = evaluate_alarm_with(
                 &range,
                 |v| a.comparison_operator.breaches(v, a.threshold),
                 a.datapoints_to_alarm,
                 a.evaluation_periods,
+                scaling.alarm_evaluation.missing_data,
             );
             let rule = format!(
                 "{} of {} datapoints {} {} {}",
@@ -305,4 +305,10 @@ impl<O: Observer> World<O> {
             }
         }
     }
+}
+
+/// The evaluation range R of an alarm of N periods: N unless the scenario
+/// chose more (§6 model choice; the guide's tables use 5 for N = 3).
+fn range_for(periods: usize, scaling: &AutoScalingConfig) -> usize {
+    scaling.alarm_evaluation.evaluation_range.map_or(periods, |r| r.max(periods))
 }
