@@ -120,6 +120,9 @@ pub struct AutoScalingConfig {
     /// A minute's datapoint becomes visible this long after the minute ends
     /// (model choice §6; AWS documents no figure).
     pub metric_publication_delay: SimDuration,
+    /// The same for 20-second datapoints (model choice: AWS's benchmark, 86 s
+    /// from a spike to scale-out, leaves about 20 s after three periods, §1.3).
+    pub high_resolution_publication_delay: SimDuration,
     /// Model choice §1.5: the base of a scale-out inside a scale-out cooldown.
     pub cooldown_base: CooldownBase,
     pub target_tracking: Vec<TargetTrackingPolicy>,
@@ -149,6 +152,9 @@ pub enum PredefinedMetric {
     EcsServiceAverageCpuUtilization,
     EcsServiceAverageMemoryUtilization,
     AlbRequestCountPerTarget,
+    /// 20-second datapoints, evaluated every 20 s (§1.2, §1.3).
+    EcsServiceAverageCpuUtilizationHighResolution,
+    EcsServiceAverageMemoryUtilizationHighResolution,
 }
 
 impl PredefinedMetric {
@@ -157,7 +163,21 @@ impl PredefinedMetric {
             PredefinedMetric::EcsServiceAverageCpuUtilization => "ECSServiceAverageCPUUtilization",
             PredefinedMetric::EcsServiceAverageMemoryUtilization => "ECSServiceAverageMemoryUtilization",
             PredefinedMetric::AlbRequestCountPerTarget => "ALBRequestCountPerTarget",
+            PredefinedMetric::EcsServiceAverageCpuUtilizationHighResolution => {
+                "ECSServiceAverageCPUUtilizationHighResolution"
+            }
+            PredefinedMetric::EcsServiceAverageMemoryUtilizationHighResolution => {
+                "ECSServiceAverageMemoryUtilizationHighResolution"
+            }
         }
+    }
+
+    pub fn is_high_resolution(self) -> bool {
+        matches!(
+            self,
+            PredefinedMetric::EcsServiceAverageCpuUtilizationHighResolution
+                | PredefinedMetric::EcsServiceAverageMemoryUtilizationHighResolution
+        )
     }
 }
 
@@ -196,8 +216,10 @@ impl PredefinedMetric {
     /// The CloudWatch metric behind a predefined metric (§1.2, §1.3).
     pub fn service_metric(self) -> ServiceMetric {
         match self {
-            PredefinedMetric::EcsServiceAverageCpuUtilization => ServiceMetric::CpuUtilization,
-            PredefinedMetric::EcsServiceAverageMemoryUtilization => ServiceMetric::MemoryUtilization,
+            PredefinedMetric::EcsServiceAverageCpuUtilization
+            | PredefinedMetric::EcsServiceAverageCpuUtilizationHighResolution => ServiceMetric::CpuUtilization,
+            PredefinedMetric::EcsServiceAverageMemoryUtilization
+            | PredefinedMetric::EcsServiceAverageMemoryUtilizationHighResolution => ServiceMetric::MemoryUtilization,
             PredefinedMetric::AlbRequestCountPerTarget => ServiceMetric::RequestCountPerTarget,
         }
     }

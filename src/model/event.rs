@@ -24,6 +24,6 @@ pub enum Event {
     TaskCrashes(TaskId),
     /// A manual UpdateService call sets desiredCount.
     SetDesiredCount { service: ServiceId, desired_count: u32 },
-    /// The end of a one-minute CloudWatch period.
-    MinuteTick,
+    /// The end of a 20-second CloudWatch period (every third ends a minute).
+    MetricsTick,
 }

@@ -50,6 +50,12 @@ struct ServiceState {
     minute_cpu_used: u128,
     minute_up_nanos: u128,
     minute_requests_in_tasks: u128,
+    /// The same for the current 20-second period, from tasks that exited in it.
+    period_cpu_used: u128,
+    period_up_nanos: u128,
+    period_requests_in_tasks: u128,
+    /// 20-second datapoints for high-resolution policies, oldest first.
+    high_resolution_datapoints: std::collections::VecDeque<scaling::Datapoints>,
     /// ALB `RequestCount` of the current minute.
     minute_request_count: u64,
     /// The service's recent datapoints, oldest first (enough for the longest alarm).
@@ -115,7 +121,7 @@ impl<O: Observer> World<O> {
             }
             world.set_desired_count(service, world.config.services[s].desired_count);
         }
-        world.schedule_minute_tick();
+        world.schedule_metrics_tick();
         world
     }
 
@@ -295,7 +301,7 @@ impl<O: Observer> World<O> {
             Event::TaskDeprovisioned(task) => self.task_deprovisioned(task),
             Event::TaskCrashes(task) => self.task_crashes(task),
             Event::SetDesiredCount { service, desired_count } => self.set_desired_count(service, desired_count),
-            Event::MinuteTick => self.minute_tick(),
+            Event::MetricsTick => self.metrics_tick(),
         }
         true
     }

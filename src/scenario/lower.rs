@@ -240,6 +240,8 @@ fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) 
         // Model choice (§6): AWS documents no lag; 120 s puts a step's first
         // scale-out 300–360 s after it, as AWS's own benchmark saw (363 s, §1.3).
         metric_publication_delay: a.metric_publication_delay.map_or(secs(120), |d| d.0),
+        // Model choice (§1.3 calibration): 60 s of three periods + 20 s ≈ AWS's 86 s.
+        high_resolution_publication_delay: a.high_resolution_publication_delay.map_or(secs(20), |d| d.0),
         cooldown_base: match a.cooldown_base {
             Some(CooldownBaseFile::Running) => CooldownBase::Running,
             _ => CooldownBase::Initiating,
@@ -252,6 +254,12 @@ fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) 
                     PredefinedMetricFile::Cpu => PredefinedMetric::EcsServiceAverageCpuUtilization,
                     PredefinedMetricFile::Memory => PredefinedMetric::EcsServiceAverageMemoryUtilization,
                     PredefinedMetricFile::RequestCountPerTarget => PredefinedMetric::AlbRequestCountPerTarget,
+                    PredefinedMetricFile::CpuHighResolution => {
+                        PredefinedMetric::EcsServiceAverageCpuUtilizationHighResolution
+                    }
+                    PredefinedMetricFile::MemoryHighResolution => {
+                        PredefinedMetric::EcsServiceAverageMemoryUtilizationHighResolution
+                    }
                 };
                 TargetTrackingPolicy {
                     name: t.name.clone().unwrap_or_else(|| format!("{}-{}", metric.aws_name(), t.target_value)),

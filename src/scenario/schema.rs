@@ -148,6 +148,7 @@ pub struct AutoScalingFile {
     pub min_capacity: u32,
     pub max_capacity: u32,
     pub metric_publication_delay: Option<DurationField>,
+    pub high_resolution_publication_delay: Option<DurationField>,
     pub cooldown_base: Option<CooldownBaseFile>,
     #[serde(default)]
     pub target_tracking: Vec<TargetTrackingFile>,
@@ -268,6 +269,10 @@ pub enum PredefinedMetricFile {
     Memory,
     #[serde(rename = "ALBRequestCountPerTarget")]
     RequestCountPerTarget,
+    #[serde(rename = "ECSServiceAverageCPUUtilizationHighResolution")]
+    CpuHighResolution,
+    #[serde(rename = "ECSServiceAverageMemoryUtilizationHighResolution")]
+    MemoryHighResolution,
 }
 
 /// `put-scaling-policy --policy-type TargetTrackingScaling` (aws-semantics §1.2).

@@ -157,9 +157,9 @@ impl<O: Observer> World<O> {
         let service = task.service;
         let deprovisioning = self.config.services[service.index()].task.deprovisioning_time;
         let state = &mut self.services[service.index()];
-        state.minute_cpu_used += cpu_used;
-        state.minute_requests_in_tasks += requests_in_task;
-        state.minute_up_nanos += u128::from(up_nanos);
+        state.period_cpu_used += cpu_used;
+        state.period_requests_in_tasks += requests_in_task;
+        state.period_up_nanos += u128::from(up_nanos);
         self.set_state(task_id, TaskState::Deprovisioning);
         self.tasks[task_id.index()].lifecycle_timer =
             Some(self.queue.schedule(now + deprovisioning, Event::TaskDeprovisioned(task_id)));

@@ -12,10 +12,11 @@ use crate::model::config::ServiceMetric;
 use crate::model::ids::ServiceId;
 use crate::model::observation::{Observation, Observer};
 
-/// One service's datapoints for one minute.
+/// One service's datapoints for one period (a minute, or 20 s for high resolution).
 #[derive(Clone, Copy, Debug)]
 pub(in crate::model) struct Datapoints {
-    pub minute: u64,
+    /// The period's index: its start is `period` × its length.
+    pub period: u64,
     pub cpu_utilization: Option<f64>,
     pub memory_utilization: Option<f64>,
     /// None when no request had a target chosen: the ALB publishes nothing then (§3.5).
@@ -34,11 +35,12 @@ impl Datapoints {
     }
 }
 
-/// Minutes of history kept: the longest alarm (15 periods) plus publication delays.
-const HISTORY_MINUTES: usize = 120;
+/// Periods of history kept: the longest alarm (60 periods) plus publication delays.
+const HISTORY_PERIODS: usize = 120;
 
 impl<O: Observer> World<O> {
-    /// Stores the minute's datapoints and runs the service's scaling policies.
+    /// Stores the minute's datapoints, runs the scheduled actions due and every
+    /// scaling policy (§1.9 before the policies: actions ignore cooldowns).
     pub(super) fn record_datapoints(&mut self, service: ServiceId, datapoints: Datapoints, running: u32) {
         if self.config.services[service.index()].auto_scaling.is_none() {
             return;
@@ -46,26 +48,59 @@ impl<O: Observer> World<O> {
         self.run_scheduled_actions(service);
         let history = &mut self.services[service.index()].datapoints;
         history.push_back(datapoints);
-        if history.len() > HISTORY_MINUTES {
+        if history.len() > HISTORY_PERIODS {
             history.pop_front();
         }
-        self.evaluate_policies(service, running);
+        self.evaluate_policies(service, running, true);
+    }
+
+    /// Stores a 20-second datapoint; between minute boundaries, runs the
+    /// high-resolution policies ("evaluated every 20 seconds", §1.2).
+    pub(super) fn record_high_resolution_datapoints(
+        &mut self,
+        service: ServiceId,
+        datapoints: Datapoints,
+        running: u32,
+        closes_minute: bool,
+    ) {
+        let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return };
+        if !scaling.target_tracking.iter().any(|p| p.metric.is_high_resolution()) {
+            return;
+        }
+        let history = &mut self.services[service.index()].high_resolution_datapoints;
+        history.push_back(datapoints);
+        if history.len() > HISTORY_PERIODS {
+            history.pop_front();
+        }
+        if !closes_minute {
+            self.evaluate_policies(service, running, false);
+        }
     }
 
     /// The evaluation range of `periods` minutes ending at the newest minute
     /// whose datapoint is visible now, oldest first; None where missing.
-    fn visible_range(&self, service: ServiceId, metric: ServiceMetric, periods: usize) -> Vec<Option<f64>> {
+    fn visible_range(
+        &self,
+        service: ServiceId,
+        metric: ServiceMetric,
+        periods: usize,
+        high_resolution: bool,
+    ) -> Vec<Option<f64>> {
         let now = self.now();
         let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return vec![] };
-        // A minute's datapoint is visible once the minute has ended plus the delay (§6).
-        let delay = scaling.metric_publication_delay.as_nanos();
-        let visible_until = now.as_nanos().checked_sub(delay).map(|t| t / 60_000_000_000);
-        let history = &self.services[service.index()].datapoints;
+        let state = &self.services[service.index()];
+        let (history, period_nanos, delay) = if high_resolution {
+            (&state.high_resolution_datapoints, 20_000_000_000, scaling.high_resolution_publication_delay)
+        } else {
+            (&state.datapoints, 60_000_000_000, scaling.metric_publication_delay)
+        };
+        // A period's datapoint is visible once the period has ended plus the delay (§6).
+        let visible_until = now.as_nanos().checked_sub(delay.as_nanos()).map(|t| t / period_nanos);
         let mut range = vec![None; periods];
-        let Some(end_minute) = visible_until else { return range };
-        // Minutes m with (m + 1) · 60 s ≤ now − delay, i.e. m < end_minute.
-        for d in history.iter().rev().filter(|d| d.minute < end_minute) {
-            let age = (end_minute - 1 - d.minute) as usize;
+        let Some(end_period) = visible_until else { return range };
+        // Periods p with (p + 1) · length ≤ now − delay, i.e. p < end_period.
+        for d in history.iter().rev().filter(|d| d.period < end_period) {
+            let age = (end_period - 1 - d.period) as usize;
             if age >= periods {
                 break;
             }
@@ -74,7 +109,11 @@ impl<O: Observer> World<O> {
         range
     }
 
-    fn evaluate_policies(&mut self, service: ServiceId, running: u32) {
+    /// Runs the policies due now: at a minute boundary all of them; between
+    /// boundaries only high-resolution ones, and then only their scale-outs
+    /// (model choice: scale-in, which needs every target tracking policy's
+    /// agreement, is decided at minute boundaries).
+    fn evaluate_policies(&mut self, service: ServiceId, running: u32, minute_boundary: bool) {
         let now = self.now();
         let Some(mut scaling) = self.config.services[service.index()].auto_scaling.clone() else { return };
         // Policies work inside the bounds as scheduled actions last set them (§1.9).
@@ -84,12 +123,17 @@ impl<O: Observer> World<O> {
         let tracking = scaling.target_tracking.len();
         let mut proposals = Vec::with_capacity(tracking + scaling.step_scaling.len());
         for (i, policy) in scaling.target_tracking.iter().enumerate() {
+            let high_resolution = policy.metric.is_high_resolution();
+            if !minute_boundary && !high_resolution {
+                proposals.push(Proposal::Hold { reason: String::new() });
+                continue;
+            }
             let metric = policy.metric.service_metric();
             // AlarmHigh 3 of 3 > target, AlarmLow 15 of 15 < 0.9 × target (§1.3), unless a what-if says otherwise.
             let shape = scaling.target_tracking_alarms;
             let ((high_m, high_n), (low_m, low_n)) = (shape.high, shape.low);
-            let high_range = self.visible_range(service, metric, range_for(high_n, &scaling));
-            let low_range = self.visible_range(service, metric, range_for(low_n, &scaling));
+            let high_range = self.visible_range(service, metric, range_for(high_n, &scaling), high_resolution);
+            let low_range = self.visible_range(service, metric, range_for(low_n, &scaling), high_resolution);
             let target = policy.target_value;
             let low_threshold = target * shape.scale_in_threshold_share;
             let rule = scaling.alarm_evaluation.missing_data;
@@ -127,8 +171,12 @@ impl<O: Observer> World<O> {
         }
         for (j, policy) in scaling.step_scaling.iter().enumerate() {
             let i = tracking + j;
+            if !minute_boundary {
+                proposals.push(Proposal::Hold { reason: String::new() });
+                continue;
+            }
             let a = &policy.alarm;
-            let range = self.visible_range(service, a.metric, range_for(a.evaluation_periods, &scaling));
+            let range = self.visible_range(service, a.metric, range_for(a.evaluation_periods, &scaling), false);
             let state = evaluate_alarm_with(
                 &range,
                 |v| a.comparison_operator.breaches(v, a.threshold),
@@ -162,6 +210,11 @@ impl<O: Observer> World<O> {
             } else {
                 Proposal::Hold { reason: String::new() }
             });
+        }
+        if !minute_boundary {
+            for proposal in proposals.iter_mut().filter(|p| matches!(p, Proposal::In { .. })) {
+                *proposal = Proposal::Hold { reason: String::new() };
+            }
         }
         self.apply_proposals(service, &scaling, proposals, desired);
     }
