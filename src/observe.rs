@@ -596,6 +596,10 @@ impl Observer for Collector {
                 let detail = format!("{by}: desired {from} → {to}. {cause}");
                 self.event(at, service, None, "scaling_activity", detail);
             }
+            Observation::ScheduledActionFailed { at, service, ref name, ref reason } => {
+                let detail = format!("scheduled action {name} failed: {reason}");
+                self.event(at, service, None, "scheduled_action_failed", detail);
+            }
             Observation::ScheduledActionRan { at, service, ref name, min_capacity, max_capacity } => {
                 let detail = format!("scheduled action {name}: MinCapacity {min_capacity}, MaxCapacity {max_capacity}");
                 self.event(at, service, None, "scheduled_action", detail);

@@ -4,8 +4,8 @@
 //! functions and per-policy state; the world feeds it datapoints each minute.
 
 use super::config::{
-    AdjustmentType, AutoScalingConfig, CooldownBase, MetricAggregationType, MissingDataRule, StepAdjustment,
-    StepScalingPolicy, TargetTrackingPolicy,
+    AdjustmentType, AutoScalingConfig, ComparisonOperator, CooldownBase, MetricAggregationType, MissingDataRule,
+    StepAdjustment, StepScalingPolicy, TargetTrackingPolicy,
 };
 use crate::engine::SimTime;
 
@@ -141,19 +141,25 @@ pub fn tracked_capacity(base: u32, metric: f64, target: f64, min: u32, max: u32)
     raw.clamp(min, max)
 }
 
-/// One policy's proposal at `now`, from its alarms and the newest datapoint.
+/// One policy's proposal at `now`, from its alarms and the newest datapoint;
+/// `low_range_complete` says whether AlarmLow's N newest periods all had one.
+#[allow(clippy::too_many_arguments)]
 pub fn propose(
     policy: &TargetTrackingPolicy,
     state: &PolicyState,
     scaling: &AutoScalingConfig,
     newest: Option<f64>,
+    low_range_complete: bool,
     running: u32,
     desired: u32,
     now: SimTime,
 ) -> Proposal {
     let (min, max) = (scaling.min_capacity, scaling.max_capacity);
+    if state.alarm_high != AlarmState::Alarm && state.alarm_low != AlarmState::Alarm {
+        return Proposal::Hold { reason: String::new() };
+    }
     let Some(metric) = newest else {
-        return Proposal::Hold { reason: "no datapoint: no scaling on missing data (§1.3)".into() };
+        return Proposal::Hold { reason: "alarm in ALARM but no datapoint: no scaling on missing data (§1.3)".into() };
     };
     if state.alarm_high == AlarmState::Alarm {
         let in_cooldown = state.scale_out_cooldown_until.is_some_and(|until| now < until);
@@ -164,7 +170,11 @@ pub fn propose(
         } else {
             running
         };
-        let capacity = tracked_capacity(base, metric, policy.target_value, min, max);
+        let mut capacity = tracked_capacity(base, metric, policy.target_value, min, max);
+        if base == 0 {
+            // From 0 running tasks: the smallest possible scale-out (§1.4).
+            capacity = capacity.max(1.min(max));
+        }
         // A scale-out never lowers desired (§1.4): it acts only above it.
         return if capacity > desired {
             Proposal::Out {
@@ -192,6 +202,11 @@ pub fn propose(
         };
     }
     if state.alarm_low == AlarmState::Alarm {
+        if !low_range_complete {
+            // Model choice: a premature ALARM (§1.3 rule 3) never scales in, as
+            // missing data never counts as low utilisation (AAS guide, §1.3).
+            return Proposal::Hold { reason: "AlarmLow in ALARM on missing datapoints: no scale-in".into() };
+        }
         if policy.disable_scale_in {
             return Proposal::Hold { reason: "AlarmLow in ALARM but DisableScaleIn".into() };
         }
@@ -244,12 +259,14 @@ pub fn percent_adjustment(current: u32, percent: i64, min_adjustment_magnitude: 
 
 /// The step whose interval holds `offset` (metric − threshold): above the
 /// threshold lower bounds are inclusive and upper exclusive; below it, the
-/// reverse; a missing bound is infinite (§1.8).
-pub fn matching_step(offset: f64, steps: &[StepAdjustment]) -> Option<&StepAdjustment> {
+/// reverse; a missing bound is infinite (§1.8). At offset 0 the alarm's side
+/// decides: a "greater" alarm is above, a "less" alarm below.
+pub fn matching_step(offset: f64, steps: &[StepAdjustment], less_than_alarm: bool) -> Option<&StepAdjustment> {
+    let above = if less_than_alarm { offset > 0.0 } else { offset >= 0.0 };
     steps.iter().find(|step| {
         let lower = step.lower_bound.unwrap_or(f64::NEG_INFINITY);
         let upper = step.upper_bound.unwrap_or(f64::INFINITY);
-        if offset >= 0.0 {
+        if above {
             lower <= offset && offset < upper
         } else {
             lower < offset && offset <= upper
@@ -289,14 +306,16 @@ pub fn propose_step(
         return Proposal::Hold { reason: "no datapoint: no scaling on missing data (§1.3)".into() };
     };
     let offset = metric - policy.alarm.threshold;
-    let Some(step) = matching_step(offset, &policy.step_adjustments) else {
+    let less_than_alarm = matches!(
+        policy.alarm.comparison_operator,
+        ComparisonOperator::LessThanThreshold | ComparisonOperator::LessThanOrEqualToThreshold
+    );
+    let Some(step) = matching_step(offset, &policy.step_adjustments, less_than_alarm) else {
         return Proposal::Hold { reason: format!("alarm in ALARM but no step covers {metric:.2}") };
     };
     let in_cooldown = state.scale_out_cooldown_until.is_some_and(|until| now < until);
     let base =
         if in_cooldown && scaling.cooldown_base == CooldownBase::Initiating { state.scale_out_base } else { running };
-    // Model choice: the policy's one Cooldown holds its scale-ins after either activity.
-    let cooldown_until = [state.scale_out_cooldown_until, state.scale_in_cooldown_until].into_iter().flatten().max();
     let target = match policy.adjustment_type {
         AdjustmentType::ChangeInCapacity => i64::from(base) + step.scaling_adjustment,
         AdjustmentType::PercentChangeInCapacity => {
@@ -306,23 +325,35 @@ pub fn propose_step(
     };
     let capacity = target.clamp(i64::from(min), i64::from(max)) as u32;
     let why = format!(
-        "{} {:.2} {} {}: step {:+} ({:?}) from {base} → {capacity}",
+        "{} {:.2} {} {}: step {:+} ({}) from {base} → {capacity}",
         policy.alarm.metric.aws_name(),
         metric,
         policy.alarm.comparison_operator.symbol(),
         policy.alarm.threshold,
         step.scaling_adjustment,
-        policy.adjustment_type
+        match policy.adjustment_type {
+            AdjustmentType::ChangeInCapacity => "ChangeInCapacity",
+            AdjustmentType::PercentChangeInCapacity => "PercentChangeInCapacity",
+            AdjustmentType::ExactCapacity => "ExactCapacity",
+        }
     );
-    if capacity > desired {
+    // The step's sign says which way the policy scales (ExactCapacity: the
+    // alarm's side): a scale-out step never lowers desired, nor a scale-in step
+    // raises it, whatever is still starting (§1.4).
+    let scales_out = match policy.adjustment_type {
+        AdjustmentType::ExactCapacity => !less_than_alarm,
+        _ => step.scaling_adjustment > 0,
+    };
+    if scales_out && capacity > desired {
         Proposal::Out { capacity, base, reason: why }
-    } else if capacity < desired {
-        if let Some(until) = cooldown_until.filter(|&until| now < until) {
-            return Proposal::Hold { reason: format!("{why}, but cooldown until {until}") };
+    } else if !scales_out && capacity < desired {
+        // Its Cooldown blocks the next scale-in; a scale-out cooldown does not (§1.5).
+        if let Some(until) = state.scale_in_cooldown_until.filter(|&until| now < until) {
+            return Proposal::Hold { reason: format!("{why}, but scale-in cooldown until {until}") };
         }
         Proposal::In { capacity, reason: why }
     } else {
-        Proposal::Hold { reason: format!("{why}: already desired") }
+        Proposal::Hold { reason: format!("{why}: no change to desired {desired}") }
     }
 }
 
@@ -384,12 +415,14 @@ mod tests {
             StepAdjustment { lower_bound: Some(0.0), upper_bound: Some(10.0), scaling_adjustment: 1 },
             StepAdjustment { lower_bound: Some(10.0), upper_bound: None, scaling_adjustment: 3 },
         ];
-        let adj = |offset: f64| matching_step(offset, &steps).map(|s| s.scaling_adjustment);
+        let adj = |offset: f64| matching_step(offset, &steps, false).map(|s| s.scaling_adjustment);
         assert_eq!(adj(0.0), Some(1), "0 is in [0, 10)");
         assert_eq!(adj(10.0), Some(3), "10 is in [10, ∞)");
         assert_eq!(adj(-10.0), Some(-2), "below: (−∞, −10] holds −10");
         assert_eq!(adj(-5.0), Some(-1));
         assert_eq!(adj(-0.0001), Some(-1));
+        let less = |offset: f64| matching_step(offset, &steps, true).map(|s| s.scaling_adjustment);
+        assert_eq!(less(0.0), Some(-1), "a less-than alarm at its threshold is below it: (−10, 0]");
     }
 
     #[test]

@@ -224,6 +224,13 @@ pub enum Observation {
         min_capacity: u32,
         max_capacity: u32,
     },
+    /// A scheduled action could not run: its bounds would cross (§1.9).
+    ScheduledActionFailed {
+        at: SimTime,
+        service: ServiceId,
+        name: String,
+        reason: String,
+    },
     /// An alarm was in ALARM but nothing scaled, and why.
     ScalingSkipped {
         at: SimTime,

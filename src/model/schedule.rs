@@ -8,7 +8,7 @@ use crate::engine::{SimDuration, SimTime};
 /// When a scheduled action runs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Schedule {
-    /// Once, in the minute of this UTC time (seconds since the epoch).
+    /// Once, at the first minute boundary at or after this UTC time (seconds since the epoch).
     At {
         epoch_secs: i64,
     },
@@ -51,7 +51,8 @@ impl Schedule {
         let now_secs = (now.as_nanos() / 1_000_000_000) as i64;
         let wall = start_epoch_secs + now_secs;
         match self {
-            Schedule::At { epoch_secs } => epoch_secs.div_euclid(60) == wall.div_euclid(60),
+            // At the first check at or after its time (checks are a minute apart).
+            Schedule::At { epoch_secs } => wall - 60 < *epoch_secs && *epoch_secs <= wall,
             Schedule::Rate { every } => {
                 let every = every.as_nanos();
                 now.as_nanos() > 0 && every > 0 && now.as_nanos() % every == 0

@@ -120,6 +120,8 @@ impl<O: Observer> World<O> {
                 world.queue.schedule(at, Event::SetDesiredCount { service, desired_count });
             }
             world.set_desired_count(service, world.config.services[s].desired_count);
+            // Scheduled actions due at time zero run then, not at the first tick.
+            world.run_scheduled_actions(service);
         }
         world.schedule_metrics_tick();
         world

@@ -133,7 +133,7 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         .cluster
         .services
         .iter()
-        .map(|s| s.auto_scaling.as_ref().map_or(0, |a| a.target_tracking.len()))
+        .map(|s| s.auto_scaling.as_ref().map_or(0, |a| a.target_tracking.len() + a.step_scaling.len()))
         .max()
         .unwrap_or(0);
     for p in 0..policy_columns {

@@ -63,7 +63,11 @@ fn parse_cron(inner: &str) -> Result<CronSchedule, String> {
             let parse = |y: &str| {
                 y.parse::<i64>().map_err(|_| format!("expected a year or a range of years, found \"{year}\""))
             };
-            Some((parse(from)?, parse(to)?))
+            let (from, to) = (parse(from)?, parse(to)?);
+            if from > to {
+                return Err(format!("a range of years must run upwards, found \"{year}\""));
+            }
+            Some((from, to))
         }
     };
     Ok(CronSchedule { minutes, hours, days_of_month, months, days_of_week, years })
@@ -107,6 +111,9 @@ fn parse_field(field: &str, min: u32, max: u32, names: &[&str]) -> Result<u64, S
                 None => (value(r)?, value(r)?),
             },
         };
+        if from > to {
+            return Err(format!("a range must run upwards (no wrap-around), found \"{range}\""));
+        }
         let mut v = from;
         while v <= to {
             mask |= 1 << v;
@@ -137,6 +144,9 @@ mod tests {
         assert_eq!(seven_fields, weekday_8am_only_monday());
         assert!(parse_schedule("cron(0 8 * * * *)").is_err(), "one of the day fields must be ?");
         assert!(parse_schedule("cron(0 8 L * ? *)").is_err());
+        assert!(parse_schedule("cron(0 22-2 * * ? *)").is_err(), "no wrap-around ranges");
+        assert!(parse_schedule("cron(0 8 ? * FRI-MON *)").is_err());
+        assert!(parse_schedule("cron(0 8 * * ? 2027-2026)").is_err());
     }
 
     fn weekday_8am_only_monday() -> Schedule {

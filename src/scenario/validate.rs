@@ -314,6 +314,21 @@ fn check_service(
         for (i, step) in a.step_scaling.iter().enumerate() {
             check_step_policy(c, &format!("{prefix}.step_scaling[{i}]"), step);
         }
+        // History kept: 120 periods (2 h of minutes, 40 min of 20-second periods).
+        c.duration_range(
+            &format!("{prefix}.metric_publication_delay"),
+            a.metric_publication_delay,
+            0,
+            1800,
+            "fleetsim keeps two hours of datapoints",
+        );
+        c.duration_range(
+            &format!("{prefix}.high_resolution_publication_delay"),
+            a.high_resolution_publication_delay,
+            0,
+            600,
+            "fleetsim keeps 40 minutes of 20-second datapoints",
+        );
         if let Some(range) = a.alarm_evaluation_range {
             if range == 0 || range > 60 {
                 c.problem(format!("{prefix}.alarm_evaluation_range"), format!("expected 1–60 periods, found {range}"));

@@ -1,9 +1,10 @@
-//! Target tracking as Application Auto Scaling and CloudWatch run it
-//! (aws-semantics §1.3–§1.6, §6), on timelines worked out by hand. Common
-//! set-up: requests of exactly 100 ms, CPU contention off, so a service's
-//! CPUUtilization is λ × 0.1 s × vCPU per request / tasks, ±2–3 % Poisson
-//! noise a minute; start-up 40 s (RUNNING), first health check 30 s later;
-//! datapoints published 120 s after their minute ends (the default).
+//! Application Auto Scaling as AWS and CloudWatch run it (aws-semantics
+//! §1.3–§1.9, §6), on timelines worked out by hand. Common set-up: traffic is
+//! a per-minute count trace, requests take exactly 100 ms with CPU contention
+//! off, so a service's CPUUtilization is λ × 0.1 s × vCPU per request / tasks
+//! almost exactly (within ~0.2 %: only requests straddling a minute's edge
+//! move); start-up 40 s (RUNNING), first health check 30 s later; datapoints
+//! published 120 s after their minute ends (the default).
 
 use crate::support;
 use fleetsim::engine::{SimDuration, SimTime};
@@ -86,7 +87,8 @@ startup_time = { distribution = "constant", value = "40s" }
 /// | 25:40 | the two new tasks are RUNNING; 26:10 healthy, traffic splits 5 ways   |
 /// | 26–28 | AlarmHigh stays in ALARM (old datapoints): held by the cooldown        |
 /// | 29:00 | minute 26 (54 % = 2.7 / 5) is published: AlarmHigh OK                 |
-/// | after | 54 %, below target and not below 0.9 × 60 for 15 minutes: no change   |
+/// | after | ≈ 54 %, right at AlarmLow's 0.9 × 60 = 54: whether AlarmLow fires or  |
+/// |       | not, ceil(5 × 54 / 60) = 5 = desired, so nothing changes             |
 #[test]
 fn a_load_step_scales_out_after_three_datapoints_and_the_publication_delay() {
     let service = format!(
@@ -239,10 +241,11 @@ fn missing_data_never_scales_in() {
     assert!(alarm_changes(&obs, 0, AlarmKind::Low).is_empty(), "never leaves INSUFFICIENT_DATA");
 }
 
-/// Goal: desiredCount stays within [min, max] whatever the traffic and policy.
+/// Goal: desiredCount stays within [min, max] whatever the traffic and policies.
 /// Method: 24 random cases (seeded, so reproducible): random step loads, task
-/// counts, targets, cooldowns and bounds; every scaling activity's result and
-/// every minute's desired count must lie in [min, max].
+/// counts, targets, cooldowns and bounds; half of them add a two-way percent
+/// step policy and a scheduled action that moves the bounds. Every scaling
+/// activity's result must lie within the bounds in force at that moment.
 #[test]
 fn desired_count_stays_within_min_and_max() {
     let mut rng = fleetsim::engine::RngStreams::new(77).stream("property");
@@ -261,12 +264,37 @@ fn desired_count_stays_within_min_and_max() {
                  scale_out_cooldown = \"{out_cooldown}s\", scale_in_cooldown = \"{in_cooldown}s\" }}]\n",
                 rng.below(180)
             );
+        // Half the cases add a two-way step policy and a scheduled action moving the bounds.
+        let service = if case % 2 == 1 {
+            let scheduled_min = 1 + rng.below(4) as u32;
+            let scheduled_max = scheduled_min + rng.below(10) as u32;
+            service
+                + &format!(
+                    "scheduled_actions = [{{ schedule = \"rate({} minutes)\", min_capacity = {scheduled_min}, max_capacity = {scheduled_max} }}]\n\
+                     [[service.auto_scaling.step_scaling]]\nadjustment_type = \"PercentChangeInCapacity\"\n\
+                     min_adjustment_magnitude = {}\ncooldown = \"{}s\"\n\
+                     alarm = {{ metric_name = \"CPUUtilization\", evaluation_periods = 2, threshold = {target}, comparison_operator = \"GreaterThanThreshold\" }}\n\
+                     step_adjustments = [\n\
+                       {{ metric_interval_upper_bound = -20.0, scaling_adjustment = -50 }},\n\
+                       {{ metric_interval_lower_bound = -20.0, metric_interval_upper_bound = 0.0, scaling_adjustment = -10 }},\n\
+                       {{ metric_interval_lower_bound = 0.0, scaling_adjustment = 60 }},\n]\n",
+                    5 + rng.below(20),
+                    1 + rng.below(3),
+                    rng.below(300)
+                )
+        } else {
+            service
+        };
         let obs = run_with_rates(&rates, 40, &service);
+        let (mut low, mut high) = (min, max);
         for o in &obs {
             match *o {
-                Observation::ScalingActivity { to, .. } => assert!((min..=max).contains(&to), "case {case}: {to}"),
-                Observation::MinuteClosed { desired_count, .. } => {
-                    assert!((min..=max).contains(&desired_count), "case {case}: {desired_count}")
+                Observation::ScheduledActionRan { min_capacity, max_capacity, .. } => {
+                    (low, high) = (min_capacity, max_capacity);
+                    assert!(low <= high, "case {case}: bounds crossed");
+                }
+                Observation::ScalingActivity { to, .. } => {
+                    assert!((low..=high).contains(&to), "case {case}: {to} outside [{low}, {high}]")
                 }
                 _ => {}
             }
@@ -442,4 +470,55 @@ fn high_resolution_policies_act_within_a_minute_and_a_half() {
     let obs = run_with_rates(&[(0, 9.0), (20, 27.0)], 24, &service);
     let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
     assert_eq!(scaled, [(at(21, 20), 3, 5)]);
+}
+
+/// Goal: a scale-out step never lowers desired while tasks are still starting
+/// (§1.4; review finding). Method: target tracking at 60 and a step "+1 above
+/// 70 %" on 3 tasks at 150 % CPU, start-up 6 minutes: desired only rises for
+/// the 25 minutes (scale-in would need 15 low minutes).
+#[test]
+fn a_scale_out_step_never_lowers_desired() {
+    let service = SERVICE_3_TASKS.replace("value = \"40s\"", "value = \"6m\"")
+        + "[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 20\n\
+           target_tracking = [{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0 }]\n\
+           [[service.auto_scaling.step_scaling]]\nadjustment_type = \"ChangeInCapacity\"\ncooldown = \"120s\"\n\
+           alarm = { metric_name = \"CPUUtilization\", evaluation_periods = 1, threshold = 70.0, comparison_operator = \"GreaterThanThreshold\" }\n\
+           step_adjustments = [{ metric_interval_lower_bound = 0.0, scaling_adjustment = 1 }]\n";
+    let obs = run_with_rates(&[(0, 45.0)], 25, &service);
+    let scaled = activities(&obs);
+    assert!(!scaled.is_empty());
+    for (at, from, to, cause) in &scaled {
+        assert!(to > from, "{at}: desired {from} → {to} ({cause})");
+    }
+}
+
+/// Goal: missing data never scales in, even when CloudWatch's rule puts AlarmLow
+/// in (premature) ALARM (model choice, §1.3). Method: requests per target fall
+/// to a low minute and then stop: AlarmLow may go to ALARM on one datapoint
+/// and fourteen missing ones, but desired stays.
+#[test]
+fn a_premature_alarm_low_never_scales_in() {
+    let service = SERVICE_3_TASKS.replace("desired_count = 3", "desired_count = 6")
+        + "[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 10\n\
+           target_tracking = [{ predefined_metric_type = \"ALBRequestCountPerTarget\", target_value = 300.0 }]\n";
+    let obs = run_with_rates(&[(0, 30.0), (20, 5.0), (21, 0.0)], 45, &service);
+    assert!(activities(&obs).is_empty(), "{:?}", activities(&obs));
+}
+
+/// Goal: scheduled actions run at time zero and at the first minute boundary at
+/// or after an `at` time; an action whose bounds would cross fails, and says so.
+#[test]
+fn scheduled_actions_at_time_zero_and_between_minutes() {
+    let service = format!(
+        "start_time = \"2026-11-23T00:00:00Z\"\n{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 10\n\
+         scheduled_actions = [\n\
+           {{ name = \"midnight\", schedule = \"cron(0 0 * * ? *)\", min_capacity = 4 }},\n\
+           {{ name = \"half-past\", schedule = \"at(2026-11-23T00:05:30)\", min_capacity = 6 }},\n\
+           {{ name = \"crossing\", schedule = \"at(2026-11-23T00:08:00)\", max_capacity = 5 }},\n]\n"
+    );
+    let obs = run_with_rates(&[(0, 9.0)], 10, &service);
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled, [(at(0, 0), 3, 4), (at(6, 0), 4, 6)]);
+    let failed = obs.iter().any(|o| matches!(o, Observation::ScheduledActionFailed { at: t, .. } if *t == at(8, 0)));
+    assert!(failed, "max 5 under min 6 fails");
 }

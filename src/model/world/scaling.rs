@@ -167,7 +167,8 @@ impl<O: Observer> World<O> {
             let state = &self.services[service.index()].policies[i];
             let newest_for_alarm =
                 if high == AlarmState::Alarm { newest } else { low_range.iter().rev().flatten().next().copied() };
-            proposals.push(propose(policy, state, &scaling, newest_for_alarm, running, desired, now));
+            let low_complete = low_range[low_range.len().saturating_sub(low_n)..].iter().all(Option::is_some);
+            proposals.push(propose(policy, state, &scaling, newest_for_alarm, low_complete, running, desired, now));
         }
         for (j, policy) in scaling.step_scaling.iter().enumerate() {
             let i = tracking + j;
@@ -326,16 +327,22 @@ impl<O: Observer> World<O> {
     /// Scheduled actions due this minute set new bounds; desired moves into
     /// them at once, cooldowns or not (aws-semantics §1.9, §1.5). Actions run
     /// in the order the scenario lists them.
-    fn run_scheduled_actions(&mut self, service: ServiceId) {
+    pub(super) fn run_scheduled_actions(&mut self, service: ServiceId) {
         let now = self.now();
         let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return };
         let start = scaling.start_epoch_secs;
         let due: Vec<_> = scaling.scheduled_actions.iter().filter(|a| a.schedule.fires(now, start)).cloned().collect();
         for action in due {
             let state = &mut self.services[service.index()];
-            state.min_capacity = action.min_capacity.unwrap_or(state.min_capacity);
-            state.max_capacity = action.max_capacity.unwrap_or(state.max_capacity);
-            let (min, max, desired) = (state.min_capacity, state.max_capacity, state.desired_count);
+            let min = action.min_capacity.unwrap_or(state.min_capacity);
+            let max = action.max_capacity.unwrap_or(state.max_capacity);
+            if min > max {
+                let reason = format!("MinCapacity {min} would exceed MaxCapacity {max}; bounds left as they were");
+                self.emit(Observation::ScheduledActionFailed { at: now, service, name: action.name.clone(), reason });
+                continue;
+            }
+            (state.min_capacity, state.max_capacity) = (min, max);
+            let desired = state.desired_count;
             self.emit(Observation::ScheduledActionRan {
                 at: now,
                 service,
@@ -343,7 +350,7 @@ impl<O: Observer> World<O> {
                 min_capacity: min,
                 max_capacity: max,
             });
-            let bounded = desired.clamp(min, max.max(min));
+            let bounded = desired.clamp(min, max);
             if bounded != desired {
                 let cause = format!("scheduled action {}: capacity bounds [{min}, {max}]", action.name);
                 self.emit(Observation::ScalingActivity {
