@@ -6,6 +6,10 @@
 //!   a constant 1,000 req/s, 3.6 million requests per iteration, through
 //!   `run::simulate_scenario` (traffic, ALB, tasks with processor sharing, the
 //!   full `observe::Collector`).
+//! - `full_model/1h_1000rps_autoscaling`: the same hour of
+//!   benches/day-1000rps-autoscaling.toml, the same service with two target
+//!   tracking policies that keep its 25 tasks: what the auto scaling machinery
+//!   costs (the bar: at most 10 % of the throughput).
 //! - `engine/mm4x100`: the engine alone (`EventQueue`, `RngStreams`,
 //!   `sample::exponential`), no model: 100 independent M/M/4 queues in one event
 //!   queue, each a count of busy servers and a FIFO count.
@@ -19,35 +23,47 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-/// benches/day-1000rps.toml with a 1 h duration.
-fn hour_at_1000rps() -> fleetsim::scenario::Scenario {
-    let day = include_str!("day-1000rps.toml");
-    assert!(day.contains("duration = \"24h\""), "benches/day-1000rps.toml: expected duration = \"24h\"");
+/// A benchmark day (benches/day-1000rps*.toml) shortened to 1 h.
+fn hour_of(day: &str, file: &str) -> fleetsim::scenario::Scenario {
+    assert!(day.contains("duration = \"24h\""), "benches/{file}: expected duration = \"24h\"");
     let text = day.replacen("duration = \"24h\"", "duration = \"1h\"", 1);
     match fleetsim::scenario::parse(&text, Path::new("benches/bench-1h.toml")) {
         Ok(scenario) => scenario,
-        Err(e) => panic!("the benchmark scenario is invalid: {}", e.lines().join("; ")),
+        Err(e) => panic!("benches/{file} is invalid: {}", e.lines().join("; ")),
     }
 }
 
 fn full_model(c: &mut Criterion) {
-    let scenario = hour_at_1000rps();
-    // One run outside the timing, for the request count and a sanity check.
-    let output = fleetsim::run::simulate_scenario(&scenario, None).expect("synthetic traffic cannot fail");
-    let requests = output.figures.requests.total;
-    assert!((3_500_000..3_700_000).contains(&requests), "expected ≈ 3.6 M requests in 1 h, got {requests}");
-    assert!(output.figures.requests.availability() > 0.95, "the service should mostly succeed");
-
+    let variants = [
+        ("1h_1000rps", hour_of(include_str!("day-1000rps.toml"), "day-1000rps.toml")),
+        (
+            "1h_1000rps_autoscaling",
+            hour_of(include_str!("day-1000rps-autoscaling.toml"), "day-1000rps-autoscaling.toml"),
+        ),
+    ];
     let mut group = c.benchmark_group("full_model");
     group.sample_size(10).sampling_mode(SamplingMode::Flat);
     group.warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(20));
-    group.throughput(Throughput::Elements(requests));
-    group.bench_function("1h_1000rps", |b| {
-        b.iter(|| {
-            let output = fleetsim::run::simulate_scenario(black_box(&scenario), None).expect("synthetic traffic");
-            black_box(output.figures.requests.total)
-        })
-    });
+    for (name, scenario) in &variants {
+        // One run outside the timing, for the request count and a sanity check.
+        let output = fleetsim::run::simulate_scenario(scenario, None).expect("synthetic traffic cannot fail");
+        let requests = output.figures.requests.total;
+        assert!((3_500_000..3_700_000).contains(&requests), "{name}: expected ≈ 3.6 M requests in 1 h, got {requests}");
+        assert!(output.figures.requests.availability() > 0.95, "{name}: the service should mostly succeed");
+        let service = &output.figures.services[0];
+        assert_eq!(
+            (service.scale_out_activities, service.scale_in_activities),
+            (0, 0),
+            "{name}: the fleet should keep its 25 tasks, so both variants simulate the same fleet"
+        );
+        group.throughput(Throughput::Elements(requests));
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                let output = fleetsim::run::simulate_scenario(black_box(scenario), None).expect("synthetic traffic");
+                black_box(output.figures.requests.total)
+            })
+        });
+    }
     group.finish();
 }
 

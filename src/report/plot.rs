@@ -1,9 +1,13 @@
 //! One PNG per run: request rate, tasks (desired, running, healthy) and p99
-//! latency per minute. Fonts come from the `dejavu` crate, so it draws on a
-//! machine with no font packages.
+//! latency per minute, then one panel per scaling policy: its metric against
+//! its target, with the minutes its alarms were in ALARM shaded. Fonts come
+//! from the `dejavu` crate, so it draws on a machine with no font packages.
 
 use super::atomic_write::{commit, temporary_path};
 use super::Error;
+use crate::model::autoscaling::AlarmState;
+use crate::model::config::{ServiceConfig, ServiceMetric};
+use crate::observe::MinuteRow;
 use crate::run::RunOutput;
 use crate::scenario::Scenario;
 use plotters::prelude::*;
@@ -31,11 +35,20 @@ pub fn draw(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), 
 
 type Series = Vec<(f64, f64)>;
 
+/// Stroke of series that jump from minute to minute (rate, latency, metrics):
+/// plotters draws a wider line as polygons whose inner corners spike far past
+/// the data where a line turns sharply between points a pixel apart; a 1 px
+/// line is drawn exactly.
+const NOISY_STROKE: u32 = 1;
+/// Stroke of step-like series (task counts) and reference lines.
+const STEP_STROKE: u32 = 2;
+
 fn panel(
     area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
     title: &str,
     y_label: &str,
     x_max: f64,
+    stroke: u32,
     series: &[(&str, RGBColor, Series)],
 ) -> Result<(), String> {
     let y_max = series.iter().flat_map(|(_, _, s)| s.iter().map(|p| p.1)).fold(0.0f64, f64::max);
@@ -57,10 +70,10 @@ fn panel(
     for (name, color, points) in series {
         let color = *color;
         chart
-            .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+            .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(stroke)))
             .map_err(|e| e.to_string())?
             .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(STEP_STROKE)));
     }
     chart
         .configure_series_labels()
@@ -76,12 +89,221 @@ fn as_refs(v: &[(String, RGBColor, Series)]) -> Vec<(&str, RGBColor, Series)> {
     v.iter().map(|(n, c, s)| (n.as_str(), *c, s.clone())).collect()
 }
 
+/// Height of one panel, px.
+const PANEL_HEIGHT: u32 = 300;
+
+/// A scaling policy's panel: which datapoints it draws and the lines it draws them against.
+struct PolicyPanel {
+    /// The service's index in the cluster (and in `RunFigures::minutes`).
+    service: usize,
+    /// The policy's index in `MinuteRow::policies` (target tracking first, then step).
+    policy: usize,
+    title: String,
+    metric: ServiceMetric,
+    /// The target value, or a step policy's alarm threshold.
+    threshold: f64,
+    threshold_label: String,
+    /// AlarmLow's threshold (target tracking only).
+    scale_in_threshold: Option<f64>,
+    /// Label of the shading of the minutes `alarm_high` was in ALARM.
+    alarm_high_label: &'static str,
+}
+
+fn unit(metric: ServiceMetric) -> &'static str {
+    match metric {
+        ServiceMetric::CpuUtilization | ServiceMetric::MemoryUtilization => "percent",
+        ServiceMetric::RequestCount => "requests / minute",
+        ServiceMetric::RequestCountPerTarget => "requests / target / minute",
+    }
+}
+
+/// The service's scaling policies, in the order of `MinuteRow::policies`.
+fn policy_panels(index: usize, service: &ServiceConfig) -> Vec<PolicyPanel> {
+    let Some(scaling) = &service.auto_scaling else { return Vec::new() };
+    let share = scaling.target_tracking_alarms.scale_in_threshold_share;
+    let tracking = scaling.target_tracking.iter().enumerate().map(|(j, p)| PolicyPanel {
+        service: index,
+        policy: j,
+        title: if p.name.contains(p.metric.aws_name()) {
+            format!("{}: target tracking policy {}", service.name, p.name)
+        } else {
+            format!("{}: target tracking policy {} ({})", service.name, p.name, p.metric.aws_name())
+        },
+        metric: p.metric.service_metric(),
+        threshold: p.target_value,
+        threshold_label: format!("target {}", p.target_value),
+        scale_in_threshold: Some(p.target_value * share),
+        alarm_high_label: "AlarmHigh in ALARM",
+    });
+    let tracking_count = scaling.target_tracking.len();
+    let step = scaling.step_scaling.iter().enumerate().map(|(k, p)| PolicyPanel {
+        service: index,
+        policy: tracking_count + k,
+        title: format!("{}: step scaling policy {} ({})", service.name, p.name, p.alarm.metric.aws_name()),
+        metric: p.alarm.metric,
+        threshold: p.alarm.threshold,
+        threshold_label: format!("alarm threshold {} {}", p.alarm.comparison_operator.symbol(), p.alarm.threshold),
+        scale_in_threshold: None,
+        alarm_high_label: "alarm in ALARM",
+    });
+    tracking.chain(step).collect()
+}
+
+/// The minute's own datapoint of a metric, as CloudWatch publishes it for that
+/// minute (the same values `summary.json` counts minutes over target with).
+fn datapoint(row: &MinuteRow, metric: ServiceMetric) -> Option<f64> {
+    match metric {
+        ServiceMetric::CpuUtilization => row.cpu_utilization,
+        ServiceMetric::MemoryUtilization => row.memory_utilization,
+        ServiceMetric::RequestCount => Some(row.request_count as f64).filter(|&n| n > 0.0),
+        ServiceMetric::RequestCountPerTarget => row.request_count_per_target,
+    }
+}
+
+/// Runs of consecutive minutes for which `in_alarm` holds, as [start, end) in hours.
+fn alarm_spans(rows: &[MinuteRow], minutes: usize, in_alarm: impl Fn(&MinuteRow) -> bool) -> Vec<(f64, f64)> {
+    let mut spans: Vec<(f64, f64)> = Vec::new();
+    let mut open: Option<usize> = None;
+    for m in 0..=minutes {
+        let alarm = m < minutes && rows.get(m).is_some_and(&in_alarm);
+        match (alarm, open) {
+            (true, None) => open = Some(m),
+            (false, Some(start)) => {
+                spans.push((start as f64 / 60.0, m as f64 / 60.0));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// Which datapoints the panel draws: each minute's own datapoint, at the minute
+/// it measures (as the CloudWatch console graphs a metric), not
+/// `PolicyMinute::metric`, the newest datapoint the policy could see when it
+/// evaluated. A user tuning a target or a cooldown wants to see the load the
+/// service carried next to the rate and task panels above (same minute, same
+/// x), and the shaded ALARM minutes then sit where the alarm really was: the
+/// gap between the line crossing the target and the shading starting is the
+/// policy's reaction time (3 breaching datapoints plus the publication delay),
+/// which the lagged series would hide by shifting the line onto the shading.
+/// A high-resolution policy's 20-second datapoints are shown as the minute's.
+fn policy_panel(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    panel: &PolicyPanel,
+    rows: &[MinuteRow],
+    minutes: usize,
+    x_max: f64,
+) -> Result<(), String> {
+    let hours = |minute: usize| minute as f64 / 60.0;
+    // Runs of minutes with a datapoint: a missing datapoint leaves a gap.
+    let mut segments: Vec<Series> = Vec::new();
+    let mut current: Series = Vec::new();
+    for (m, row) in rows.iter().enumerate().take(minutes) {
+        match datapoint(row, panel.metric) {
+            Some(v) => current.push((hours(m), v)),
+            None if !current.is_empty() => segments.push(std::mem::take(&mut current)),
+            None => {}
+        }
+    }
+    if !current.is_empty() {
+        segments.push(current);
+    }
+    let data_max = segments.iter().flatten().map(|p| p.1).fold(0.0f64, f64::max);
+    // Headroom above the data for the legend (upper left).
+    let y_max = data_max.max(panel.threshold).max(1.0) * 1.45;
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, ("sans-serif", 18))
+        .margin(8)
+        .x_label_area_size(28)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..x_max, 0.0..y_max)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated hours")
+        .y_desc(unit(panel.metric))
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    // The alarms first, so the lines are drawn over them. A minute's state is
+    // the one `MinuteRow::policies` holds: evaluated at the minute's start (a
+    // high-resolution policy's: its last evaluation in the minute).
+    let policy = panel.policy;
+    let mut bands = vec![(
+        panel.alarm_high_label,
+        RGBColor(250, 190, 190),
+        alarm_spans(rows, minutes, |r| r.policies.get(policy).is_some_and(|p| p.alarm_high == AlarmState::Alarm)),
+    )];
+    if panel.scale_in_threshold.is_some() {
+        // Target tracking's second alarm; a step policy has one.
+        bands.push((
+            "AlarmLow in ALARM",
+            RGBColor(190, 225, 190),
+            alarm_spans(rows, minutes, |r| {
+                r.policies.get(policy).is_some_and(|p| p.alarm_low == Some(AlarmState::Alarm))
+            }),
+        ));
+    }
+    for (label, color, spans) in bands {
+        chart
+            .draw_series(
+                spans.into_iter().map(move |(x0, x1)| Rectangle::new([(x0, 0.0), (x1, y_max)], color.filled())),
+            )
+            .map_err(|e| e.to_string())?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], color.filled()));
+    }
+    let line = RGBColor(20, 70, 170);
+    let mut first = true;
+    for segment in segments {
+        let drawn =
+            chart.draw_series(LineSeries::new(segment, line.stroke_width(NOISY_STROKE))).map_err(|e| e.to_string())?;
+        if first {
+            drawn
+                .label(format!("{} per minute", panel.metric.aws_name()))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], line.stroke_width(STEP_STROKE)));
+            first = false;
+        }
+    }
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, panel.threshold), (x_max, panel.threshold)],
+            BLACK.stroke_width(STEP_STROKE),
+        ))
+        .map_err(|e| e.to_string())?
+        .label(panel.threshold_label.as_str())
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(STEP_STROKE)));
+    if let Some(low) = panel.scale_in_threshold {
+        let gray = RGBColor(90, 90, 90);
+        chart
+            .draw_series(DashedLineSeries::new([(0.0, low), (x_max, low)], 8, 5, gray.stroke_width(1)))
+            .map_err(|e| e.to_string())?
+            .label(format!("AlarmLow threshold {}", (low * 100.0).round() / 100.0))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], gray.stroke_width(1)));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), String> {
-    let root = BitMapBackend::new(path, (1200, 900)).into_drawing_area();
+    let policies: Vec<PolicyPanel> =
+        scenario.cluster.services.iter().enumerate().flat_map(|(i, s)| policy_panels(i, s)).collect();
+    let panel_count = 3 + policies.len();
+    let height = PANEL_HEIGHT.saturating_mul(u32::try_from(panel_count).unwrap_or(u32::MAX));
+    let root = BitMapBackend::new(path, (1200, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let panels = root.split_evenly((3, 1));
+    let panels = root.split_evenly((panel_count, 1));
     let hours = |minute: usize| minute as f64 / 60.0;
     let x_max = (scenario.duration.as_secs_f64() / 3600.0).max(1.0 / 60.0);
+    // Minutes that begin before the end (later rows hold requests that drained after it).
+    let minutes = (scenario.duration.as_nanos().div_ceil(60_000_000_000)) as usize;
     let colors = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
     let mut rate = Vec::new();
     let mut tasks = Vec::new();
@@ -115,8 +337,13 @@ fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), S
         ));
     }
     let title = format!("{} (seed {})", scenario.name, output.seed);
-    panel(&panels[0], &format!("{title}: request rate"), "requests / s", x_max, &as_refs(&rate))?;
-    panel(&panels[1], "tasks", "tasks", x_max, &as_refs(&tasks))?;
-    panel(&panels[2], "latency of succeeded requests, p99 per minute", "ms", x_max, &as_refs(&latency))?;
+    panel(&panels[0], &format!("{title}: request rate"), "requests / s", x_max, NOISY_STROKE, &as_refs(&rate))?;
+    panel(&panels[1], "tasks", "tasks", x_max, STEP_STROKE, &as_refs(&tasks))?;
+    let p99_title = "latency of succeeded requests, p99 per minute";
+    panel(&panels[2], p99_title, "ms", x_max, NOISY_STROKE, &as_refs(&latency))?;
+    for (area, policy) in panels[3..].iter().zip(&policies) {
+        let rows = output.figures.minutes.get(policy.service).map_or(&[][..], Vec::as_slice);
+        policy_panel(area, policy, rows, minutes, x_max)?;
+    }
     root.present().map_err(|e| e.to_string())
 }
