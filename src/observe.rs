@@ -21,6 +21,7 @@ fn new_histogram() -> Histogram<u64> {
     }
 }
 
+/// A latency in whole microseconds, at least 1 (a response takes time).
 fn micros(d: SimDuration) -> u64 {
     (d.as_nanos() / 1000).max(1)
 }
@@ -456,7 +457,8 @@ impl Observer for Collector {
                 if outcome == Outcome::Succeeded {
                     let latency = at - arrived;
                     s.latency_sum_nanos += u128::from(latency.as_nanos());
-                    s.queue_time.saturating_record(micros(queue_time));
+                    // A request that never queued records 0, not the 1 µs floor of latencies.
+                    s.queue_time.saturating_record(queue_time.as_nanos() / 1000);
                     s.queue_time_sum_nanos += u128::from(queue_time.as_nanos());
                     s.queued += u64::from(!queue_time.is_zero());
                     let minute = at.minute_index();
