@@ -33,15 +33,7 @@ fn health_changes(observations: &[Observation]) -> Vec<(SimTime, TargetHealth)> 
         .collect()
 }
 
-fn state_changes(observations: &[Observation]) -> Vec<(SimTime, TaskState)> {
-    observations
-        .iter()
-        .filter_map(|o| match *o {
-            Observation::TaskStateChanged { at, to, .. } => Some((at, to)),
-            _ => None,
-        })
-        .collect()
-}
+use support::state_changes;
 
 fn all_are(outcomes: &[Outcome], expected: Outcome) -> bool {
     !outcomes.is_empty() && outcomes.iter().all(|&o| o == expected)
@@ -133,13 +125,7 @@ fn unhealthy_targets_fail_open() {
 fn unhealthy_task_is_replaced() {
     let text = format!("{ONE_TASK}\napp_ready_time = \"100s\"\n");
     let (_, obs) = support::run_observed(&text);
-    let launches: Vec<SimTime> = obs
-        .iter()
-        .filter_map(|o| match *o {
-            Observation::TaskStateChanged { at, from: None, .. } => Some(at),
-            _ => None,
-        })
-        .collect();
+    let launches: Vec<SimTime> = support::launches(&obs).into_iter().map(|(at, _)| at).collect();
     assert_eq!(launches, [secs(0.0), secs(100.0), secs(200.0), secs(300.0)]);
     assert!(state_changes(&obs).contains(&(secs(100.0), TaskState::Deactivating)));
 }

@@ -103,13 +103,7 @@ fn a_load_step_scales_out_after_three_datapoints_and_the_publication_delay() {
     let high = alarm_changes(&obs, 0, AlarmKind::High);
     assert!(high.contains(&(at(25, 0), AlarmState::Alarm)) && high.contains(&(at(29, 0), AlarmState::Ok)), "{high:?}");
     assert!(skipped_reasons(&obs, at(27, 0)).iter().any(|r| r.contains("scale-out cooldown until 00:30:00")));
-    let launches: Vec<SimTime> = obs
-        .iter()
-        .filter_map(|o| match *o {
-            Observation::TaskStateChanged { at, from: None, .. } => Some(at),
-            _ => None,
-        })
-        .collect();
+    let launches: Vec<SimTime> = support::launches(&obs).into_iter().map(|(at, _)| at).collect();
     assert_eq!(launches, [at(0, 0), at(0, 0), at(0, 0), at(25, 0), at(25, 0)]);
     let settled: Vec<f64> = obs
         .iter()

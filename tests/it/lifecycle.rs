@@ -20,15 +20,7 @@ fn transitions(observations: &[Observation], task: TaskId) -> Vec<TaskState> {
         .collect()
 }
 
-fn launches(observations: &[Observation]) -> Vec<(SimTime, TaskId)> {
-    observations
-        .iter()
-        .filter_map(|o| match *o {
-            Observation::TaskStateChanged { at, task, from: None, .. } => Some((at, task)),
-            _ => None,
-        })
-        .collect()
-}
+use support::launches;
 
 fn stops_begun(observations: &[Observation]) -> Vec<(SimTime, TaskId, StopReason)> {
     observations
@@ -269,13 +261,7 @@ fn stop_timeout_kills_an_app_that_does_not_exit() {
     let (figures, obs) = support::run_observed(text);
     assert_eq!(figures.requests.failed_by_cause[FailureCause::DeregistrationCutOff as usize], figures.requests.total);
     assert_eq!(figures.requests.total, 5);
-    let states: Vec<(SimTime, TaskState)> = obs
-        .iter()
-        .filter_map(|o| match *o {
-            Observation::TaskStateChanged { at, to, .. } => Some((at, to)),
-            _ => None,
-        })
-        .collect();
+    let states = support::state_changes(&obs);
     for expected in
         [(secs(130), TaskState::Stopping), (secs(160), TaskState::Deprovisioning), (secs(165), TaskState::Stopped)]
     {

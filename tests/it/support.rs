@@ -1,7 +1,7 @@
 //! Helpers every test goes through, so that API churn touches one file.
 
 use fleetsim::engine::{RngStreams, SimTime};
-use fleetsim::model::Observation;
+use fleetsim::model::{Observation, TaskId, TaskState};
 use fleetsim::observe::{Collector, RunFigures};
 use fleetsim::scenario::{self, Scenario};
 use fleetsim::traffic::Arrivals;
@@ -44,4 +44,26 @@ pub fn run(text: &str) -> RunFigures {
 /// The real binary, for tests of what a user types.
 pub fn fleetsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+}
+
+/// (time, task) of every task launch.
+pub fn launches(observations: &[Observation]) -> Vec<(SimTime, TaskId)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, task, from: None, .. } => Some((at, task)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (time, new state) of every task state change.
+pub fn state_changes(observations: &[Observation]) -> Vec<(SimTime, TaskState)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, to, .. } => Some((at, to)),
+            _ => None,
+        })
+        .collect()
 }
