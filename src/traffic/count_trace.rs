@@ -37,6 +37,9 @@ pub struct CountTrace {
     done: bool,
 }
 
+/// fleetsim's bound on one bin's requests (100 M: a minute at 1.7 M req/s).
+const MAX_REQUESTS_PER_BIN: f64 = 1e8;
+
 fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
     headers.iter().position(|h| h.trim_ascii() == name.as_bytes())
 }
@@ -148,6 +151,16 @@ impl CountTrace {
         };
         self.last_interval_nanos = interval;
         self.bin_start = row.t_nanos;
+        // One bin's offsets are held in memory: bound them (a typo of 1e12 must not abort).
+        if row.requests * self.spec.rate_scale > MAX_REQUESTS_PER_BIN {
+            return Err(self.line_error(
+                row.line,
+                format!(
+                    "requests: {} × rate_scale {} is over {MAX_REQUESTS_PER_BIN} requests in one bin",
+                    row.requests, self.spec.rate_scale
+                ),
+            ));
+        }
         let count = scaled_count(row.requests, self.spec.rate_scale, &mut self.stream);
         self.offsets.clear();
         self.offsets.extend((0..count).map(|_| self.stream.below(interval.max(1))));

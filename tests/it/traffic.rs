@@ -131,3 +131,21 @@ fn empirical_service_times() {
     assert!((figures.latency.max_ms - 30.0).abs() < 0.03);
     assert!((figures.latency.p50_ms - 20.0).abs() < 0.03);
 }
+
+/// Goal: a count trace scaled into an absurd bin is refused with its line, not
+/// an out-of-memory abort (one bin's arrivals are held in memory).
+#[test]
+fn an_absurd_bin_is_refused() {
+    let text = r#"
+        duration = "10m"
+        [traffic]
+        kind = "count_trace"
+        file = "counts_10min.csv"
+        rate_scale = 1e9
+        [service]
+        service_time = { distribution = "constant", value = "10ms" }
+    "#;
+    let scenario = support::scenario(text);
+    let err = fleetsim::run::simulate_scenario(&scenario, None).expect_err("refused");
+    assert!(err.to_string().contains("counts_10min.csv: line 2: requests"), "{err}");
+}
