@@ -65,6 +65,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
                 service: ServiceId(0),
                 health_check: HealthCheckConfig::default(),
                 deregistration_delay: SimDuration::from_secs(300),
+                slow_start: SimDuration::ZERO,
             }],
             routes: vec![TargetGroupId(0)],
         },

@@ -85,6 +85,9 @@ pub struct TargetGroupConfig {
     pub health_check: HealthCheckConfig,
     /// Draining time before a deregistered target is cut (aws-semantics §3.4; default 300 s).
     pub deregistration_delay: SimDuration,
+    /// `slow_start.duration_seconds`: a newly healthy target's share ramps up
+    /// linearly over this (aws-semantics §3.4); zero is off, the default.
+    pub slow_start: SimDuration,
 }
 
 /// Target group health checks (aws-semantics §3.2).

@@ -172,6 +172,7 @@ impl<O: Observer> World<O> {
             self.config.load_balancer.algorithm,
             |task| tasks[task.index()].processor.len(),
             &mut self.routing,
+            now,
         );
         let Some(task_id) = picked else {
             return self.answer_failure(service, now, FailureCause::NoRegisteredTargets);

@@ -71,6 +71,8 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
             service: ServiceId(i as u32),
             health_check: health_check.clone(),
             deregistration_delay: lb.deregistration_delay.map_or(secs(300), |d| d.0),
+            // slow_start.duration_seconds: 0, off (§3.4).
+            slow_start: lb.slow_start_duration.map_or(SimDuration::ZERO, |d| d.0),
         })
         .collect();
     let load_balancer = LoadBalancerConfig {

@@ -320,6 +320,8 @@ pub struct LoadBalancerFile {
     pub algorithm: Option<AlgorithmFile>,
     pub idle_timeout: Option<DurationField>,
     pub deregistration_delay: Option<DurationField>,
+    /// `slow_start.duration_seconds`: 30–900 s, or 0 (off, the default).
+    pub slow_start_duration: Option<DurationField>,
     #[serde(default)]
     pub health_check: HealthCheckFile,
 }

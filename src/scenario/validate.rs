@@ -558,6 +558,23 @@ fn check_load_balancer(c: &mut Checker, file: &ScenarioFile) {
     // Ranges: aws-semantics §3.2–§3.4.
     c.duration_range("load_balancer.idle_timeout", lb.idle_timeout, 1, 4000, "ALB idle timeout, aws-semantics §3.3");
     c.duration_range("load_balancer.deregistration_delay", lb.deregistration_delay, 0, 3600, "aws-semantics §3.4");
+    if let Some(DurationField(slow_start)) = lb.slow_start_duration {
+        if !slow_start.is_zero() {
+            c.duration_range(
+                "load_balancer.slow_start_duration",
+                lb.slow_start_duration,
+                30,
+                900,
+                "aws-semantics §3.4; 0 is off",
+            );
+            if lb.algorithm == Some(super::schema::AlgorithmFile::LeastOutstandingRequests) {
+                c.problem(
+                    "load_balancer.slow_start_duration",
+                    "slow start cannot be combined with least_outstanding_requests (aws-semantics §3.1)",
+                );
+            }
+        }
+    }
     let hc = &lb.health_check;
     c.duration_range(
         "load_balancer.health_check.interval",

@@ -220,3 +220,24 @@ fn slow_responses_time_out_with_504() {
         }
     }
 }
+
+/// Goal: slow start is checked as ELB does (§3.1, §3.4): 30–900 s or 0, and
+/// never with least outstanding requests; a run with it serves everything.
+#[test]
+fn slow_start_settings() {
+    let text = |algorithm: &str, slow: &str| {
+        format!(
+            "duration = \"20m\"\n[traffic]\nkind = \"constant\"\nrate_per_second = 50.0\n[service]\ndesired_count = 2\n\
+             desired_count_changes = [{{ at = \"10m\", desired_count = 3 }}]\n\
+             service_time = {{ distribution = \"exponential\", mean = \"20ms\" }}\n\
+             [load_balancer]\nalgorithm = \"{algorithm}\"\nslow_start_duration = \"{slow}\"\n"
+        )
+    };
+    let invalid = |t: String| fleetsim::scenario::parse(&t, std::path::Path::new("slow.toml")).expect_err("invalid");
+    assert!(invalid(text("least_outstanding_requests", "60s")).to_string().contains("least_outstanding_requests"));
+    assert!(invalid(text("round_robin", "10s")).to_string().contains("load_balancer.slow_start_duration"));
+    // The only failures are the 503s before the first task registers.
+    let figures = support::run(&text("round_robin", "120s"));
+    assert_eq!(figures.requests.failed(), figures.requests.failed_with_status(503));
+    assert_eq!(figures.minutes[0][1..].iter().map(|r| r.requests.failed()).sum::<u64>(), 0);
+}

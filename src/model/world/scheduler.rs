@@ -52,7 +52,13 @@ impl<O: Observer> World<O> {
         let grace = service_config.health_check_grace_period;
         let group_config = &self.config.load_balancer.target_groups[group_id.index()];
         let interval = group_config.health_check.interval;
-        let transition = self.target_groups[group_id.index()].record_check(task_id, passed, &group_config.health_check);
+        let transition = self.target_groups[group_id.index()].record_check(
+            task_id,
+            passed,
+            &group_config.health_check,
+            now,
+            group_config.slow_start,
+        );
         match transition {
             HealthTransition::None => {}
             HealthTransition::BecameHealthy => self.emit_health(task_id, group_id, TargetHealth::Healthy),
