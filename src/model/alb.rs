@@ -272,35 +272,15 @@ mod tests {
         let config = HealthCheckConfig { new_target_needs_threshold: true, ..HealthCheckConfig::default() };
         let mut group = TargetGroup::default();
         group.register(TaskId(0));
+        let mut check = |passed| group.record_check(TaskId(0), passed, &config, SimTime::ZERO, SimDuration::ZERO);
         for _ in 0..4 {
-            assert_eq!(
-                group.record_check(TaskId(0), true, &config, SimTime::ZERO, SimDuration::ZERO),
-                HealthTransition::None
-            );
+            assert_eq!(check(true), HealthTransition::None);
         }
-        assert_eq!(
-            group.record_check(TaskId(0), true, &config, SimTime::ZERO, SimDuration::ZERO),
-            HealthTransition::BecameHealthy,
-            "5th pass"
-        );
-        assert_eq!(
-            group.record_check(TaskId(0), false, &config, SimTime::ZERO, SimDuration::ZERO),
-            HealthTransition::None
-        );
-        assert_eq!(
-            group.record_check(TaskId(0), true, &config, SimTime::ZERO, SimDuration::ZERO),
-            HealthTransition::None,
-            "resets the failure run"
-        );
-        assert_eq!(
-            group.record_check(TaskId(0), false, &config, SimTime::ZERO, SimDuration::ZERO),
-            HealthTransition::None
-        );
-        assert_eq!(
-            group.record_check(TaskId(0), false, &config, SimTime::ZERO, SimDuration::ZERO),
-            HealthTransition::BecameUnhealthy,
-            "2 in a row"
-        );
+        assert_eq!(check(true), HealthTransition::BecameHealthy, "5th pass");
+        assert_eq!(check(false), HealthTransition::None);
+        assert_eq!(check(true), HealthTransition::None, "resets the failure run");
+        assert_eq!(check(false), HealthTransition::None);
+        assert_eq!(check(false), HealthTransition::BecameUnhealthy, "2 in a row");
     }
 
     /// Goal: slow start (aws-semantics §3.4). Method: two targets healthy since

@@ -11,6 +11,10 @@
 //! start. So the requests sit in a min-heap of tags, and only the task's next
 //! completion moves when the number in service (hence r) changes — the idea of
 //! DSLab's throughput-sharing model. All clocks are integer nanoseconds.
+//!
+//! Model choice (AWS says nothing of applications): a request's whole service
+//! time slows by r, not only its CPU part, and a task refuses beyond its
+//! queue (the ALB answers 502, as the foundation issue asks).
 
 use crate::engine::{SimDuration, SimTime};
 use std::cmp::Reverse;

@@ -10,6 +10,7 @@ use crate::model::config::{ServiceConfig, ServiceMetric};
 use crate::observe::MinuteRow;
 use crate::run::RunOutput;
 use crate::scenario::Scenario;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
@@ -43,16 +44,16 @@ const NOISY_STROKE: u32 = 1;
 /// Stroke of step-like series (task counts) and reference lines.
 const STEP_STROKE: u32 = 2;
 
-fn panel(
-    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A panel's frame: title, axes over [0, x_max] hours × [0, y_max], the grid.
+fn framed_chart<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
     title: &str,
     y_label: &str,
     x_max: f64,
-    stroke: u32,
-    series: &[(&str, RGBColor, Series)],
-) -> Result<(), String> {
-    let y_max = series.iter().flat_map(|(_, _, s)| s.iter().map(|p| p.1)).fold(0.0f64, f64::max);
-    let y_max = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
+    y_max: f64,
+) -> Result<Chart<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(8)
@@ -67,6 +68,20 @@ fn panel(
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+fn panel(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    title: &str,
+    y_label: &str,
+    x_max: f64,
+    stroke: u32,
+    series: &[(&str, RGBColor, Series)],
+) -> Result<(), String> {
+    let y_max = series.iter().flat_map(|(_, _, s)| s.iter().map(|p| p.1)).fold(0.0f64, f64::max);
+    let y_max = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
+    let mut chart = framed_chart(area, title, y_label, x_max, y_max)?;
     for (name, color, points) in series {
         let color = *color;
         chart
@@ -212,20 +227,7 @@ fn policy_panel(
     let data_max = segments.iter().flatten().map(|p| p.1).fold(0.0f64, f64::max);
     // Headroom above the data for the legend (upper left).
     let y_max = data_max.max(panel.threshold).max(1.0) * 1.45;
-    let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, ("sans-serif", 18))
-        .margin(8)
-        .x_label_area_size(28)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..x_max, 0.0..y_max)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated hours")
-        .y_desc(unit(panel.metric))
-        .label_style(("sans-serif", 12))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let mut chart = framed_chart(area, &panel.title, unit(panel.metric), x_max, y_max)?;
     // The alarms first, so the lines are drawn over them. A minute's state is
     // the one `MinuteRow::policies` holds: evaluated at the minute's start (a
     // high-resolution policy's: its last evaluation in the minute).
