@@ -137,6 +137,9 @@ pub struct AutoScalingConfig {
     /// Target tracking's alarm shape: AWS's by default; anything else is a
     /// what-if AWS does not offer, flagged in every report.
     pub target_tracking_alarms: TargetTrackingAlarms,
+    /// CloudWatch periods of the policies' datapoints: AWS's 60 s and 20 s
+    /// by default; anything else is a what-if, flagged in every report.
+    pub metric_periods: MetricPeriods,
     /// The UTC time of simulated time zero (seconds since the epoch), for `at` and `cron`.
     pub start_epoch_secs: i64,
 }
@@ -259,6 +262,8 @@ impl ComparisonOperator {
 #[derive(Clone, Debug)]
 pub struct AlarmConfig {
     pub metric: ServiceMetric,
+    /// The alarm's period: a multiple of 60 s (one-minute metrics, §1.8).
+    pub period: SimDuration,
     pub evaluation_periods: usize,
     pub datapoints_to_alarm: usize,
     pub threshold: f64,
@@ -335,6 +340,30 @@ pub struct TargetTrackingAlarms {
 impl Default for TargetTrackingAlarms {
     fn default() -> Self {
         TargetTrackingAlarms { high: (3, 3), low: (15, 15), scale_in_threshold_share: 0.9 }
+    }
+}
+
+/// The period of the datapoints the policies' alarms read (§1.2, §6): 60 s
+/// for one-minute metrics, 20 s for high-resolution ones. Any multiple of
+/// 20 s is a what-if AWS does not offer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MetricPeriods {
+    /// Target tracking on one-minute metrics and step scaling alarms.
+    pub standard: SimDuration,
+    /// High-resolution target tracking.
+    pub high_resolution: SimDuration,
+}
+
+impl Default for MetricPeriods {
+    fn default() -> Self {
+        MetricPeriods { standard: SimDuration::from_secs(60), high_resolution: SimDuration::from_secs(20) }
+    }
+}
+
+impl MetricPeriods {
+    /// True when these are not CloudWatch's: a what-if.
+    pub fn is_what_if(&self) -> bool {
+        *self != MetricPeriods::default()
     }
 }
 

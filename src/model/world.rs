@@ -46,20 +46,16 @@ struct ServiceState {
     launched_count: u64,
     /// Tasks not yet STOPPED, in launch order.
     tasks: Vec<TaskId>,
-    /// CloudWatch accumulators for the current minute, from tasks that exited in it.
-    minute_cpu_used: u128,
-    minute_up_nanos: u128,
-    minute_requests_in_tasks: u128,
-    /// The same for the current 20-second period, from tasks that exited in it.
+    /// CloudWatch's integrals of the current minute, from ended 20-second periods.
+    minute: cloudwatch::PeriodIntegrals,
+    /// The current 20-second period's integrals from tasks that exited in it,
+    /// and the ALB's `RequestCount` so far.
     period_cpu_used: u128,
     period_up_nanos: u128,
     period_requests_in_tasks: u128,
-    /// 20-second datapoints for high-resolution policies, oldest first.
-    high_resolution_datapoints: std::collections::VecDeque<scaling::Datapoints>,
-    /// ALB `RequestCount` of the current minute.
-    minute_request_count: u64,
-    /// The service's recent datapoints, oldest first (enough for the longest alarm).
-    datapoints: std::collections::VecDeque<scaling::Datapoints>,
+    period_request_count: u64,
+    /// Ended 20-second periods, oldest first (enough for the longest alarm).
+    history: std::collections::VecDeque<cloudwatch::PeriodIntegrals>,
     /// One per scaling policy: target tracking first, then step.
     policies: Vec<super::autoscaling::PolicyState>,
     /// The scalable target's bounds now (scheduled actions move them, §1.9).
@@ -177,7 +173,7 @@ impl<O: Observer> World<O> {
         let Some(task_id) = picked else {
             return self.answer_failure(service, now, FailureCause::NoRegisteredTargets);
         };
-        self.services[service.index()].minute_request_count += 1;
+        self.services[service.index()].period_request_count += 1;
         let task = &mut self.tasks[task_id.index()];
         if !task.listening {
             return self.answer_failure(service, now, FailureCause::TargetNotListening);

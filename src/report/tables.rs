@@ -57,6 +57,16 @@ pub fn what_if_notes(scenario: &Scenario) -> Vec<String> {
                 service.name, shape.high.0, shape.high.1, shape.low.0, shape.low.1, shape.scale_in_threshold_share
             ));
         }
+        let periods = scaling.metric_periods;
+        if periods.is_what_if() {
+            notes.push(format!(
+                "service {}: target tracking reads {} s datapoints ({} s for high-resolution metrics) \
+                 (what-if: CloudWatch's are 60 s and 20 s; request counts are sums over the period)",
+                service.name,
+                periods.standard.as_secs_f64(),
+                periods.high_resolution.as_secs_f64()
+            ));
+        }
     }
     notes
 }

@@ -15,7 +15,7 @@ use crate::model::config::{
     AdjustmentType, AlarmConfig, ComparisonOperator, MetricAggregationType, ServiceMetric, StepAdjustment,
     StepScalingPolicy,
 };
-use crate::model::config::{AlarmEvaluation, MissingDataRule, TargetTrackingAlarms};
+use crate::model::config::{AlarmEvaluation, MetricPeriods, MissingDataRule, TargetTrackingAlarms};
 use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
@@ -228,6 +228,12 @@ fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) 
                 .and_then(|w| w.scale_in_threshold_share)
                 .unwrap_or(aws.scale_in_threshold_share),
         },
+        metric_periods: MetricPeriods {
+            standard: what_if.and_then(|w| w.metric_period).map_or(MetricPeriods::default().standard, |d| d.0),
+            high_resolution: what_if
+                .and_then(|w| w.high_resolution_metric_period)
+                .map_or(MetricPeriods::default().high_resolution, |d| d.0),
+        },
         alarm_evaluation: AlarmEvaluation {
             evaluation_range: a.alarm_evaluation_range,
             missing_data: match a.alarm_missing_data {
@@ -289,6 +295,7 @@ fn lower_step(index: usize, p: &StepScalingFile) -> StepScalingPolicy {
                 ServiceMetricFile::RequestCount => ServiceMetric::RequestCount,
                 ServiceMetricFile::RequestCountPerTarget => ServiceMetric::RequestCountPerTarget,
             },
+            period: a.period.map_or(SimDuration::from_secs(60), |d| d.0),
             evaluation_periods: a.evaluation_periods,
             datapoints_to_alarm: a.datapoints_to_alarm.unwrap_or(a.evaluation_periods),
             threshold: a.threshold,

@@ -178,13 +178,18 @@ pub struct AlarmShapeFile {
     pub evaluation_periods: usize,
 }
 
-/// What-ifs: target tracking alarms shaped otherwise than AWS creates them.
+/// What-ifs: target tracking alarms shaped otherwise than AWS creates them,
+/// datapoints of other periods than CloudWatch's.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WhatIfFile {
     pub alarm_high: Option<AlarmShapeFile>,
     pub alarm_low: Option<AlarmShapeFile>,
     pub scale_in_threshold_share: Option<f64>,
+    /// The period of one-minute policies' datapoints (a multiple of 20 s).
+    pub metric_period: Option<DurationField>,
+    /// The period of high-resolution policies' datapoints (a multiple of 20 s).
+    pub high_resolution_metric_period: Option<DurationField>,
 }
 
 /// `put-scheduled-action` (aws-semantics §1.9), UTC.

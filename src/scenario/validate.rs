@@ -4,6 +4,7 @@
 use super::schema::{DistributionFile, DistributionKind, ScenarioFile, ServiceFile, TrafficFile, TrafficKind};
 use super::{DurationField, Problem};
 use crate::engine::SimDuration;
+use crate::model::config::TargetTrackingAlarms;
 use std::path::Path;
 
 struct Checker {
@@ -352,6 +353,43 @@ fn check_service(
                     }
                 }
             }
+            // What-if periods: any multiple of the 20-second period fleetsim measures.
+            let mut periods = Vec::new();
+            for (name, value, high_resolution) in [
+                ("metric_period", w.metric_period, false),
+                ("high_resolution_metric_period", w.high_resolution_metric_period, true),
+            ] {
+                let Some(DurationField(period)) = value else { continue };
+                let field = format!("{prefix}.what_if.{name}");
+                if period.is_zero() || period.as_nanos() % 20_000_000_000 != 0 || period > SimDuration::from_secs(3600)
+                {
+                    c.problem(
+                        &field,
+                        format!("expected a multiple of 20 s up to 1 h, found {} s", period.as_secs_f64()),
+                    );
+                    continue;
+                }
+                let tracks = a.target_tracking.iter().any(|t| {
+                    use super::schema::PredefinedMetricFile::{CpuHighResolution, MemoryHighResolution};
+                    matches!(t.predefined_metric_type, CpuHighResolution | MemoryHighResolution) == high_resolution
+                });
+                if !tracks {
+                    c.problem(&field, "no target tracking policy reads datapoints of this period; remove it");
+                }
+                periods.push((field, period));
+            }
+            let aws = TargetTrackingAlarms::default();
+            let longest = [
+                w.alarm_high.map_or(aws.high.1, |s| s.evaluation_periods),
+                w.alarm_low.map_or(aws.low.1, |s| s.evaluation_periods),
+            ]
+            .into_iter()
+            .max()
+            .unwrap_or(aws.low.1)
+            .max(a.alarm_evaluation_range.unwrap_or(0));
+            for (field, period) in periods {
+                check_alarm_span(c, &field, period, longest);
+            }
             if let Some(share) = w.scale_in_threshold_share {
                 if !(share > 0.0 && share <= 1.0) {
                     c.problem(
@@ -386,14 +424,31 @@ fn check_service(
     c.duration_range(&field("stop_timeout"), s.stop_timeout, 2, 120, "Fargate stopTimeout, aws-semantics §2.5");
 }
 
+/// CloudWatch: an alarm's period × evaluation periods is at most one day (§6).
+fn check_alarm_span(c: &mut Checker, field: &str, period: SimDuration, evaluation_periods: usize) {
+    let span = period.as_secs_f64() * evaluation_periods as f64;
+    if span > 86_400.0 {
+        c.problem(
+            field,
+            format!(
+                "period × evaluation periods is at most one day in CloudWatch; found {} s × {evaluation_periods}",
+                period.as_secs_f64()
+            ),
+        );
+    }
+}
+
 /// A step policy and its alarm (aws-semantics §1.8, API model).
 fn check_step_policy(c: &mut Checker, prefix: &str, p: &super::schema::StepScalingFile) {
     use super::schema::AdjustmentTypeFile;
     let a = &p.alarm;
-    if let Some(period) = a.period {
-        if period.0 != SimDuration::from_secs(60) {
-            c.problem(format!("{prefix}.alarm.period"), "fleetsim publishes one-minute datapoints: expected \"60s\"");
-        }
+    let period = a.period.map_or(SimDuration::from_secs(60), |d| d.0);
+    // ECS metrics are one-minute metrics: an alarm's period is a multiple of 60 s (§6).
+    if period.is_zero() || period.as_nanos() % 60_000_000_000 != 0 {
+        c.problem(
+            format!("{prefix}.alarm.period"),
+            format!("expected a multiple of 60 s (ECS publishes one-minute metrics), found {} s", period.as_secs_f64()),
+        );
     }
     if a.evaluation_periods == 0 || a.evaluation_periods > 60 {
         c.problem(
@@ -401,6 +456,7 @@ fn check_step_policy(c: &mut Checker, prefix: &str, p: &super::schema::StepScali
             format!("expected 1–60 (fleetsim keeps an hour of datapoints), found {}", a.evaluation_periods),
         );
     }
+    check_alarm_span(c, &format!("{prefix}.alarm.period"), period, a.evaluation_periods);
     if let Some(m) = a.datapoints_to_alarm {
         if m == 0 || m > a.evaluation_periods {
             c.problem(

@@ -381,13 +381,14 @@ fn bad_scaling_configuration_names_each_field() {
           { predefined_metric_type = "ECSServiceAverageCPUUtilization", target_value = 60.0 },
           { predefined_metric_type = "ECSServiceAverageCPUUtilization", target_value = -5.0 },
         ]
+        what_if = { metric_period = "30s", high_resolution_metric_period = "40s" }
         scheduled_actions = [
           { schedule = "cron(0 8 L * ? *)", min_capacity = 4 },
           { schedule = "at(2026-11-23T08:00:00)", min_capacity = 4 },
         ]
         [[service.auto_scaling.step_scaling]]
         adjustment_type = "ChangeInCapacity"
-        alarm = { metric_name = "CPUUtilization", evaluation_periods = 2, datapoints_to_alarm = 3, threshold = 70.0, comparison_operator = "GreaterThanThreshold" }
+        alarm = { metric_name = "CPUUtilization", period = "90s", evaluation_periods = 2, datapoints_to_alarm = 3, threshold = 70.0, comparison_operator = "GreaterThanThreshold" }
         step_adjustments = [
           { metric_interval_lower_bound = 0.0, metric_interval_upper_bound = 10.0, scaling_adjustment = 1 },
           { metric_interval_lower_bound = 5.0, scaling_adjustment = 3 },
@@ -403,6 +404,9 @@ fn bad_scaling_configuration_names_each_field() {
         "service.auto_scaling.scheduled_actions[1].schedule: at(…) and cron(…) name UTC times",
         "service.auto_scaling.step_scaling[0].alarm.datapoints_to_alarm",
         "service.auto_scaling.step_scaling[0].step_adjustments: steps must neither overlap nor leave gaps",
+        "service.auto_scaling.step_scaling[0].alarm.period: expected a multiple of 60 s",
+        "service.auto_scaling.what_if.metric_period: expected a multiple of 20 s up to 1 h, found 30 s",
+        "service.auto_scaling.what_if.high_resolution_metric_period: no target tracking policy reads",
     ] {
         assert!(lines.contains(expected), "missing `{expected}` in:\n{lines}");
     }
@@ -427,6 +431,77 @@ fn what_if_alarm_shapes_act_sooner_and_are_flagged() {
     let notes = fleetsim::report::what_if_notes(&scenario);
     assert_eq!(notes.len(), 1);
     assert!(notes[0].contains("AlarmHigh 1 of 1") && notes[0].contains("what-if"), "{notes:?}");
+}
+
+/// Goal: a what-if metric period of 120 s (scope 7): AlarmHigh reads 3 of 3
+/// two-minute datapoints, each built from the period's six 20-second
+/// integrals and published 120 s after the period ends.
+///
+/// | time  | what happens                                                           |
+/// |-------|------------------------------------------------------------------------|
+/// | 20:00 | 9 → 27 req/s: 3 tasks go from 30 % to 90 %                              |
+/// | 27:00 | visible: periods [18, 20) (30 %), [20, 22), [22, 24): not 3 of 3      |
+/// | 28:00 | period [24, 26) published (26:00 + 120 s): [20, 26) all ≈ 90 → ALARM;  |
+/// |       | desired = ceil(3 × ~90 / 60) = 5, three minutes after AWS's 25:00     |
+#[test]
+fn a_what_if_metric_period_builds_longer_datapoints_and_is_flagged() {
+    let service = format!(
+        "{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 3\nmax_capacity = 10\n\
+         target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 60.0 }}]\n\
+         what_if = {{ metric_period = \"2m\" }}\n"
+    );
+    let obs = run_with_rates(&[(0, 9.0), (20, 27.0)], 32, &service);
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled.first(), Some(&(at(28, 0), 3, 5)), "{scaled:?}");
+    let newest = |when: SimTime| {
+        obs.iter().find_map(|o| match *o {
+            Observation::PolicyEvaluated { at, metric, .. } if at == when => metric,
+            _ => None,
+        })
+    };
+    // At 20:00 the newest visible period is [16, 18): 30 %; at 28:00 it is [24, 26): 90 %.
+    let before = newest(at(20, 0)).expect("a datapoint at 20:00");
+    let after = newest(at(28, 0)).expect("a datapoint at 28:00");
+    assert!((before - 30.0).abs() < 1.0 && (after - 90.0).abs() < 1.0, "{before} {after}");
+    let text = format!("duration = \"10m\"\n[traffic]\nkind = \"constant\"\nrate_per_second = 1.0\n{service}");
+    let scenario = fleetsim::scenario::parse(&text, std::path::Path::new("what-if.toml")).expect("valid");
+    let notes = fleetsim::report::what_if_notes(&scenario);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].contains("120 s datapoints") && notes[0].contains("what-if"), "{notes:?}");
+}
+
+/// Goal: a what-if period's datapoint is the exact aggregate of its 20-second
+/// integrals. Method: a high-resolution policy reading 60 s periods sees, at
+/// each minute boundary, bit for bit the CPUUtilization of the minute closed a
+/// minute earlier (the newer one waits out its 20 s delay).
+#[test]
+fn a_sixty_second_high_resolution_period_equals_the_minute_datapoint() {
+    let service = format!(
+        "{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 3\nmax_capacity = 10\n\
+         target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilizationHighResolution\", target_value = 95.0 }}]\n\
+         what_if = {{ high_resolution_metric_period = \"60s\" }}\n"
+    );
+    let obs = run_with_rates(&[(0, 9.0), (5, 17.0), (9, 4.0)], 14, &service);
+    let minutes: Vec<(SimTime, Option<f64>)> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::MinuteClosed { start, cpu_utilization, .. } => Some((start, cpu_utilization)),
+            _ => None,
+        })
+        .collect();
+    let mut compared = 0;
+    for o in &obs {
+        if let Observation::PolicyEvaluated { at: when, metric: Some(seen), .. } = *o {
+            if when.as_nanos() % 60_000_000_000 != 0 || when < at(2, 0) {
+                continue;
+            }
+            let minute = SimTime::from_nanos(when.as_nanos() - 120_000_000_000);
+            let closed = minutes.iter().find(|m| m.0 == minute).and_then(|m| m.1).expect("minute datapoint");
+            assert_eq!(seen.to_bits(), closed.to_bits(), "at {when:?}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 13, "every minute boundary from 02:00 to 14:00");
 }
 
 /// Goal: the `latest_n` missing-data option (§6) drops premature ALARM: with no

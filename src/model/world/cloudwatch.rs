@@ -6,6 +6,7 @@
 
 use super::{scaling, World};
 use crate::engine::SimTime;
+use crate::model::config::TaskDefinition;
 use crate::model::event::Event;
 use crate::model::ids::ServiceId;
 use crate::model::observation::{Observation, Observer, TaskState};
@@ -30,20 +31,29 @@ impl<O: Observer> World<O> {
     }
 
     /// Closes a 20-second period, and a minute every third one (or at the end).
-    /// `CPUUtilization` = 100 × CPU used / (task CPU × task time up) (aws-semantics §6).
+    /// Each period's raw integrals go to the service's history, from which a
+    /// datapoint of any multiple of 20 s is built exactly (what-if periods).
     /// Model choice: a task counts while its containers are up (RUNNING through
     /// STOPPING), weighted by the time it was up in the period; with CPU
     /// contention off the figure can pass 100 %, which Fargate cannot.
     pub(super) fn metrics_tick(&mut self) {
         let now = self.now();
         let closes_minute = now.as_nanos() % MINUTE_NANOS == 0 || now == self.metrics_end;
-        let period = (now.as_nanos() - 1) / PERIOD_NANOS;
+        let slot = (now.as_nanos() - 1) / PERIOD_NANOS;
         for s in 0..self.services.len() {
             let service = ServiceId(s as u32);
-            let (mut cpu_used, mut up_nanos, mut in_tasks) = {
+            let mut integrals = {
                 let state = &mut self.services[s];
-                let taken = (state.period_cpu_used, state.period_up_nanos, state.period_requests_in_tasks);
+                let taken = PeriodIntegrals {
+                    slot,
+                    cpu_used: state.period_cpu_used,
+                    up_nanos: state.period_up_nanos,
+                    requests_in_tasks: state.period_requests_in_tasks,
+                    request_count: state.period_request_count,
+                    targets: 0,
+                };
                 (state.period_cpu_used, state.period_up_nanos, state.period_requests_in_tasks) = (0, 0, 0);
+                state.period_request_count = 0;
                 taken
             };
             let mut running_count = 0;
@@ -51,31 +61,22 @@ impl<O: Observer> World<O> {
                 let task = &mut self.tasks[task_id.index()];
                 running_count += u32::from(task.state == TaskState::Running);
                 let (cpu, requests) = task.processor.take_integrals(now);
-                cpu_used += cpu;
-                in_tasks += requests;
-                up_nanos += u128::from(task.take_up_nanos(now));
+                integrals.cpu_used += cpu;
+                integrals.requests_in_tasks += requests;
+                integrals.up_nanos += u128::from(task.take_up_nanos(now));
             }
+            let group = &self.target_groups[self.config.services[s].target_group.index()];
+            // RequestCountPerTarget: per healthy target, per registered one when
+            // none is healthy (§3.5 model choice).
+            let healthy = group.healthy_count();
+            integrals.targets = if healthy > 0 { healthy } else { group.registered_count() };
             let state = &mut self.services[s];
-            state.minute_cpu_used += cpu_used;
-            state.minute_up_nanos += up_nanos;
-            state.minute_requests_in_tasks += in_tasks;
-            // From the task definition: the period's tasks may all be gone by now.
-            let definition = &self.config.services[s].task;
-            let capacity_millis = f64::from(definition.cpu_units) * 1000.0 / 1024.0;
-            // MemoryUtilization likewise (§6); model choice: a task uses a baseline
-            // plus a fixed amount per request inside it.
-            let memory_used =
-                definition.memory_baseline_mib * up_nanos as f64 + definition.memory_per_request_mib * in_tasks as f64;
-            let high_resolution = scaling::Datapoints {
-                period,
-                cpu_utilization: utilization(cpu_used as f64, capacity_millis, up_nanos),
-                memory_utilization: utilization(memory_used, f64::from(definition.memory_mib), up_nanos),
-                request_count: None,
-                request_count_per_target: None,
-            };
-            self.record_high_resolution_datapoints(service, high_resolution, running_count, closes_minute);
+            state.minute.add(&integrals);
+            self.record_period(service, integrals);
             if closes_minute {
                 self.close_minute(service, running_count);
+            } else {
+                self.evaluate_high_resolution(service, running_count);
             }
         }
         self.schedule_metrics_tick();
@@ -87,46 +88,71 @@ impl<O: Observer> World<O> {
         let now = self.now();
         let start = SimTime::from_nanos((now.as_nanos() - 1) / MINUTE_NANOS * MINUTE_NANOS);
         let s = service.index();
-        let state = &mut self.services[s];
-        let (cpu_used, up_nanos, in_tasks, request_count) =
-            (state.minute_cpu_used, state.minute_up_nanos, state.minute_requests_in_tasks, state.minute_request_count);
-        (state.minute_cpu_used, state.minute_up_nanos, state.minute_requests_in_tasks) = (0, 0, 0);
-        state.minute_request_count = 0;
-        let definition = &self.config.services[s].task;
-        let capacity_millis = f64::from(definition.cpu_units) * 1000.0 / 1024.0;
-        let cpu_utilization = utilization(cpu_used as f64, capacity_millis, up_nanos);
-        let memory_used =
-            definition.memory_baseline_mib * up_nanos as f64 + definition.memory_per_request_mib * in_tasks as f64;
-        let memory_utilization = utilization(memory_used, f64::from(definition.memory_mib), up_nanos);
+        let minute = std::mem::take(&mut self.services[s].minute);
+        let datapoints = minute.datapoints(&self.config.services[s].task, true);
         let group = &self.target_groups[self.config.services[s].target_group.index()];
-        let healthy_count = group.healthy_count();
-        // RequestCountPerTarget: per healthy target, per registered one when
-        // none is healthy (§3.5 model choice); no datapoint without requests.
-        let targets = if healthy_count > 0 { healthy_count } else { group.registered_count() };
-        let request_count_per_target = (request_count > 0).then(|| request_count as f64 / f64::from(targets.max(1)));
         let observation = Observation::MinuteClosed {
             start,
             service,
             running_count,
-            healthy_count,
+            healthy_count: group.healthy_count(),
             desired_count: self.services[s].desired_count,
-            cpu_utilization,
-            requests_in_tasks_integral: in_tasks,
-            memory_utilization,
-            request_count,
-            request_count_per_target,
+            cpu_utilization: datapoints.cpu_utilization,
+            requests_in_tasks_integral: minute.requests_in_tasks,
+            memory_utilization: datapoints.memory_utilization,
+            request_count: minute.request_count,
+            request_count_per_target: datapoints.request_count_per_target,
         };
         self.emit(observation);
-        self.record_datapoints(
-            service,
-            scaling::Datapoints {
-                period: start.minute_index(),
-                cpu_utilization,
-                memory_utilization,
-                request_count: (request_count > 0).then_some(request_count as f64),
-                request_count_per_target,
-            },
-            running_count,
-        );
+        self.evaluate_minute(service, running_count);
+    }
+}
+
+/// One service's raw CloudWatch integrals over one or more 20-second periods:
+/// sums, so any multiple of 20 s adds up exactly.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct PeriodIntegrals {
+    /// The (last) 20-second period's index: its start is `slot` × 20 s.
+    pub slot: u64,
+    /// Millicore-nanoseconds of CPU used.
+    pub cpu_used: u128,
+    /// Task-nanoseconds with containers up.
+    pub up_nanos: u128,
+    /// Request-nanoseconds inside tasks (the memory model's load).
+    pub requests_in_tasks: u128,
+    /// ALB `RequestCount`: requests that had a target chosen.
+    pub request_count: u64,
+    /// Targets `RequestCountPerTarget` divides by, at the (last) period's end.
+    pub targets: u32,
+}
+
+impl PeriodIntegrals {
+    /// Adds a later period: sums add, the counts at the end are the later one's.
+    pub fn add(&mut self, later: &PeriodIntegrals) {
+        self.slot = later.slot;
+        self.cpu_used += later.cpu_used;
+        self.up_nanos += later.up_nanos;
+        self.requests_in_tasks += later.requests_in_tasks;
+        self.request_count += later.request_count;
+        self.targets = later.targets;
+    }
+
+    /// The datapoints CloudWatch would publish for these periods (§6, §3.5):
+    /// `CPUUtilization` = 100 × CPU used / (task CPU × task time up),
+    /// `MemoryUtilization` likewise with the model's memory use (a baseline
+    /// plus a fixed amount per request inside the task), the ALB's counts only
+    /// when `with_requests` (the ALB publishes one-minute metrics) and only
+    /// when a request had a target chosen. None where CloudWatch has nothing.
+    pub fn datapoints(&self, definition: &TaskDefinition, with_requests: bool) -> scaling::Datapoints {
+        let capacity_millis = f64::from(definition.cpu_units) * 1000.0 / 1024.0;
+        let memory_used = definition.memory_baseline_mib * self.up_nanos as f64
+            + definition.memory_per_request_mib * self.requests_in_tasks as f64;
+        let requests = (with_requests && self.request_count > 0).then_some(self.request_count as f64);
+        scaling::Datapoints {
+            cpu_utilization: utilization(self.cpu_used as f64, capacity_millis, self.up_nanos),
+            memory_utilization: utilization(memory_used, f64::from(definition.memory_mib), self.up_nanos),
+            request_count: requests,
+            request_count_per_target: requests.map(|count| count / f64::from(self.targets.max(1))),
+        }
     }
 }

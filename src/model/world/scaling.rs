@@ -12,11 +12,11 @@ use crate::model::config::ServiceMetric;
 use crate::model::ids::ServiceId;
 use crate::model::observation::{Observation, Observer};
 
-/// One service's datapoints for one period (a minute, or 20 s for high resolution).
+use super::cloudwatch::PeriodIntegrals;
+
+/// One service's datapoints for one period (a minute, 20 s, or a what-if length).
 #[derive(Clone, Copy, Debug)]
 pub(in crate::model) struct Datapoints {
-    /// The period's index: its start is `period` × its length.
-    pub period: u64,
     pub cpu_utilization: Option<f64>,
     pub memory_utilization: Option<f64>,
     /// None when no request had a target chosen: the ALB publishes nothing then (§3.5).
@@ -35,76 +35,100 @@ impl Datapoints {
     }
 }
 
-/// Periods of history kept: the longest alarm (60 periods) plus publication delays.
-const HISTORY_PERIODS: usize = 120;
+/// 20-second periods of history kept: CloudWatch's longest alarm (periods ×
+/// evaluation periods ≤ one day, §6) plus the longest publication delay.
+const HISTORY_SLOTS: usize = (86_400 + 1_800) / 20 + 3;
+const SLOT_NANOS: u64 = 20_000_000_000;
 
 impl<O: Observer> World<O> {
-    /// Stores the minute's datapoints, runs the scheduled actions due and every
-    /// scaling policy (§1.9 before the policies: actions ignore cooldowns).
-    pub(super) fn record_datapoints(&mut self, service: ServiceId, datapoints: Datapoints, running: u32) {
+    /// Keeps a 20-second period's integrals for the policies to read.
+    pub(super) fn record_period(&mut self, service: ServiceId, integrals: PeriodIntegrals) {
+        if self.config.services[service.index()].auto_scaling.is_none() {
+            return;
+        }
+        let history = &mut self.services[service.index()].history;
+        history.push_back(integrals);
+        if history.len() > HISTORY_SLOTS {
+            history.pop_front();
+        }
+    }
+
+    /// At a minute boundary: the scheduled actions due, then every scaling
+    /// policy (§1.9 before the policies: actions ignore cooldowns).
+    pub(super) fn evaluate_minute(&mut self, service: ServiceId, running: u32) {
         if self.config.services[service.index()].auto_scaling.is_none() {
             return;
         }
         self.run_scheduled_actions(service);
-        let history = &mut self.services[service.index()].datapoints;
-        history.push_back(datapoints);
-        if history.len() > HISTORY_PERIODS {
-            history.pop_front();
-        }
         self.evaluate_policies(service, running, true);
     }
 
-    /// Stores a 20-second datapoint; between minute boundaries, runs the
-    /// high-resolution policies ("evaluated every 20 seconds", §1.2).
-    pub(super) fn record_high_resolution_datapoints(
-        &mut self,
-        service: ServiceId,
-        datapoints: Datapoints,
-        running: u32,
-        closes_minute: bool,
-    ) {
+    /// Between minute boundaries, the high-resolution policies ("evaluated
+    /// every 20 seconds", §1.2).
+    pub(super) fn evaluate_high_resolution(&mut self, service: ServiceId, running: u32) {
         let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return };
-        if !scaling.target_tracking.iter().any(|p| p.metric.is_high_resolution()) {
-            return;
-        }
-        let history = &mut self.services[service.index()].high_resolution_datapoints;
-        history.push_back(datapoints);
-        if history.len() > HISTORY_PERIODS {
-            history.pop_front();
-        }
-        if !closes_minute {
+        if scaling.target_tracking.iter().any(|p| p.metric.is_high_resolution()) {
             self.evaluate_policies(service, running, false);
         }
     }
 
-    /// The evaluation range of `periods` minutes ending at the newest minute
-    /// whose datapoint is visible now, oldest first; None where missing.
+    /// The evaluation range of `periods` periods ending at the newest period
+    /// whose datapoint is visible now, oldest first; None where missing. A
+    /// period's datapoint is built from its 20-second integrals.
     fn visible_range(
         &self,
         service: ServiceId,
         metric: ServiceMetric,
         periods: usize,
+        period: SimDuration,
         high_resolution: bool,
     ) -> Vec<Option<f64>> {
         let now = self.now();
-        let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return vec![] };
-        let state = &self.services[service.index()];
-        let (history, period_nanos, delay) = if high_resolution {
-            (&state.high_resolution_datapoints, 20_000_000_000, scaling.high_resolution_publication_delay)
-        } else {
-            (&state.datapoints, 60_000_000_000, scaling.metric_publication_delay)
-        };
-        // A period's datapoint is visible once the period has ended plus the delay (§6).
-        let visible_until = now.as_nanos().checked_sub(delay.as_nanos()).map(|t| t / period_nanos);
         let mut range = vec![None; periods];
-        let Some(end_period) = visible_until else { return range };
-        // Periods p with (p + 1) · length ≤ now − delay, i.e. p < end_period.
-        for d in history.iter().rev().filter(|d| d.period < end_period) {
-            let age = (end_period - 1 - d.period) as usize;
-            if age >= periods {
+        let Some(scaling) = &self.config.services[service.index()].auto_scaling else { return range };
+        let delay =
+            if high_resolution { scaling.high_resolution_publication_delay } else { scaling.metric_publication_delay };
+        let slots_per_period = period.as_nanos() / SLOT_NANOS;
+        // A period's datapoint is visible once the period has ended plus the delay (§6):
+        // periods p with (p + 1) · length ≤ now − delay, i.e. p < end_period.
+        let Some(end_period) = now.as_nanos().checked_sub(delay.as_nanos()).map(|t| t / period.as_nanos()) else {
+            return range;
+        };
+        let definition = &self.config.services[service.index()].task;
+        // ALB metrics exist per minute, not per 20 s (§3.5).
+        let with_requests = !high_resolution;
+        let mut current: Option<(u64, PeriodIntegrals)> = None;
+        let place = |p: u64, sums: &PeriodIntegrals, range: &mut [Option<f64>]| {
+            let age = (end_period - 1 - p) as usize;
+            range[periods - 1 - age] = sums.datapoints(definition, with_requests).metric(metric);
+        };
+        let oldest = end_period.saturating_sub(periods as u64);
+        // Newest first: slots of the same period are summed, then placed.
+        for slot in self.services[service.index()].history.iter().rev() {
+            let p = slot.slot / slots_per_period;
+            if p >= end_period {
+                continue;
+            }
+            if p < oldest {
                 break;
             }
-            range[periods - 1 - age] = d.metric(metric);
+            match &mut current {
+                Some((q, sums)) if *q == p => {
+                    // `add` takes the later period's end counts; we walk backwards.
+                    let later = *sums;
+                    *sums = *slot;
+                    sums.add(&later);
+                }
+                _ => {
+                    if let Some((q, sums)) = current.take() {
+                        place(q, &sums, &mut range);
+                    }
+                    current = Some((p, *slot));
+                }
+            }
+        }
+        if let Some((q, sums)) = current {
+            place(q, &sums, &mut range);
         }
         range
     }
@@ -132,8 +156,10 @@ impl<O: Observer> World<O> {
             // AlarmHigh 3 of 3 > target, AlarmLow 15 of 15 < 0.9 × target (§1.3), unless a what-if says otherwise.
             let shape = scaling.target_tracking_alarms;
             let ((high_m, high_n), (low_m, low_n)) = (shape.high, shape.low);
-            let high_range = self.visible_range(service, metric, range_for(high_n, &scaling), high_resolution);
-            let low_range = self.visible_range(service, metric, range_for(low_n, &scaling), high_resolution);
+            let period =
+                if high_resolution { scaling.metric_periods.high_resolution } else { scaling.metric_periods.standard };
+            let high_range = self.visible_range(service, metric, range_for(high_n, &scaling), period, high_resolution);
+            let low_range = self.visible_range(service, metric, range_for(low_n, &scaling), period, high_resolution);
             let target = policy.target_value;
             let low_threshold = target * shape.scale_in_threshold_share;
             let rule = scaling.alarm_evaluation.missing_data;
@@ -177,7 +203,8 @@ impl<O: Observer> World<O> {
                 continue;
             }
             let a = &policy.alarm;
-            let range = self.visible_range(service, a.metric, range_for(a.evaluation_periods, &scaling), false);
+            let range =
+                self.visible_range(service, a.metric, range_for(a.evaluation_periods, &scaling), a.period, false);
             let state = evaluate_alarm_with(
                 &range,
                 |v| a.comparison_operator.breaches(v, a.threshold),
