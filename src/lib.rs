@@ -23,6 +23,7 @@
 //! ```
 
 pub mod cli;
+pub mod cost;
 pub mod engine;
 pub mod model;
 pub mod observe;

@@ -4,6 +4,7 @@
 
 mod alb;
 pub mod autoscaling;
+pub mod capacity;
 pub mod config;
 mod event;
 pub mod ids;
@@ -14,6 +15,6 @@ mod task;
 mod world;
 
 pub use event::Event;
-pub use ids::{RouteId, ServiceId, TargetGroupId, TaskId};
+pub use ids::{CapacityProviderId, RouteId, ServiceId, TargetGroupId, TaskId};
 pub use observation::{FailureCause, Observation, Observer, Outcome, StopReason, TargetHealth, TaskState};
 pub use world::{Arrival, World};

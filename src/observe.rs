@@ -2,9 +2,11 @@
 //! counts, latency histograms, per-minute rows and the service event log.
 //! Formats nothing and writes nothing.
 
+use crate::cost::{AlbHour, Usage};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::autoscaling::AlarmState;
 use crate::model::config::{ClusterConfig, ComparisonOperator, ServiceMetric};
+use crate::model::CapacityProviderId;
 use crate::model::{FailureCause, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState};
 use hdrhistogram::Histogram;
 
@@ -32,7 +34,7 @@ pub struct RequestCounts {
     pub total: u64,
     pub succeeded: u64,
     /// Indexed like [`FailureCause::ALL`].
-    pub failed_by_cause: [u64; 6],
+    pub failed_by_cause: [u64; FailureCause::ALL.len()],
 }
 
 impl RequestCounts {
@@ -104,6 +106,11 @@ pub struct MinuteRow {
     pub request_count_per_target: Option<f64>,
     /// Per scaling policy: its evaluation at the start of this minute.
     pub policies: Vec<PolicyMinute>,
+    /// RUNNING tasks at the minute's end, per capacity provider (cluster order).
+    pub running_by_provider: Vec<u32>,
+    /// Billed task-nanoseconds in the minute, per capacity provider; a task's
+    /// rounding up and one-minute minimum land in the minute it stops.
+    pub billed_task_nanos_by_provider: Vec<u128>,
 }
 
 /// A target tracking policy as evaluated at the start of a minute.
@@ -181,6 +188,14 @@ pub struct ServiceSummary {
     pub scale_out_activities: u64,
     pub scale_in_activities: u64,
     pub policies: Vec<PolicySummary>,
+    /// Fargate Spot tasks that got the interruption notice.
+    pub tasks_interrupted: u64,
+    /// Minutes with tasks the scheduler could not place (no capacity).
+    pub capacity_short_minutes: f64,
+    /// Requests that failed while tasks could not be placed.
+    pub failed_while_capacity_short: u64,
+    /// Task-hours per capacity provider, from PROVISIONING to STOPPED.
+    pub task_hours_by_provider: Vec<f64>,
 }
 
 /// What reports need of a scaling policy.
@@ -224,7 +239,74 @@ struct ServiceCollector {
     minutes_over_target: Vec<u64>,
     scale_out_activities: u64,
     scale_in_activities: u64,
+    running_by_provider: Vec<u32>,
+    billing: Vec<BillingMeter>,
+    tasks_interrupted: u64,
+    unplaced: Vec<u32>,
+    capacity_short_since: Option<SimTime>,
+    capacity_short_nanos: u128,
+    failed_while_capacity_short: u64,
+    task_nanos_by_provider: Vec<u128>,
 }
+
+/// Billable task time of one service on one provider (aws-semantics §4.2:
+/// from the start of the image pull until the task stops, per second, at
+/// least a minute): spread over minutes as it accrues, and in all.
+#[derive(Clone, Debug, Default)]
+struct BillingMeter {
+    /// Tasks billing now.
+    billing: u32,
+    since: SimTime,
+    /// Per minute, billed task-nanoseconds.
+    minute_nanos: Vec<u128>,
+    billed_seconds: u64,
+}
+
+impl BillingMeter {
+    /// Accrues `billing` tasks over [since, to) into the minutes they cover.
+    fn advance(&mut self, to: SimTime) {
+        let mut t = self.since.as_nanos();
+        let to = to.as_nanos().max(t);
+        while self.billing > 0 && t < to {
+            let minute = t / MINUTE_NANOS;
+            let until = ((minute + 1) * MINUTE_NANOS).min(to);
+            Self::add(&mut self.minute_nanos, minute, u128::from(self.billing) * u128::from(until - t));
+            t = until;
+        }
+        self.since = SimTime::from_nanos(to);
+    }
+
+    fn add(minutes: &mut Vec<u128>, minute: u64, nanos: u128) {
+        let index = minute as usize;
+        if minutes.len() <= index {
+            minutes.resize(index + 1, 0);
+        }
+        minutes[index] += nanos;
+    }
+
+    /// A task billed from `start` stops billing at `at`: its time rounds up
+    /// to the second, at least 60 s; the difference lands in `at`'s minute.
+    fn stop(&mut self, start: SimTime, at: SimTime, end: SimTime) {
+        self.advance(at);
+        self.billing -= 1;
+        let nanos = (at - start).as_nanos();
+        let billed = crate::cost::billed_seconds(nanos);
+        self.billed_seconds += billed;
+        // The minimum of a task stopped at the very end lands in the last minute.
+        let minute = (at.as_nanos().min(end.as_nanos().saturating_sub(1))) / MINUTE_NANOS;
+        Self::add(&mut self.minute_nanos, minute, u128::from(billed * 1_000_000_000 - nanos));
+    }
+}
+
+/// Requests and processed bytes of one hour at the ALB.
+#[derive(Clone, Debug, Default)]
+struct AlbCounts {
+    requests: u64,
+    processed_bytes: u128,
+}
+
+const MINUTE_NANOS: u64 = 60_000_000_000;
+const HOUR_NANOS: u64 = 3_600_000_000_000;
 
 /// Collects everything a report needs from a run.
 pub struct Collector {
@@ -238,6 +320,15 @@ pub struct Collector {
     /// Per service, its scaling policies (target tracking, then step), for reports.
     policies: Vec<Vec<PolicyInfo>>,
     pub events: Vec<EventRow>,
+    provider_names: Vec<String>,
+    /// Per task: its provider, and when it began billing (its image pull).
+    task_provider: Vec<CapacityProviderId>,
+    billing_since: Vec<Option<SimTime>>,
+    /// The ALB's load per hour, and what a request and a response weigh.
+    alb_hours: Vec<AlbCounts>,
+    request_bytes: u64,
+    requests_per_connection: f64,
+    response_bytes: Vec<u64>,
 }
 
 impl Collector {
@@ -265,6 +356,14 @@ impl Collector {
                 minutes_over_target: Vec::new(),
                 scale_out_activities: 0,
                 scale_in_activities: 0,
+                running_by_provider: vec![0; 2],
+                billing: vec![BillingMeter::default(); 2],
+                tasks_interrupted: 0,
+                unplaced: vec![0; 2],
+                capacity_short_since: None,
+                capacity_short_nanos: 0,
+                failed_while_capacity_short: 0,
+                task_nanos_by_provider: vec![0; 2],
             })
             .collect();
         Collector {
@@ -277,6 +376,14 @@ impl Collector {
             task_service: Vec::new(),
             policies: vec![Vec::new(); services_count],
             events: Vec::new(),
+            provider_names: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
+            task_provider: Vec::new(),
+            billing_since: Vec::new(),
+            // The ALB bills every started hour of the run (§3.6).
+            alb_hours: vec![AlbCounts::default(); end.as_nanos().div_ceil(HOUR_NANOS) as usize],
+            request_bytes: 0,
+            requests_per_connection: 1.0,
+            response_bytes: vec![0; services_count],
         }
     }
 
@@ -303,7 +410,17 @@ impl Collector {
             }
             collector.services[i].minutes_over_target = vec![0; policies.len()];
             collector.policies[i] = policies;
+            let providers = cluster.capacity_providers.len();
+            let s = &mut collector.services[i];
+            s.running_by_provider = vec![0; providers];
+            s.billing = vec![BillingMeter::default(); providers];
+            s.unplaced = vec![0; providers];
+            s.task_nanos_by_provider = vec![0; providers];
+            collector.response_bytes[i] = service.task.response_bytes;
         }
+        collector.provider_names = cluster.capacity_providers.iter().map(|p| p.name.clone()).collect();
+        collector.request_bytes = cluster.load_balancer.request_bytes;
+        collector.requests_per_connection = cluster.load_balancer.requests_per_connection;
         collector
     }
 
@@ -370,6 +487,9 @@ impl Collector {
             Self::close_minute_latency(s);
             let value = s.running.value;
             s.running.set(end, value, end);
+            if let Some(since) = s.capacity_short_since.take() {
+                s.capacity_short_nanos += u128::from((end - since).as_nanos());
+            }
             let served = s.latency.len() as f64;
             let end_nanos = end.as_nanos().max(1) as f64;
             services.push(ServiceSummary {
@@ -387,6 +507,10 @@ impl Collector {
                 mean_requests_in_tasks: s.requests_in_tasks_integral as f64 / end_nanos,
                 scale_out_activities: s.scale_out_activities,
                 scale_in_activities: s.scale_in_activities,
+                tasks_interrupted: 0,
+                capacity_short_minutes: 0.0,
+                failed_while_capacity_short: 0,
+                task_hours_by_provider: Vec::new(),
                 policies: self.policies[i]
                     .iter()
                     .zip(&s.minutes_over_target)
@@ -399,16 +523,56 @@ impl Collector {
                     .collect(),
             });
         }
-        // Tasks still alive at the end count until the end.
+        // Tasks still alive at the end count until the end, and bill until then.
         let mut task_nanos = self.task_nanos.clone();
         for (task, launched) in self.launched_at.iter().enumerate() {
             if let Some((service, at)) = launched.map(|at| (self.task_service[task], at)) {
-                task_nanos[service.index()] += u128::from((end - at.min(end)).as_nanos());
+                let nanos = u128::from((end - at.min(end)).as_nanos());
+                task_nanos[service.index()] += nanos;
+                self.services[service.index()].task_nanos_by_provider[self.task_provider[task].index()] += nanos;
+            }
+            if let Some(start) = self.billing_since[task] {
+                let service = self.task_service[task].index();
+                self.services[service].billing[self.task_provider[task].index()].stop(start, end, end);
             }
         }
         for (summary, nanos) in services.iter_mut().zip(task_nanos) {
             summary.task_hours = nanos as f64 / 3600e9;
         }
+        let mut task_seconds = Vec::new();
+        for (summary, s) in services.iter_mut().zip(&mut self.services) {
+            summary.tasks_interrupted = s.tasks_interrupted;
+            summary.capacity_short_minutes = s.capacity_short_nanos as f64 / 60e9;
+            summary.failed_while_capacity_short = s.failed_while_capacity_short;
+            summary.task_hours_by_provider = s.task_nanos_by_provider.iter().map(|&n| n as f64 / 3600e9).collect();
+            task_seconds.push(s.billing.iter().map(|m| m.billed_seconds).collect());
+            for (p, meter) in s.billing.iter().enumerate() {
+                for (minute, &nanos) in meter.minute_nanos.iter().enumerate() {
+                    let row = Self::row(&mut s.rows, minute as u64);
+                    if row.billed_task_nanos_by_provider.len() < s.billing.len() {
+                        row.billed_task_nanos_by_provider.resize(s.billing.len(), 0);
+                    }
+                    row.billed_task_nanos_by_provider[p] += nanos;
+                }
+            }
+        }
+        let requests_per_connection = self.requests_per_connection;
+        let alb_hours = self
+            .alb_hours
+            .iter()
+            .map(|h| {
+                // Model choice (§3.6): a connection carries `requests_per_connection`
+                // requests and is open in one minute only.
+                let connections = h.requests as f64 / requests_per_connection;
+                AlbHour {
+                    new_connections: connections,
+                    active_connection_minutes: connections,
+                    processed_bytes: h.processed_bytes,
+                    billable_rule_evaluations: 0,
+                }
+            })
+            .collect();
+        let usage = Usage { task_seconds, alb_hours };
         let mut total = RequestCounts::default();
         for s in &services {
             total.total += s.requests.total;
@@ -430,6 +594,8 @@ impl Collector {
             services,
             minutes,
             events: self.events,
+            usage,
+            provider_names: self.provider_names,
         }
     }
 }
@@ -443,6 +609,10 @@ pub struct RunFigures {
     /// Per service, one row per simulated minute.
     pub minutes: Vec<Vec<MinuteRow>>,
     pub events: Vec<EventRow>,
+    /// What the run used, for the bill.
+    pub usage: Usage,
+    /// The cluster's capacity providers, in id order.
+    pub provider_names: Vec<String>,
 }
 
 impl Observer for Collector {
@@ -450,8 +620,22 @@ impl Observer for Collector {
     fn observe(&mut self, observation: &Observation) {
         match *observation {
             Observation::RequestFinished { at, service, arrived, outcome, queue_time } => {
+                // The ALB's processed bytes: the request, and the response when there was one.
+                let hour = ((arrived.as_nanos() / HOUR_NANOS) as usize).min(self.alb_hours.len().saturating_sub(1));
+                if let Some(h) = self.alb_hours.get_mut(hour) {
+                    h.requests += 1;
+                    h.processed_bytes += u128::from(self.request_bytes)
+                        + u128::from(if outcome == Outcome::Succeeded {
+                            self.response_bytes[service.index()]
+                        } else {
+                            0
+                        });
+                }
                 let s = &mut self.services[service.index()];
                 s.requests.record(outcome);
+                if outcome != Outcome::Succeeded && s.capacity_short_since.is_some() {
+                    s.failed_while_capacity_short += 1;
+                }
                 Self::row(&mut s.rows, arrived.minute_index()).arrivals += 1;
                 Self::row(&mut s.rows, at.minute_index()).requests.record(outcome);
                 if outcome == Outcome::Succeeded {
@@ -469,28 +653,49 @@ impl Observer for Collector {
                     s.minute_latency.saturating_record(micros(latency));
                 }
             }
-            Observation::TaskStateChanged { at, service, task, from, to, stop_reason } => {
+            Observation::TaskStateChanged { at, service, task, capacity_provider, from, to, stop_reason } => {
                 let end = self.end;
                 if from.is_none() {
                     if self.launched_at.len() <= task.index() {
                         self.launched_at.resize(task.index() + 1, None);
                         self.task_service.resize(task.index() + 1, ServiceId(0));
+                        self.task_provider.resize(task.index() + 1, CapacityProviderId(0));
+                        self.billing_since.resize(task.index() + 1, None);
                     }
                     self.launched_at[task.index()] = Some(at);
                     self.task_service[task.index()] = service;
+                    self.task_provider[task.index()] = capacity_provider;
                     self.tasks_launched[service.index()] += u64::from(at < end);
                 }
+                let provider = capacity_provider.index();
                 let s = &mut self.services[service.index()];
                 if to == TaskState::Running {
                     let v = s.running.value + 1;
                     s.running.set(at, v, end);
+                    s.running_by_provider[provider] += 1;
                 } else if from == Some(TaskState::Running) {
                     let v = s.running.value - 1;
                     s.running.set(at, v, end);
+                    s.running_by_provider[provider] -= 1;
+                }
+                // Fargate bills from the image pull (PENDING) until the containers
+                // are gone (DEPROVISIONING; model choice: ENI release unbilled), §4.2.
+                if to == TaskState::Pending && at < end {
+                    let meter = &mut s.billing[provider];
+                    meter.advance(at);
+                    meter.billing += 1;
+                    self.billing_since[task.index()] = Some(at);
+                }
+                if to == TaskState::Deprovisioning {
+                    if let Some(start) = self.billing_since[task.index()].take() {
+                        s.billing[provider].stop(start, at.min(end), end);
+                    }
                 }
                 if to == TaskState::Stopped {
                     if let Some(launched) = self.launched_at[task.index()].take() {
-                        self.task_nanos[service.index()] += u128::from((at.min(end) - launched.min(end)).as_nanos());
+                        let nanos = u128::from((at.min(end) - launched.min(end)).as_nanos());
+                        self.task_nanos[service.index()] += nanos;
+                        s.task_nanos_by_provider[provider] += nanos;
                     }
                 }
                 // The stop reason shows where the stop begins and where it ends.
@@ -498,9 +703,12 @@ impl Observer for Collector {
                     || to == TaskState::Deactivating
                     || (to == TaskState::Stopping && from != Some(TaskState::Deactivating));
                 let detail = match (from, stop_reason) {
-                    (None, _) => {
-                        format!("(service {}) has started 1 tasks: (task {}).", self.names[service.index()], task.0)
-                    }
+                    (None, _) => format!(
+                        "(service {}) has started 1 tasks: (task {}) on {}.",
+                        self.names[service.index()],
+                        task.0,
+                        self.provider_names[provider]
+                    ),
                     (Some(from), Some(reason)) if stop_begins_or_ends => {
                         format!(
                             "{} → {} (stopCode {}: {})",
@@ -571,6 +779,39 @@ impl Observer for Collector {
                     }
                 }
                 row.mean_requests_in_tasks = requests_in_tasks_integral as f64 / 60e9;
+                row.running_by_provider.clone_from(&s.running_by_provider);
+            }
+            Observation::SpotInterruptionNotice { at, service, task, source } => {
+                self.services[service.index()].tasks_interrupted += 1;
+                let detail = format!(
+                    "(task {}) Fargate Spot interruption notice ({source}): deregistering and SIGTERM; SIGKILL within 2 minutes.",
+                    task.0
+                );
+                self.event(at, service, Some(task), "spot_interruption", detail);
+            }
+            Observation::UnplacedTasksChanged { at, service, capacity_provider, unplaced } => {
+                let end = self.end;
+                let s = &mut self.services[service.index()];
+                s.unplaced[capacity_provider.index()] = unplaced;
+                let short = s.unplaced.iter().any(|&n| n > 0);
+                match (short, s.capacity_short_since) {
+                    (true, None) => s.capacity_short_since = Some(at.min(end)),
+                    (false, Some(since)) => {
+                        s.capacity_short_nanos += u128::from((at.min(end) - since).as_nanos());
+                        s.capacity_short_since = None;
+                    }
+                    _ => {}
+                }
+                let name = &self.provider_names[capacity_provider.index()];
+                let detail = if unplaced > 0 {
+                    format!(
+                        "(service {}) was unable to place {unplaced} tasks on {name}: capacity is unavailable at this time.",
+                        self.names[service.index()]
+                    )
+                } else {
+                    format!("(service {}) can place tasks on {name} again.", self.names[service.index()])
+                };
+                self.event(at, service, None, "capacity_unavailable", detail);
             }
             Observation::PolicyEvaluated { at, service, policy, metric, alarm_high, alarm_low } => {
                 let row = Self::row(&mut self.services[service.index()].rows, at.minute_index());

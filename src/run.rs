@@ -2,6 +2,7 @@
 //! the event queue, steps to the end and drains. No files (it receives an
 //! opened stream), no threads.
 
+use crate::cost::{self, Bill, MissingPrice};
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::config::ClusterConfig;
 use crate::model::{Observer, World};
@@ -53,14 +54,62 @@ pub fn simulate<O: Observer>(
 pub struct RunOutput {
     pub seed: u64,
     pub figures: RunFigures,
+    pub bill: Bill,
+    /// The cluster's bill so far at the end of each simulated minute, USD.
+    pub cumulative_cost_usd: Vec<f64>,
 }
 
-/// Opens the scenario's traffic and runs it with the full collector.
-pub fn simulate_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<RunOutput, traffic::Error> {
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Traffic(#[from] traffic::Error),
+    #[error(transparent)]
+    Price(#[from] MissingPrice),
+}
+
+/// Opens the scenario's traffic, runs it with the full collector and bills it.
+pub fn simulate_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<RunOutput, Error> {
     let seed = seed.unwrap_or(scenario.seed);
     let end = SimTime::ZERO + scenario.duration;
     let mut arrivals = Arrivals::open(&scenario.traffic, &RngStreams::new(seed), end)?;
     let collector = Collector::for_cluster(&scenario.cluster, end);
     let collector = simulate(&scenario.cluster, seed, scenario.duration, &mut arrivals, collector)?;
-    Ok(RunOutput { seed, figures: collector.finish() })
+    let figures = collector.finish();
+    let bill = cost::bill(&scenario.cluster, &figures.usage, &scenario.prices)?;
+    let cumulative_cost_usd = cumulative_cost(scenario, &figures)?;
+    Ok(RunOutput { seed, figures, bill, cumulative_cost_usd })
+}
+
+/// The bill as it grows, minute by minute: task time as it is billed (each
+/// task's rounding and minimum in the minute it stops), each ALB-hour at its
+/// start and its LCUs at its end (or the run's). The last minute's figure is
+/// the bill's total, up to floating-point rounding.
+fn cumulative_cost(scenario: &Scenario, figures: &RunFigures) -> Result<Vec<f64>, MissingPrice> {
+    let rates = cost::task_usd_per_second(&scenario.cluster, &scenario.prices)?;
+    let minutes = scenario.duration.as_nanos().div_ceil(60_000_000_000) as usize;
+    let alb = scenario.prices.alb_usd_per_hour.as_ref().map_or(0.0, |p| p.usd * discount(scenario, "alb_hours"));
+    let lcu = scenario.prices.lcu_usd_per_hour.as_ref().map_or(0.0, |p| p.usd * discount(scenario, "alb_lcu_hours"));
+    let mut total = 0.0;
+    let mut out = Vec::with_capacity(minutes);
+    for minute in 0..minutes {
+        if minute % 60 == 0 {
+            total += alb;
+        }
+        for (rows, service_rates) in figures.minutes.iter().zip(&rates) {
+            if let Some(row) = rows.get(minute) {
+                for (&nanos, rate) in row.billed_task_nanos_by_provider.iter().zip(service_rates) {
+                    total += nanos as f64 / 1e9 * rate;
+                }
+            }
+        }
+        if minute % 60 == 59 || minute + 1 == minutes {
+            total += figures.usage.alb_hours.get(minute / 60).map_or(0.0, |h| h.lcus() * lcu);
+        }
+        out.push(total);
+    }
+    Ok(out)
+}
+
+fn discount(scenario: &Scenario, key: &str) -> f64 {
+    1.0 - scenario.prices.discount_percent.get(key).copied().unwrap_or(0.0) / 100.0
 }

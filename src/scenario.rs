@@ -26,6 +26,8 @@ pub struct Scenario {
     pub region: String,
     pub cluster: ClusterConfig,
     pub traffic: TrafficSpec,
+    /// The region's prices: fleetsim's snapshots or the scenario's files.
+    pub prices: crate::cost::PriceSheet,
     /// FNV-1a 64 of the scenario file's bytes, recorded in reports.
     pub file_hash: u64,
 }

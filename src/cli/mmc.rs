@@ -4,6 +4,8 @@
 
 use crate::engine::sample::DurationDistribution;
 use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::model::capacity::SplitShortfall;
+use crate::model::config::{only_on, CapacityProviderConfig, CpuArchitecture, SpotMarket, FARGATE};
 use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
@@ -47,6 +49,10 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         stop_timeout: SimDuration::from_secs(30),
         deprovisioning_time: SimDuration::ZERO,
         mean_time_between_crashes: None,
+        architecture: CpuArchitecture::X86_64,
+        ephemeral_storage_gib: 20,
+        assign_public_ip: false,
+        response_bytes: 0,
     };
     ClusterConfig {
         services: vec![ServiceConfig {
@@ -57,6 +63,8 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             target_group: TargetGroupId(0),
             health_check_grace_period: SimDuration::ZERO,
             auto_scaling: None,
+            capacity_provider_strategy: only_on(FARGATE),
+            split_shortfall: SplitShortfall::After,
         }],
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,
@@ -68,7 +76,10 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
                 slow_start: SimDuration::ZERO,
             }],
             routes: vec![TargetGroupId(0)],
+            request_bytes: 0,
+            requests_per_connection: 1.0,
         },
+        capacity_providers: CapacityProviderConfig::fargate_pair(SpotMarket::default()),
     }
 }
 

@@ -69,6 +69,24 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             s.name, s.running_tasks_mean, s.running_tasks_min, s.running_tasks_max, s.tasks_launched, s.task_hours
         );
     }
+    let per_million = if r.total > 0 { output.bill.total_usd / r.total as f64 * 1e6 } else { 0.0 };
+    let _ = writeln!(
+        text,
+        "  cost      {:.2} USD ({}), {:.4} USD per million requests",
+        output.bill.total_usd,
+        output.bill.lines.iter().map(|l| format!("{} {:.2}", l.key, l.usd)).collect::<Vec<_>>().join(", "),
+        per_million
+    );
+    for s in f.services.iter().filter(|s| s.tasks_interrupted > 0 || s.capacity_short_minutes > 0.0) {
+        let _ = writeln!(
+            text,
+            "  spot      {}: {} tasks interrupted, {} requests failed by interruptions, {:.1} min short of capacity",
+            s.name,
+            s.tasks_interrupted,
+            s.requests.failed_by_cause[crate::model::FailureCause::SpotInterruption as usize],
+            s.capacity_short_minutes
+        );
+    }
     for note in crate::report::what_if_notes(&scenario) {
         let _ = writeln!(text, "  WHAT-IF   {note}");
     }

@@ -1,15 +1,82 @@
 //! Plain, validated configuration of a cluster: what the model runs on.
 //! No serde and no file names: the scenario module lowers files into these.
 
-use super::ids::{ServiceId, TargetGroupId};
+use super::capacity::{SplitShortfall, StrategyItem};
+use super::ids::{CapacityProviderId, ServiceId, TargetGroupId};
 use crate::engine::sample::DurationDistribution;
 use crate::engine::{SimDuration, SimTime};
 
-/// A cluster: services behind one ALB.
+/// A cluster: services behind one ALB, on shared capacity providers.
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
     pub services: Vec<ServiceConfig>,
     pub load_balancer: LoadBalancerConfig,
+    /// `FARGATE` and `FARGATE_SPOT` first (ids 0 and 1), always present.
+    pub capacity_providers: Vec<CapacityProviderConfig>,
+}
+
+/// A capacity provider the cluster's services can place tasks on (§4, §5).
+#[derive(Clone, Debug)]
+pub struct CapacityProviderConfig {
+    pub name: String,
+    pub kind: CapacityProviderKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum CapacityProviderKind {
+    Fargate,
+    FargateSpot(SpotMarket),
+}
+
+impl CapacityProviderConfig {
+    pub fn is_spot(&self) -> bool {
+        matches!(self.kind, CapacityProviderKind::FargateSpot(_))
+    }
+}
+
+impl CapacityProviderConfig {
+    /// The providers every cluster has (§4.4): `FARGATE`, then `FARGATE_SPOT`.
+    pub fn fargate_pair(spot_market: SpotMarket) -> Vec<CapacityProviderConfig> {
+        vec![
+            CapacityProviderConfig { name: "FARGATE".into(), kind: CapacityProviderKind::Fargate },
+            CapacityProviderConfig {
+                name: "FARGATE_SPOT".into(),
+                kind: CapacityProviderKind::FargateSpot(spot_market),
+            },
+        ]
+    }
+}
+
+/// A strategy of one item: everything on `provider` (a `launchType`).
+pub fn only_on(provider: CapacityProviderId) -> Vec<StrategyItem> {
+    vec![StrategyItem { provider, base: 0, weight: 1 }]
+}
+
+/// The built-in providers' ids (§4.4).
+pub const FARGATE: CapacityProviderId = CapacityProviderId(0);
+pub const FARGATE_SPOT: CapacityProviderId = CapacityProviderId(1);
+
+/// How Fargate Spot takes its capacity back (§4.3): a seeded process per
+/// task, correlated reclaim waves, replayed interruptions and droughts.
+#[derive(Clone, Debug, Default)]
+pub struct SpotMarket {
+    /// Interruptions per RUNNING task-hour, each task on its own (Poisson).
+    pub interruptions_per_task_hour: f64,
+    /// Random reclaim waves: how many per hour (Poisson), and the share of the
+    /// running Spot tasks each one interrupts.
+    pub waves_per_hour: f64,
+    pub wave_share: f64,
+    /// Waves at given times, with their share.
+    pub scheduled_waves: Vec<(SimTime, f64)>,
+    /// Observed interruptions replayed: at each time, this many running Spot tasks.
+    pub replayed: Vec<(SimTime, u32)>,
+    /// Windows [start, end) in which no Spot task can be placed.
+    pub droughts: Vec<(SimTime, SimTime)>,
+    /// The interruption notice comes this long before the task is reclaimed (120 s).
+    pub warning: SimDuration,
+    /// Model choice §4.3: the replacement launches when the task has STOPPED
+    /// (default), or at the notice.
+    pub replace_at_notice: bool,
 }
 
 /// One ECS service (REPLICA scheduling) and its task definition.
@@ -25,6 +92,9 @@ pub struct ServiceConfig {
     /// ECS ignores failing ELB health checks this long after a task starts
     /// (`healthCheckGracePeriodSeconds`, default 0, aws-semantics §2.3).
     pub health_check_grace_period: SimDuration,
+    /// Where its tasks run (§4.4); a `launch_type` is a one-item strategy.
+    pub capacity_provider_strategy: Vec<StrategyItem>,
+    pub split_shortfall: SplitShortfall,
 }
 
 /// What a task of the service is and how it behaves.
@@ -59,6 +129,30 @@ pub struct TaskDefinition {
     pub deprovisioning_time: SimDuration,
     /// Mean time between crashes of a RUNNING task (essential container exits); None = never.
     pub mean_time_between_crashes: Option<SimDuration>,
+    /// `runtimePlatform.cpuArchitecture` (priced differently, §4.2).
+    pub architecture: CpuArchitecture,
+    /// `ephemeralStorage.sizeInGiB`: 20 GiB are included, up to 200 (§4.1).
+    pub ephemeral_storage_gib: u32,
+    /// `assignPublicIp`: each task pays for a public IPv4 address (§4.2).
+    pub assign_public_ip: bool,
+    /// Bytes of a successful response (the ALB's processed bytes, §3.6).
+    pub response_bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CpuArchitecture {
+    #[default]
+    X86_64,
+    Arm64,
+}
+
+impl CpuArchitecture {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CpuArchitecture::X86_64 => "X86_64",
+            CpuArchitecture::Arm64 => "ARM64",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +171,10 @@ pub struct LoadBalancerConfig {
     pub target_groups: Vec<TargetGroupConfig>,
     /// Route id → target group; traffic resolves its routes to these ids.
     pub routes: Vec<TargetGroupId>,
+    /// Bytes of each request (LCU processed bytes, §3.6).
+    pub request_bytes: u64,
+    /// Requests per client connection (LCU new and active connections, §3.6).
+    pub requests_per_connection: f64,
 }
 
 #[derive(Clone, Debug)]

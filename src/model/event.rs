@@ -1,6 +1,6 @@
 //! The closed set of things that can happen at a scheduled time.
 
-use super::ids::{ServiceId, TaskId};
+use super::ids::{CapacityProviderId, ServiceId, TaskId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -26,4 +26,12 @@ pub enum Event {
     SetDesiredCount { service: ServiceId, desired_count: u32 },
     /// The end of a 20-second CloudWatch period (every third ends a minute).
     MetricsTick,
+    /// This Spot task's own interruption notice (§4.3).
+    SpotInterruption(TaskId),
+    /// A reclaim wave: the scenario's `waves[i]`, or (None) a random one.
+    SpotWave(Option<u32>),
+    /// The scenario's replayed interruption row `i`.
+    SpotReplay(u32),
+    /// A provider's drought is over: unplaced tasks can be placed.
+    CapacityReturns(CapacityProviderId),
 }

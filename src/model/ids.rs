@@ -30,3 +30,7 @@ id!(
     /// A route through the ALB, resolved once when traffic is read.
     RouteId
 );
+id!(
+    /// A capacity provider of the cluster: `FARGATE`, `FARGATE_SPOT`, then named ones.
+    CapacityProviderId
+);

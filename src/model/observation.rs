@@ -2,7 +2,7 @@
 //! Observers count, integrate and record; they never change the model.
 
 use super::autoscaling::{AlarmKind, AlarmState};
-use super::ids::{ServiceId, TaskId};
+use super::ids::{CapacityProviderId, ServiceId, TaskId};
 use crate::engine::{SimDuration, SimTime};
 
 /// A task's `lastStatus`, as ECS names it (aws-semantics §2.5).
@@ -42,6 +42,8 @@ pub enum StopReason {
     EssentialContainerExited,
     /// The target group found the task unhealthy; the service replaced it.
     FailedElbHealthCheck,
+    /// Fargate Spot took its capacity back (aws-semantics §4.3).
+    SpotInterruption,
 }
 
 impl StopReason {
@@ -49,6 +51,8 @@ impl StopReason {
         match self {
             StopReason::ServiceScaledIn | StopReason::FailedElbHealthCheck => "ServiceSchedulerInitiated",
             StopReason::EssentialContainerExited => "EssentialContainerExited",
+            // The API's current enum; 2023 events showed TerminationNotice (§4.3).
+            StopReason::SpotInterruption => "SpotInterruption",
         }
     }
     pub fn describe(self) -> &'static str {
@@ -56,6 +60,7 @@ impl StopReason {
             StopReason::ServiceScaledIn => "Scaling activity initiated by the service: desired count lowered",
             StopReason::EssentialContainerExited => "Essential container in task exited",
             StopReason::FailedElbHealthCheck => "Task failed ELB health checks",
+            StopReason::SpotInterruption => "Your Spot Task was interrupted.",
         }
     }
 }
@@ -98,6 +103,8 @@ pub enum FailureCause {
     TaskStopped,
     /// 504: no response within the ALB idle timeout (§3.3).
     IdleTimeout,
+    /// 502: a Fargate Spot task was reclaimed with the request in flight (§4.3).
+    SpotInterruption,
 }
 
 impl FailureCause {
@@ -116,15 +123,17 @@ impl FailureCause {
             FailureCause::DeregistrationCutOff => "deregistration_cut_off",
             FailureCause::TaskStopped => "task_stopped",
             FailureCause::IdleTimeout => "idle_timeout",
+            FailureCause::SpotInterruption => "spot_interruption",
         }
     }
-    pub const ALL: [FailureCause; 6] = [
+    pub const ALL: [FailureCause; 7] = [
         FailureCause::NoRegisteredTargets,
         FailureCause::TargetNotListening,
         FailureCause::Refused,
         FailureCause::DeregistrationCutOff,
         FailureCause::TaskStopped,
         FailureCause::IdleTimeout,
+        FailureCause::SpotInterruption,
     ];
 }
 
@@ -151,6 +160,7 @@ pub enum Observation {
         at: SimTime,
         service: ServiceId,
         task: TaskId,
+        capacity_provider: CapacityProviderId,
         from: Option<TaskState>,
         to: TaskState,
         stop_reason: Option<StopReason>,
@@ -230,6 +240,22 @@ pub enum Observation {
         service: ServiceId,
         name: String,
         reason: String,
+    },
+    /// Fargate Spot's two-minute notice reached a task (aws-semantics §4.3).
+    SpotInterruptionNotice {
+        at: SimTime,
+        service: ServiceId,
+        task: TaskId,
+        /// What chose it: its own interruption process, a reclaim wave, a replayed row.
+        source: &'static str,
+    },
+    /// Tasks the scheduler wants on a provider but cannot place (no capacity):
+    /// the count now, 0 once they are placed.
+    UnplacedTasksChanged {
+        at: SimTime,
+        service: ServiceId,
+        capacity_provider: CapacityProviderId,
+        unplaced: u32,
     },
     /// An alarm was in ALARM but nothing scaled, and why.
     ScalingSkipped {

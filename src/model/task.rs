@@ -1,13 +1,14 @@
 //! One ECS task: its lifecycle state, the events pending on it, and the
 //! [`Processor`] that serves its requests.
 
-use super::ids::ServiceId;
+use super::ids::{CapacityProviderId, ServiceId};
 use super::observation::{StopReason, TaskState};
 use super::processor::Processor;
 use crate::engine::{EventId, SimTime};
 
 pub struct Task {
     pub service: ServiceId,
+    pub capacity_provider: CapacityProviderId,
     /// Keys the task's own random draws (start-up delay, crashes).
     pub ordinal: u64,
     pub state: TaskState,
@@ -28,6 +29,11 @@ pub struct Task {
     pub lifecycle_timer: Option<EventId>,
     pub health_check: Option<EventId>,
     pub crash: Option<EventId>,
+    /// This task's own Fargate Spot interruption, when its provider is Spot.
+    pub spot_interruption: Option<EventId>,
+    /// An interrupted Spot task keeps its place in the desired count until
+    /// it has STOPPED, so its replacement waits (model choice §4.3).
+    pub holds_slot: bool,
     /// When the task reached RUNNING, for the health-check grace period.
     pub running_at: Option<SimTime>,
     /// When start-up (launch to RUNNING) ends, drawn at launch.
@@ -35,9 +41,16 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn new(service: ServiceId, ordinal: u64, processor: Processor, running_due: SimTime) -> Self {
+    pub fn new(
+        service: ServiceId,
+        capacity_provider: CapacityProviderId,
+        ordinal: u64,
+        processor: Processor,
+        running_due: SimTime,
+    ) -> Self {
         Task {
             service,
+            capacity_provider,
             ordinal,
             state: TaskState::Provisioning,
             processor,
@@ -50,13 +63,21 @@ impl Task {
             lifecycle_timer: None,
             health_check: None,
             crash: None,
+            spot_interruption: None,
+            holds_slot: false,
             running_at: None,
             running_due,
         }
     }
 
-    /// Counts toward the service's desired count: launched, not being stopped.
+    /// Counts toward the service's desired count: launched and not being
+    /// stopped, or an interrupted Spot task still holding its place.
     pub fn is_active(&self) -> bool {
+        (self.stopping_for.is_none() && self.state <= TaskState::Running) || self.holds_slot
+    }
+
+    /// The scheduler may choose it to stop: active and not already stopping.
+    pub fn is_stoppable(&self) -> bool {
         self.stopping_for.is_none() && self.state <= TaskState::Running
     }
 

@@ -10,6 +10,7 @@
 //! replacement), `lifecycle` (a task from PROVISIONING to STOPPED) and
 //! `cloudwatch` (the minute's datapoints) add their methods to [`World`].
 
+mod capacity;
 mod cloudwatch;
 mod lifecycle;
 mod scaling;
@@ -58,6 +59,8 @@ struct ServiceState {
     history: std::collections::VecDeque<cloudwatch::PeriodIntegrals>,
     /// One per scaling policy: target tracking first, then step.
     policies: Vec<super::autoscaling::PolicyState>,
+    /// Per strategy item: tasks wanted there but not placed (no capacity).
+    unplaced: Vec<u32>,
     /// The scalable target's bounds now (scheduled actions move them, §1.9).
     min_capacity: u32,
     max_capacity: u32,
@@ -72,6 +75,10 @@ pub struct World<O: Observer> {
     streams: RngStreams,
     service_time: Vec<Stream>,
     routing: Stream,
+    /// Fargate Spot: when random reclaim waves come, and which tasks a wave or
+    /// a replayed row takes.
+    spot_wave_times: Stream,
+    spot_picks: Stream,
     /// Requests admitted to a task whose client has no answer yet.
     unanswered: u64,
     /// Minute ticks run until here (the end of the simulated duration).
@@ -96,6 +103,7 @@ impl<O: Observer> World<O> {
                     ],
                     min_capacity: s.auto_scaling.as_ref().map_or(0, |a| a.min_capacity),
                     max_capacity: s.auto_scaling.as_ref().map_or(u32::MAX, |a| a.max_capacity),
+                    unplaced: vec![0; s.capacity_provider_strategy.len()],
                     ..ServiceState::default()
                 })
                 .collect(),
@@ -103,6 +111,8 @@ impl<O: Observer> World<O> {
             queue: EventQueue::new(),
             tasks: Vec::new(),
             routing: streams.stream("routing"),
+            spot_wave_times: streams.stream("spot_wave_times"),
+            spot_picks: streams.stream("spot_picks"),
             service_time,
             streams,
             unanswered: 0,
@@ -120,6 +130,7 @@ impl<O: Observer> World<O> {
             world.run_scheduled_actions(service);
         }
         world.schedule_metrics_tick();
+        world.schedule_spot_market();
         world
     }
 
@@ -301,6 +312,10 @@ impl<O: Observer> World<O> {
             Event::TaskCrashes(task) => self.task_crashes(task),
             Event::SetDesiredCount { service, desired_count } => self.set_desired_count(service, desired_count),
             Event::MetricsTick => self.metrics_tick(),
+            Event::SpotInterruption(task) => self.spot_interruption(task, "interruption"),
+            Event::SpotWave(wave) => self.spot_wave(wave),
+            Event::SpotReplay(row) => self.spot_replay(row),
+            Event::CapacityReturns(_) => self.capacity_returns(),
         }
         true
     }

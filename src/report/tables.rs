@@ -76,7 +76,16 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     let services: Vec<Value> = f
         .services
         .iter()
-        .map(|s| {
+        .zip(&scenario.cluster.services)
+        .map(|(s, config)| {
+            let by_provider: serde_json::Map<String, Value> = config
+                .capacity_provider_strategy
+                .iter()
+                .map(|item| {
+                    let p = item.provider.index();
+                    (f.provider_names[p].clone(), json!(round(s.task_hours_by_provider.get(p).copied().unwrap_or(0.0), 4)))
+                })
+                .collect();
             json!({
                 "name": s.name,
                 "requests": requests_json(&s.requests),
@@ -90,6 +99,13 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                     "running_max": s.running_tasks_max,
                     "launched": s.tasks_launched,
                     "task_hours": round(s.task_hours, 4),
+                    "task_hours_by_provider": by_provider,
+                },
+                "interruptions": {
+                    "tasks_interrupted": s.tasks_interrupted,
+                    "requests_failed_spot_interruption": s.requests.failed_by_cause[FailureCause::SpotInterruption as usize],
+                    "capacity_short_minutes": round(s.capacity_short_minutes, 3),
+                    "requests_failed_while_capacity_short": s.failed_while_capacity_short,
                 },
                 "healthy_target_minutes_below_desired": round(s.healthy_target_minutes_below_desired, 3),
                 "mean_requests_in_tasks": round(s.mean_requests_in_tasks, 4),
@@ -120,12 +136,42 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         "latency_note": format!(
             "latency of succeeded requests, ALB arrival to response; percentiles from a histogram with {LATENCY_SIGNIFICANT_DIGITS} significant digits (within 0.1 %)"
         ),
+        "cost_usd": cost_json(scenario, output),
         "services": services,
         "what_if": what_if_notes(scenario),
     });
     let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// The bill: total, per million requests, and every line item with its price's date.
+fn cost_json(scenario: &Scenario, output: &RunOutput) -> Value {
+    let bill = &output.bill;
+    let requests = output.figures.requests.total;
+    let lines: Vec<Value> = bill
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "item": l.key,
+                "description": l.description,
+                "quantity": round(l.quantity, 6),
+                "unit": l.unit,
+                "usd_per_unit": l.usd_per_unit,
+                "discount_percent": l.discount_percent,
+                "usd": round(l.usd, 6),
+                "price_as_of": l.price_as_of,
+            })
+        })
+        .collect();
+    json!({
+        "total": round(bill.total_usd, 6),
+        "per_million_requests": if requests > 0 { json!(round(bill.total_usd / requests as f64 * 1e6, 6)) } else { Value::Null },
+        "region": scenario.region,
+        "line_items": lines,
+        "note": "list prices from dated snapshots (price_as_of); Fargate per second with a 1-minute minimum from image pull to stop; a partial ALB-hour bills whole",
+    })
 }
 
 fn optional(x: Option<f64>, decimals: usize) -> String {
@@ -149,7 +195,20 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     for p in 0..policy_columns {
         out.push_str(&format!(",policy{p}_metric,policy{p}_alarm_high,policy{p}_alarm_low"));
     }
-    out.push('\n');
+    // RUNNING tasks per capacity provider any service uses, then the bill so far.
+    let providers: Vec<usize> = (0..output.figures.provider_names.len())
+        .filter(|&p| {
+            scenario
+                .cluster
+                .services
+                .iter()
+                .any(|s| s.capacity_provider_strategy.iter().any(|i| i.provider.index() == p))
+        })
+        .collect();
+    for &p in &providers {
+        out.push_str(&format!(",running_{}", output.figures.provider_names[p]));
+    }
+    out.push_str(",cumulative_cost_usd\n");
     // The simulated duration only: requests answered while the last ones drain
     // after it count in summary.json, but those minutes have no fleet figures.
     let minutes = scenario.duration.as_nanos().div_ceil(60_000_000_000) as usize;
@@ -192,7 +251,10 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                     None => out.push_str(",,,"),
                 }
             }
-            out.push('\n');
+            for &p in &providers {
+                out.push_str(&format!(",{}", row.running_by_provider.get(p).copied().unwrap_or(0)));
+            }
+            out.push_str(&format!(",{:.6}\n", output.cumulative_cost_usd.get(minute).copied().unwrap_or(0.0)));
         }
     }
     out.into_bytes()

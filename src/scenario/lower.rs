@@ -8,9 +8,13 @@ use super::schema::{AlarmShapeFile, AutoScalingFile, CooldownBaseFile, MissingDa
 use super::schema::{
     AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
 };
+use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
 use super::{Problem, Scenario};
+use crate::cost::{PriceFiles, PriceSheet};
 use crate::engine::sample::DurationDistribution;
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::capacity::{SplitShortfall, StrategyItem};
+use crate::model::config::{only_on, CapacityProviderConfig, CpuArchitecture, SpotMarket, FARGATE, FARGATE_SPOT};
 use crate::model::config::{
     AdjustmentType, AlarmConfig, ComparisonOperator, MetricAggregationType, ServiceMetric, StepAdjustment,
     StepScalingPolicy,
@@ -21,6 +25,7 @@ use crate::model::config::{
 };
 use crate::model::config::{AutoScalingConfig, CooldownBase, PredefinedMetric, TargetTrackingPolicy};
 use crate::model::schedule::ScheduledAction;
+use crate::model::CapacityProviderId;
 use crate::model::{RouteId, ServiceId, TargetGroupId};
 use crate::traffic::{RateProfile, SourceSpec, TrafficSpec};
 use std::path::Path;
@@ -85,14 +90,26 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         target_groups,
         // One route, to the first service's target group, until listener rules exist.
         routes: vec![TargetGroupId(0)],
+        // Model choice (§3.6): 1 KiB per request, one request per connection
+        // (no keep-alive: the most connections a load can open).
+        request_bytes: lb.request_bytes.unwrap_or(1024),
+        requests_per_connection: lb.requests_per_connection.unwrap_or(1.0),
     };
+    let cluster = ClusterConfig {
+        services,
+        load_balancer,
+        capacity_providers: CapacityProviderConfig::fargate_pair(lower_spot_market(file, base)?),
+    };
+    let region = file.region.clone().unwrap_or_else(|| "us-east-1".into());
+    let prices = load_prices(file, &region, base, &cluster)?;
     Ok(Scenario {
         name,
         path: path.to_path_buf(),
         seed: file.seed.unwrap_or(1),
         duration: file.duration.0,
-        region: file.region.clone().unwrap_or_else(|| "us-east-1".into()),
-        cluster: ClusterConfig { services, load_balancer },
+        region,
+        cluster,
+        prices,
         traffic: lower_traffic(file, base),
         file_hash,
     })
@@ -189,6 +206,15 @@ fn lower_service(
             // Model choice: ENI detachment (DEPROVISIONING, §2.5) as long as attachment.
             deprovisioning_time: d(s.deprovisioning_time, secs(5)),
             mean_time_between_crashes: s.mean_time_between_crashes.map(|d| d.0),
+            architecture: match s.cpu_architecture {
+                Some(CpuArchitectureFile::Arm64) => CpuArchitecture::Arm64,
+                _ => CpuArchitecture::X86_64,
+            },
+            // 20 GiB included (aws-semantics §4.1).
+            ephemeral_storage_gib: s.ephemeral_storage_gib.unwrap_or(20),
+            assign_public_ip: s.assign_public_ip.unwrap_or(false),
+            // Model choice: a 4 KiB response.
+            response_bytes: s.response_bytes.unwrap_or(4096),
         },
         target_group: TargetGroupId(index as u32),
         auto_scaling: match &s.auto_scaling {
@@ -197,6 +223,22 @@ fn lower_service(
         },
         // healthCheckGracePeriodSeconds default 0 (aws-semantics §2.3).
         health_check_grace_period: d(s.health_check_grace_period, SimDuration::ZERO),
+        capacity_provider_strategy: match &s.capacity_provider_strategy {
+            // Names were checked by validation.
+            Some(items) => items
+                .iter()
+                .map(|item| StrategyItem {
+                    provider: provider_id(&item.capacity_provider).unwrap_or(FARGATE),
+                    base: item.base.unwrap_or(0),
+                    weight: item.weight.unwrap_or(0),
+                })
+                .collect(),
+            None => only_on(FARGATE),
+        },
+        split_shortfall: match s.capacity_split_shortfall {
+            Some(SplitShortfallFile::Before) => SplitShortfall::Before,
+            _ => SplitShortfall::After,
+        },
     })
 }
 
@@ -352,6 +394,125 @@ fn lower_distribution(field: &str, d: &DistributionFile, base: &Path) -> Result<
         // Never drawn: every request of the trace carries its own service time.
         DistributionKind::Trace => DurationDistribution::Constant(SimDuration::ZERO),
     })
+}
+
+/// The region's prices from fleetsim's snapshots, or the scenario's files,
+/// checked to hold every price the cluster will be billed at.
+fn load_prices(file: &ScenarioFile, region: &str, base: &Path, cluster: &ClusterConfig) -> Result<PriceSheet, Problem> {
+    let p = &file.pricing;
+    let mut texts = Vec::new();
+    for (field, path, builtin) in [
+        ("pricing.fargate_file", &p.fargate_file, ("prices/fargate_hourly.csv", crate::cost::BUILTIN_FARGATE)),
+        ("pricing.alb_file", &p.alb_file, ("prices/alb_hourly.csv", crate::cost::BUILTIN_ALB)),
+        ("pricing.other_file", &p.other_file, ("prices/other_hourly.csv", crate::cost::BUILTIN_OTHER)),
+    ] {
+        texts.push(match path {
+            None => (field, builtin.0.to_string(), builtin.1.to_string()),
+            Some(path) => {
+                let resolved = base.join(path);
+                let text = std::fs::read_to_string(&resolved).map_err(|e| Problem {
+                    field: field.into(),
+                    line: None,
+                    message: format!("{}: cannot read: {e}", resolved.display()),
+                })?;
+                (field, resolved.display().to_string(), text)
+            }
+        });
+    }
+    let files = PriceFiles {
+        fargate: (&texts[0].1, &texts[0].2),
+        alb: (&texts[1].1, &texts[1].2),
+        other: (&texts[2].1, &texts[2].2),
+        spot_share: p.spot_price_share,
+        discount_percent: p.discount_percent.clone(),
+    };
+    let sheet = PriceSheet::load(region, &files).map_err(|e| {
+        let field = texts.iter().find(|t| t.1 == e.file).map_or("pricing", |t| t.0);
+        Problem { field: field.into(), line: None, message: e.to_string() }
+    })?;
+    let missing = |e: crate::cost::MissingPrice| Problem { field: "region".into(), line: None, message: e.to_string() };
+    crate::cost::task_usd_per_second(cluster, &sheet).map_err(missing)?;
+    crate::cost::bill(
+        cluster,
+        &crate::cost::Usage { task_seconds: vec![], alb_hours: vec![Default::default()] },
+        &sheet,
+    )
+    .map_err(missing)?;
+    Ok(sheet)
+}
+
+/// A built-in capacity provider by its ECS name (§4.4).
+pub fn provider_id(name: &str) -> Option<CapacityProviderId> {
+    match name {
+        "FARGATE" => Some(FARGATE),
+        "FARGATE_SPOT" => Some(FARGATE_SPOT),
+        _ => None,
+    }
+}
+
+/// The Spot interruption notice: two minutes (aws-semantics §4.3).
+const SPOT_WARNING: SimDuration = SimDuration::from_secs(120);
+
+fn lower_spot_market(file: &ScenarioFile, base: &Path) -> Result<SpotMarket, Problem> {
+    let Some(spot) = &file.fargate_spot else { return Ok(SpotMarket { warning: SPOT_WARNING, ..Default::default() }) };
+    let at = |d: super::DurationField| SimTime::ZERO + d.0;
+    let replayed = match &spot.interruptions_file {
+        Some(path) => read_interruptions(&base.join(path))?,
+        None => vec![],
+    };
+    let mut scheduled_waves: Vec<(SimTime, f64)> = spot.waves.iter().map(|w| (at(w.at), w.share)).collect();
+    scheduled_waves.sort_by_key(|w| w.0);
+    Ok(SpotMarket {
+        interruptions_per_task_hour: spot.interruptions_per_task_hour.unwrap_or(0.0),
+        waves_per_hour: spot.reclaim_waves.map_or(0.0, |w| w.per_hour),
+        wave_share: spot.reclaim_waves.map_or(0.0, |w| w.share),
+        scheduled_waves,
+        replayed,
+        droughts: spot.droughts.iter().map(|w| (at(w.start), at(w.end))).collect(),
+        warning: SPOT_WARNING,
+        replace_at_notice: spot.replace_at == Some(ReplaceAtFile::Notice),
+    })
+}
+
+/// Observed Spot interruptions: `t_seconds` and an optional `tasks` (default
+/// 1) per row, sorted by time on reading.
+fn read_interruptions(path: &Path) -> Result<Vec<(SimTime, u32)>, Problem> {
+    let shown = path.display();
+    let problem = |message: String| Problem { field: "fargate_spot.interruptions_file".into(), line: None, message };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| problem(format!("{shown}: cannot read: {e}")))?;
+    let headers = reader.headers().map_err(|e| problem(format!("{shown}: cannot read the header: {e}")))?.clone();
+    let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let Some(t_column) = find("t_seconds") else {
+        return Err(problem(format!(
+            "{shown}: expected a `t_seconds` column (and optionally `tasks`), found `{}`",
+            headers.iter().collect::<Vec<_>>().join(",")
+        )));
+    };
+    let tasks_column = find("tasks");
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| problem(format!("{shown}: malformed CSV: {e}")))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let text = record.get(t_column).unwrap_or("").trim();
+        let t = match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => SimTime::ZERO + SimDuration::from_secs_f64(v),
+            _ => return Err(problem(format!("{shown}: line {line}: t_seconds: expected seconds ≥ 0, found `{text}`"))),
+        };
+        let tasks = match tasks_column.map(|c| record.get(c).unwrap_or("").trim()) {
+            None => 1,
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(problem(format!(
+                        "{shown}: line {line}: tasks: expected a whole number ≥ 1, found `{text}`"
+                    )))
+                }
+            },
+        };
+        rows.push((t, tasks));
+    }
+    rows.sort_by_key(|r| r.0);
+    Ok(rows)
 }
 
 /// Reads a small CSV of observed durations (a sample, not a trace) into memory.

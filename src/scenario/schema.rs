@@ -25,6 +25,104 @@ pub struct ScenarioFile {
     pub services: Vec<ServiceFile>,
     #[serde(default)]
     pub load_balancer: LoadBalancerFile,
+    /// How Fargate Spot interrupts tasks and runs dry (aws-semantics §4.3).
+    pub fargate_spot: Option<FargateSpotFile>,
+    #[serde(default)]
+    pub pricing: PricingFile,
+}
+
+/// `[pricing]`: the scenario's own price files and discounts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricingFile {
+    /// CSVs shaped like fleetsim's `prices/*.csv`, instead of them.
+    pub fargate_file: Option<PathBuf>,
+    pub alb_file: Option<PathBuf>,
+    pub other_file: Option<PathBuf>,
+    /// Fargate Spot as a share of On-Demand, instead of the table's Spot rows.
+    pub spot_price_share: Option<f64>,
+    /// Savings Plans / Reserved discounts: line item key → percent.
+    #[serde(default)]
+    pub discount_percent: std::collections::BTreeMap<String, f64>,
+}
+
+/// `[fargate_spot]`: the cluster's Spot market.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FargateSpotFile {
+    /// Interruptions per RUNNING Spot task-hour, each task on its own.
+    pub interruptions_per_task_hour: Option<f64>,
+    /// Random reclaim waves: `{ per_hour = 0.1, share = 0.5 }`.
+    pub reclaim_waves: Option<ReclaimWavesFile>,
+    /// Waves at given times: `[{ at = "3h", share = 0.5 }]`.
+    #[serde(default)]
+    pub waves: Vec<WaveFile>,
+    /// A CSV of observed interruptions: `t_seconds` and optionally `tasks`.
+    pub interruptions_file: Option<PathBuf>,
+    /// Windows in which no Spot task can be placed: `[{ start = "2h", end = "3h" }]`.
+    #[serde(default)]
+    pub droughts: Vec<WindowFile>,
+    /// Model choice §4.3: launch the replacement when the task has `stopped` (default) or at the `notice`.
+    pub replace_at: Option<ReplaceAtFile>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReclaimWavesFile {
+    pub per_hour: f64,
+    pub share: f64,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaveFile {
+    pub at: DurationField,
+    pub share: f64,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowFile {
+    pub start: DurationField,
+    pub end: DurationField,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplaceAtFile {
+    Stopped,
+    Notice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum LaunchTypeFile {
+    #[serde(rename = "FARGATE")]
+    Fargate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum CpuArchitectureFile {
+    #[serde(rename = "X86_64")]
+    X86_64,
+    #[serde(rename = "ARM64")]
+    Arm64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitShortfallFile {
+    After,
+    Before,
+}
+
+/// One `capacityProviderStrategy` item.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyItemFile {
+    pub capacity_provider: String,
+    pub base: Option<u32>,
+    /// The API's default is 0 (§4.4).
+    pub weight: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -132,6 +230,19 @@ pub struct ServiceFile {
     pub mean_time_between_crashes: Option<DurationField>,
     /// Application Auto Scaling of desiredCount.
     pub auto_scaling: Option<AutoScalingFile>,
+    /// `launchType`: the simple case of a strategy (default FARGATE).
+    pub launch_type: Option<LaunchTypeFile>,
+    pub capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
+    /// Model choice §4.4: where a provider's shortfall is measured.
+    pub capacity_split_shortfall: Option<SplitShortfallFile>,
+    /// `runtimePlatform.cpuArchitecture` (default X86_64).
+    pub cpu_architecture: Option<CpuArchitectureFile>,
+    /// `ephemeralStorage.sizeInGiB` (default 20, included).
+    pub ephemeral_storage_gib: Option<u32>,
+    /// `awsvpcConfiguration.assignPublicIp` (default false).
+    pub assign_public_ip: Option<bool>,
+    /// Bytes of a response, for the ALB's processed bytes (default 4 KiB).
+    pub response_bytes: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -329,6 +440,10 @@ pub struct LoadBalancerFile {
     pub slow_start_duration: Option<DurationField>,
     #[serde(default)]
     pub health_check: HealthCheckFile,
+    /// Bytes of a request as the ALB processes it (LCU, §3.6; default 1 KiB).
+    pub request_bytes: Option<u64>,
+    /// Requests a client connection carries (keep-alive; default 1).
+    pub requests_per_connection: Option<f64>,
 }
 
 /// Parses TOML into the schema; the problem names the field path and line.

@@ -112,6 +112,8 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
         check_service(&mut c, prefix, service, base, request_trace_times, file.duration.0, file.start_time.is_some());
     }
     check_load_balancer(&mut c, file);
+    check_fargate_spot(&mut c, file, base);
+    check_pricing(&mut c, file, base);
     c.problems
 }
 
@@ -256,6 +258,7 @@ fn check_service(
             }
         }
     }
+    check_capacity(c, prefix, s);
     if let Some(concurrency) = s.concurrency {
         if concurrency == 0 || concurrency > MAX_CONCURRENCY {
             c.problem(
@@ -508,6 +511,106 @@ fn check_step_policy(c: &mut Checker, prefix: &str, p: &super::schema::StepScali
     }
 }
 
+/// Where a service's tasks run (aws-semantics §4.1, §4.4).
+fn check_capacity(c: &mut Checker, prefix: &str, s: &ServiceFile) {
+    let field = |name: &str| format!("{prefix}.{name}");
+    c.count_range(&field("ephemeral_storage_gib"), s.ephemeral_storage_gib, 20, 200, "Fargate, aws-semantics §4.1");
+    let Some(items) = &s.capacity_provider_strategy else { return };
+    let strategy = field("capacity_provider_strategy");
+    if s.launch_type.is_some() {
+        c.problem(
+            field("launch_type"),
+            "a service sets a launch_type or a capacity_provider_strategy, not both (§4.4)",
+        );
+    }
+    if items.is_empty() || items.len() > 20 {
+        c.problem(&strategy, format!("expected 1–20 items (§4.4), found {}", items.len()));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{strategy}[{i}]");
+        let name = item.capacity_provider.as_str();
+        if super::lower::provider_id(name).is_none() {
+            c.problem(
+                format!("{at}.capacity_provider"),
+                format!("expected \"FARGATE\" or \"FARGATE_SPOT\", found \"{name}\""),
+            );
+        }
+        if seen.contains(&name) {
+            c.problem(format!("{at}.capacity_provider"), format!("\"{name}\" is listed twice"));
+        }
+        seen.push(name);
+        c.count_range(&format!("{at}.weight"), item.weight, 0, 1000, "§4.4");
+        c.count_range(&format!("{at}.base"), item.base, 0, 100_000, "§4.4");
+    }
+    if items.iter().filter(|item| item.base.unwrap_or(0) > 0).count() > 1 {
+        c.problem(&strategy, "only one item may set a base (§4.4)");
+    }
+    if !items.is_empty() && items.iter().all(|item| item.weight.unwrap_or(0) == 0) {
+        c.problem(&strategy, "expected at least one weight above 0; the API's default weight is 0 (§4.4)");
+    }
+}
+
+/// `[fargate_spot]`: rates, shares and windows that make sense (aws-semantics §4.3).
+fn check_fargate_spot(c: &mut Checker, file: &ScenarioFile, base: &Path) {
+    let Some(spot) = &file.fargate_spot else { return };
+    if let Some(rate) = spot.interruptions_per_task_hour {
+        if !(rate.is_finite() && rate >= 0.0) {
+            c.problem("fargate_spot.interruptions_per_task_hour", format!("expected a rate ≥ 0, found {rate}"));
+        }
+    }
+    let share_ok = |share: f64| share > 0.0 && share <= 1.0;
+    if let Some(waves) = spot.reclaim_waves {
+        if !(waves.per_hour.is_finite() && waves.per_hour >= 0.0) {
+            c.problem("fargate_spot.reclaim_waves.per_hour", format!("expected a rate ≥ 0, found {}", waves.per_hour));
+        }
+        if !share_ok(waves.share) {
+            c.problem("fargate_spot.reclaim_waves.share", format!("expected (0, 1], found {}", waves.share));
+        }
+    }
+    for (i, wave) in spot.waves.iter().enumerate() {
+        if !share_ok(wave.share) {
+            c.problem(format!("fargate_spot.waves[{i}].share"), format!("expected (0, 1], found {}", wave.share));
+        }
+    }
+    for (i, window) in spot.droughts.iter().enumerate() {
+        if window.end.0 <= window.start.0 {
+            c.problem(format!("fargate_spot.droughts[{i}].end"), "expected a time after start");
+        }
+    }
+    if let Some(path) = &spot.interruptions_file {
+        c.file_exists("fargate_spot.interruptions_file", path, base);
+    }
+}
+
+/// `[pricing]`: files that exist, a Spot share and discounts that make sense.
+fn check_pricing(c: &mut Checker, file: &ScenarioFile, base: &Path) {
+    let p = &file.pricing;
+    for (field, path) in [
+        ("pricing.fargate_file", &p.fargate_file),
+        ("pricing.alb_file", &p.alb_file),
+        ("pricing.other_file", &p.other_file),
+    ] {
+        if let Some(path) = path {
+            c.file_exists(field, path, base);
+        }
+    }
+    if let Some(share) = p.spot_price_share {
+        if !(share > 0.0 && share <= 1.0) {
+            c.problem("pricing.spot_price_share", format!("expected a share of On-Demand in (0, 1], found {share}"));
+        }
+    }
+    let keys = crate::cost::line_item_keys();
+    for (key, &percent) in &p.discount_percent {
+        let field = format!("pricing.discount_percent.{key}");
+        if !keys.contains(key) {
+            c.problem(&field, format!("expected a line item key, one of {}", keys.join(", ")));
+        } else if !(0.0..=100.0).contains(&percent) {
+            c.problem(&field, format!("expected a percentage 0–100, found {percent}"));
+        }
+    }
+}
+
 /// fleetsim's bound: more would be a thread per request no task runs.
 const MAX_CONCURRENCY: u32 = 10_000;
 
@@ -610,6 +713,11 @@ fn check_distribution(c: &mut Checker, prefix: &str, d: &DistributionFile, base:
 }
 
 fn check_load_balancer(c: &mut Checker, file: &ScenarioFile) {
+    if let Some(n) = file.load_balancer.requests_per_connection {
+        if !(n.is_finite() && n >= 1.0) {
+            c.problem("load_balancer.requests_per_connection", format!("expected a number ≥ 1, found {n}"));
+        }
+    }
     let lb = &file.load_balancer;
     // Ranges: aws-semantics §3.2–§3.4.
     c.duration_range("load_balancer.idle_timeout", lb.idle_timeout, 1, 4000, "ALB idle timeout, aws-semantics §3.3");

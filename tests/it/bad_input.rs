@@ -473,3 +473,109 @@ fn usage_errors_exit_2() {
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"), "{}", show(&output));
     }
 }
+
+// ---- capacity providers, Fargate Spot and prices (aws-semantics §4) --------
+
+// A strategy naming a provider the cluster does not have.
+#[test]
+fn unknown_capacity_provider() {
+    assert_scenario_error(
+        &with_service_line("capacity_provider_strategy = [{ capacity_provider = \"FARGATE_SPOTT\", weight = 1 }]"),
+        &["service.capacity_provider_strategy[0].capacity_provider", "FARGATE_SPOTT"],
+    );
+}
+
+// Only one item may set a base, and some weight must be above 0 (§4.4).
+#[test]
+fn strategy_with_two_bases_and_no_weight() {
+    let line = "capacity_provider_strategy = [{ capacity_provider = \"FARGATE\", base = 1, weight = 1 }, \
+                { capacity_provider = \"FARGATE_SPOT\", base = 2 }]";
+    assert_scenario_error(
+        &with_service_line(line),
+        &["service.capacity_provider_strategy", "only one item may set a base"],
+    );
+    let zero = "capacity_provider_strategy = [{ capacity_provider = \"FARGATE\" }]";
+    assert_scenario_error(
+        &with_service_line(zero),
+        &["service.capacity_provider_strategy", "at least one weight above 0"],
+    );
+}
+
+// A launch type and a strategy together (§4.4).
+#[test]
+fn launch_type_and_strategy_together() {
+    let line =
+        "launch_type = \"FARGATE\"\ncapacity_provider_strategy = [{ capacity_provider = \"FARGATE\", weight = 1 }]";
+    assert_scenario_error(&with_service_line(line), &["service.launch_type", "not both"]);
+}
+
+// Ephemeral storage outside Fargate's 20–200 GiB (§4.1).
+#[test]
+fn ephemeral_storage_out_of_range() {
+    assert_scenario_error(
+        &with_service_line("ephemeral_storage_gib = 10"),
+        &["service.ephemeral_storage_gib", "20–200"],
+    );
+}
+
+// A reclaim wave's share must be a share; a drought must end after it starts.
+#[test]
+fn bad_spot_market() {
+    assert_scenario_error(
+        &with_tail("[fargate_spot]\nreclaim_waves = { per_hour = 1.0, share = 1.5 }"),
+        &["fargate_spot.reclaim_waves.share", "1.5"],
+    );
+    assert_scenario_error(
+        &with_tail("[fargate_spot]\ndroughts = [{ start = \"2h\", end = \"1h\" }]"),
+        &["fargate_spot.droughts[0].end"],
+    );
+}
+
+/// A scenario with a file beside it: `validate` and `run` each fail with one
+/// line naming the scenario and every one of `names`.
+#[track_caller]
+fn assert_error_with_file(text: &str, file: (&str, &str), names: &[&str]) {
+    let ws = Workspace::new();
+    ws.write(file.0, file.1);
+    let scenario = ws.scenario(text);
+    assert_one_line_error(&validate(&scenario), names);
+    assert_one_line_error(&run(&scenario, &ws.out()), names);
+    assert!(!ws.out().exists(), "a run of an invalid scenario created {}", ws.out().display());
+}
+
+// A replayed interruption file with a bad row names the file's line.
+#[test]
+fn bad_interruptions_file() {
+    assert_error_with_file(
+        &with_tail("[fargate_spot]\ninterruptions_file = \"spot.csv\""),
+        ("spot.csv", "t_seconds,tasks\n60,2\n120,none\n"),
+        &["fargate_spot.interruptions_file", "spot.csv", "line 3", "tasks"],
+    );
+}
+
+// The scenario's own price file, malformed: its field, file and line.
+#[test]
+fn bad_price_file() {
+    assert_error_with_file(
+        &with_tail("[pricing]\nfargate_file = \"fargate.csv\""),
+        (
+            "fargate.csv",
+            "region,os,arch,purchase_option,usd_per_vcpu_hour,usd_per_gb_hour,as_of\n\
+             us-east-1,linux,x86_64,on_demand,cheap,0.004,2026\n",
+        ),
+        &["pricing.fargate_file", "fargate.csv", "line 2"],
+    );
+}
+
+// A discount on a line item that does not exist, and a region without prices.
+#[test]
+fn unknown_discount_and_unpriced_region() {
+    assert_scenario_error(
+        &with_tail("[pricing]\ndiscount_percent = { fargate_hours = 20.0 }"),
+        &["pricing.discount_percent.fargate_hours", "line item key"],
+    );
+    assert_scenario_error(
+        &format!("region = \"eu-central-1\"\n{VALID}"),
+        &["region", "no ALB-hour price", "eu-central-1"],
+    );
+}

@@ -3,6 +3,8 @@
 mod alb;
 mod autoscaling;
 mod bad_input;
+mod capacity;
+mod cost;
 mod determinism;
 mod lifecycle;
 mod queueing;

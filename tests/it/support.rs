@@ -29,9 +29,9 @@ pub fn run_scenario_observed(s: &Scenario, seed: Option<u64>) -> (RunFigures, Ve
     let seed = seed.unwrap_or(s.seed);
     let end = SimTime::ZERO + s.duration;
     let mut arrivals = Arrivals::open(&s.traffic, &RngStreams::new(seed), end).expect("traffic opens");
-    let names = s.cluster.services.iter().map(|x| x.name.clone()).collect();
+    let collector = Collector::for_cluster(&s.cluster, end);
     let (collector, observations) =
-        fleetsim::run::simulate(&s.cluster, seed, s.duration, &mut arrivals, (Collector::new(names, end), Vec::new()))
+        fleetsim::run::simulate(&s.cluster, seed, s.duration, &mut arrivals, (collector, Vec::new()))
             .expect("run succeeds");
     (collector.finish(), observations)
 }

@@ -6,7 +6,7 @@ use super::{task_ordinal, World};
 use crate::engine::sample::exponential;
 use crate::engine::SimDuration;
 use crate::model::event::Event;
-use crate::model::ids::{ServiceId, TargetGroupId, TaskId};
+use crate::model::ids::{CapacityProviderId, ServiceId, TargetGroupId, TaskId};
 use crate::model::observation::{FailureCause, Observation, Observer, StopReason, TargetHealth, TaskState};
 use crate::model::processor::Processor;
 use crate::model::task::Task;
@@ -16,13 +16,24 @@ impl<O: Observer> World<O> {
         let task = &mut self.tasks[task_id.index()];
         let from = task.state;
         task.state = to;
-        let (service, stop_reason) =
-            (task.service, if to >= TaskState::Deactivating { task.stopping_for } else { None });
+        let (service, capacity_provider, stop_reason) = (
+            task.service,
+            task.capacity_provider,
+            if to >= TaskState::Deactivating { task.stopping_for } else { None },
+        );
         let at = self.now();
-        self.emit(Observation::TaskStateChanged { at, service, task: task_id, from: Some(from), to, stop_reason });
+        self.emit(Observation::TaskStateChanged {
+            at,
+            service,
+            task: task_id,
+            capacity_provider,
+            from: Some(from),
+            to,
+            stop_reason,
+        });
     }
 
-    pub(super) fn launch(&mut self, service: ServiceId) {
+    pub(super) fn launch(&mut self, service: ServiceId, capacity_provider: CapacityProviderId) {
         let now = self.now();
         let id = TaskId(self.tasks.len() as u32);
         let ordinal = task_ordinal(service, self.services[service.index()].launched_count);
@@ -39,7 +50,7 @@ impl<O: Observer> World<O> {
             definition.cpu_contention,
             now,
         );
-        let mut task = Task::new(service, ordinal, processor, now + startup);
+        let mut task = Task::new(service, capacity_provider, ordinal, processor, now + startup);
         task.lifecycle_timer = Some(self.queue.schedule(now + provisioning, Event::TaskProvisioned(id)));
         self.tasks.push(task);
         self.services[service.index()].tasks.push(id);
@@ -47,6 +58,7 @@ impl<O: Observer> World<O> {
             at: now,
             service,
             task: id,
+            capacity_provider,
             from: None,
             to: TaskState::Provisioning,
             stop_reason: None,
@@ -91,6 +103,7 @@ impl<O: Observer> World<O> {
             let after = SimDuration::from_secs_f64(exponential(&mut stream, mean.as_secs_f64()));
             self.tasks[task_id.index()].crash = Some(self.queue.schedule(now + after, Event::TaskCrashes(task_id)));
         }
+        self.start_spot_clock(task_id);
     }
 
     pub(super) fn app_ready(&mut self, task_id: TaskId) {
@@ -123,6 +136,12 @@ impl<O: Observer> World<O> {
     /// Model choice: the application stops accepting, finishes the work it holds
     /// (nobody reads it once the ALB has cut it) and exits when it is done.
     pub(super) fn sigterm(&mut self, task_id: TaskId) {
+        let stop_timeout = self.config.services[self.tasks[task_id.index()].service.index()].task.stop_timeout;
+        self.sigterm_within(task_id, stop_timeout);
+    }
+
+    /// SIGTERM, and SIGKILL after `kill_after` unless the application exits first.
+    pub(super) fn sigterm_within(&mut self, task_id: TaskId, kill_after: SimDuration) {
         let now = self.now();
         self.set_state(task_id, TaskState::Stopping);
         let task = &mut self.tasks[task_id.index()];
@@ -130,20 +149,29 @@ impl<O: Observer> World<O> {
         if task.processor.is_empty() {
             self.process_exited(task_id);
         } else {
-            let stop_timeout = self.config.services[task.service.index()].task.stop_timeout;
-            task.lifecycle_timer = Some(self.queue.schedule(now + stop_timeout, Event::StopTimeoutEnds(task_id)));
+            task.lifecycle_timer = Some(self.queue.schedule(now + kill_after, Event::StopTimeoutEnds(task_id)));
         }
     }
 
     pub(super) fn stop_timeout_ends(&mut self, task_id: TaskId) {
         self.tasks[task_id.index()].lifecycle_timer = None;
-        self.cut_requests(task_id, FailureCause::TaskStopped);
+        let cause = match self.tasks[task_id.index()].stopping_for {
+            Some(StopReason::SpotInterruption) => FailureCause::SpotInterruption,
+            _ => FailureCause::TaskStopped,
+        };
+        self.cut_requests(task_id, cause);
         self.process_exited(task_id);
     }
 
-    /// The containers are gone: DEPROVISIONING until the ENI is released.
+    /// The containers are gone: DEPROVISIONING until the ENI is released. A
+    /// target still draining (an interrupted Spot task) leaves its group now.
     pub(super) fn process_exited(&mut self, task_id: TaskId) {
         let now = self.now();
+        let group_id = self.config.services[self.tasks[task_id.index()].service.index()].target_group;
+        if self.target_groups[group_id.index()].health(task_id).is_some() {
+            self.target_groups[group_id.index()].remove(task_id);
+            self.emit_health(task_id, group_id, TargetHealth::Unused);
+        }
         let task = &mut self.tasks[task_id.index()];
         for id in [task.completion.take().map(|(_, id)| id), task.lifecycle_timer.take()].into_iter().flatten() {
             self.queue.cancel(id);
@@ -170,6 +198,10 @@ impl<O: Observer> World<O> {
         self.set_state(task_id, TaskState::Stopped);
         let service = self.tasks[task_id.index()].service;
         self.services[service.index()].tasks.retain(|&t| t != task_id);
+        // An interrupted Spot task's replacement launches now (model choice §4.3).
+        if std::mem::take(&mut self.tasks[task_id.index()].holds_slot) {
+            self.reconcile(service);
+        }
     }
 
     /// An essential container exits: in-flight requests fail (502), ECS
@@ -183,7 +215,7 @@ impl<O: Observer> World<O> {
         }
         task.stopping_for = Some(StopReason::EssentialContainerExited);
         task.listening = false;
-        if let Some(id) = task.health_check.take() {
+        for id in [task.health_check.take(), task.spot_interruption.take()].into_iter().flatten() {
             self.queue.cancel(id);
         }
         let service = task.service;

@@ -4,8 +4,9 @@
 
 use super::World;
 use crate::model::alb::HealthTransition;
+use crate::model::capacity::split;
 use crate::model::event::Event;
-use crate::model::ids::{ServiceId, TaskId};
+use crate::model::ids::{CapacityProviderId, ServiceId, TaskId};
 use crate::model::observation::{Observation, Observer, StopReason, TargetHealth, TaskState};
 
 impl<O: Observer> World<O> {
@@ -16,22 +17,50 @@ impl<O: Observer> World<O> {
         self.reconcile(service);
     }
 
-    /// Keeps `desired_count` tasks active: launches the shortfall, stops the
-    /// excess. Model choice: the scheduler reacts at once; it stops tasks that
-    /// are not yet RUNNING first, then the youngest.
+    /// Keeps `desired_count` tasks active, split across the service's capacity
+    /// providers as its strategy says (§4.4): each provider's shortfall is
+    /// launched, or counted unplaced while the provider has no capacity (no
+    /// fallback to another provider, §4.3); its excess is stopped. Model
+    /// choice: the scheduler reacts at once; it stops tasks that are not yet
+    /// RUNNING first, then the youngest.
     pub(super) fn reconcile(&mut self, service: ServiceId) {
-        let state = &self.services[service.index()];
-        let mut active: Vec<TaskId> =
-            state.tasks.iter().copied().filter(|t| self.tasks[t.index()].is_active()).collect();
-        let desired = state.desired_count as usize;
-        if active.len() < desired {
-            for _ in active.len()..desired {
-                self.launch(service);
+        let config = &self.config.services[service.index()];
+        let desired = self.services[service.index()].desired_count;
+        let targets = split(&config.capacity_provider_strategy, desired, config.split_shortfall);
+        let providers: Vec<CapacityProviderId> = config.capacity_provider_strategy.iter().map(|i| i.provider).collect();
+        for (item, (&provider, &target)) in providers.iter().zip(&targets).enumerate() {
+            let mut active: Vec<TaskId> = self.services[service.index()]
+                .tasks
+                .iter()
+                .copied()
+                .filter(|t| {
+                    let task = &self.tasks[t.index()];
+                    task.capacity_provider == provider && task.is_active()
+                })
+                .collect();
+            let count = active.len() as u32;
+            let mut unplaced = 0;
+            if count < target {
+                if self.can_place(provider) {
+                    for _ in count..target {
+                        self.launch(service, provider);
+                    }
+                } else {
+                    unplaced = target - count;
+                }
+            } else if count > target {
+                active.retain(|t| self.tasks[t.index()].is_stoppable());
+                active.sort_by_key(|t| (self.tasks[t.index()].state == TaskState::Running, std::cmp::Reverse(*t)));
+                let excess = ((count - target) as usize).min(active.len());
+                for &task in &active[..excess] {
+                    self.stop_task(task, StopReason::ServiceScaledIn);
+                }
             }
-        } else if active.len() > desired {
-            active.sort_by_key(|t| (self.tasks[t.index()].state == TaskState::Running, std::cmp::Reverse(*t)));
-            for &task in &active[..active.len() - desired] {
-                self.stop_task(task, StopReason::ServiceScaledIn);
+            let state = &mut self.services[service.index()];
+            if state.unplaced[item] != unplaced {
+                state.unplaced[item] = unplaced;
+                let at = self.now();
+                self.emit(Observation::UnplacedTasksChanged { at, service, capacity_provider: provider, unplaced });
             }
         }
     }
@@ -88,7 +117,7 @@ impl<O: Observer> World<O> {
             return;
         }
         task.stopping_for = Some(reason);
-        for id in [task.crash.take(), task.health_check.take()].into_iter().flatten() {
+        for id in [task.crash.take(), task.health_check.take(), task.spot_interruption.take()].into_iter().flatten() {
             self.queue.cancel(id);
         }
         let task = &mut self.tasks[task_id.index()];

@@ -1,0 +1,495 @@
+//! The bill: AWS's published prices (dated CSV snapshots shipped in
+//! `prices/`, or the scenario's own files) applied to what a run used, line by
+//! line as AWS itemises it (aws-semantics §3.6, §4.2, §4.3). Pure: the text of
+//! the price files comes in, figures go out.
+
+use crate::model::config::{CapacityProviderKind, ClusterConfig, CpuArchitecture};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The price snapshots shipped with fleetsim (sources in `prices/README.md`).
+pub const BUILTIN_FARGATE: &str = include_str!("../prices/fargate_hourly.csv");
+pub const BUILTIN_ALB: &str = include_str!("../prices/alb_hourly.csv");
+pub const BUILTIN_OTHER: &str = include_str!("../prices/other_hourly.csv");
+
+/// Fargate Spot's price as a share of On-Demand where the table has no Spot
+/// row: "up to 70 % less" (aws-semantics §4.3 model choice).
+pub const DEFAULT_SPOT_SHARE: f64 = 0.3;
+
+/// A price file that does not parse: which file, which line, what was expected.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct PriceError {
+    pub file: String,
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct FargateRow {
+    region: String,
+    os: String,
+    arch: String,
+    purchase_option: String,
+    usd_per_vcpu_hour: f64,
+    usd_per_gb_hour: f64,
+    as_of: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct AlbRow {
+    region: String,
+    usd_per_alb_hour: Option<f64>,
+    usd_per_lcu_hour: Option<f64>,
+    as_of: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct OtherRow {
+    item: String,
+    region: String,
+    usd: f64,
+    as_of: String,
+}
+
+fn parse_rows<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<Vec<T>, PriceError> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.deserialize::<T>() {
+        rows.push(record.map_err(|e| PriceError { file: file.to_string(), message: describe_csv_error(&e) })?);
+    }
+    Ok(rows)
+}
+
+fn describe_csv_error(e: &csv::Error) -> String {
+    match e.position() {
+        Some(p) => format!("line {}: {}", p.line(), e.kind_message()),
+        None => e.to_string(),
+    }
+}
+
+trait KindMessage {
+    fn kind_message(&self) -> String;
+}
+
+impl KindMessage for csv::Error {
+    fn kind_message(&self) -> String {
+        match self.kind() {
+            csv::ErrorKind::Deserialize { err, .. } => match err.field() {
+                Some(field) => format!("field {}: {}", field + 1, err.kind()),
+                None => err.kind().to_string(),
+            },
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// One region's prices, as a run needs them; each with the date it was taken.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceSheet {
+    pub region: String,
+    /// On-Demand Fargate (Linux): x86_64 and ARM64, where the table has them.
+    pub fargate: [Option<FargateRate>; 2],
+    /// Fargate Spot, x86_64 and ARM64: the table's row, else a share of On-Demand.
+    pub fargate_spot: [Option<FargateRate>; 2],
+    pub ephemeral_storage_usd_per_gb_hour: Option<Dated>,
+    pub public_ipv4_usd_per_hour: Option<Dated>,
+    pub alb_usd_per_hour: Option<Dated>,
+    pub lcu_usd_per_hour: Option<Dated>,
+    /// Per line item key, a Savings Plans / Reserved discount in percent.
+    pub discount_percent: BTreeMap<String, f64>,
+}
+
+/// A price and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dated {
+    pub usd: f64,
+    /// The snapshot's date, or how the figure was derived.
+    pub as_of: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FargateRate {
+    pub usd_per_vcpu_hour: f64,
+    pub usd_per_gb_hour: f64,
+    pub as_of: String,
+}
+
+fn arch_index(architecture: CpuArchitecture) -> usize {
+    match architecture {
+        CpuArchitecture::X86_64 => 0,
+        CpuArchitecture::Arm64 => 1,
+    }
+}
+
+/// The price files' text, by name (for errors), and what the scenario overrides.
+pub struct PriceFiles<'a> {
+    pub fargate: (&'a str, &'a str),
+    pub alb: (&'a str, &'a str),
+    pub other: (&'a str, &'a str),
+    /// Spot as a share of On-Demand, instead of the table's Spot rows.
+    pub spot_share: Option<f64>,
+    pub discount_percent: BTreeMap<String, f64>,
+}
+
+impl PriceFiles<'static> {
+    pub fn builtin() -> Self {
+        PriceFiles {
+            fargate: ("prices/fargate_hourly.csv", BUILTIN_FARGATE),
+            alb: ("prices/alb_hourly.csv", BUILTIN_ALB),
+            other: ("prices/other_hourly.csv", BUILTIN_OTHER),
+            spot_share: None,
+            discount_percent: BTreeMap::new(),
+        }
+    }
+}
+
+impl PriceSheet {
+    /// The region's prices from the files. A price the region lacks stays
+    /// None; [`bill`] refuses a run that needs it.
+    pub fn load(region: &str, files: &PriceFiles) -> Result<PriceSheet, PriceError> {
+        let fargate: Vec<FargateRow> = parse_rows(files.fargate.0, files.fargate.1)?;
+        let alb: Vec<AlbRow> = parse_rows(files.alb.0, files.alb.1)?;
+        let other: Vec<OtherRow> = parse_rows(files.other.0, files.other.1)?;
+        let find = |arch: &str, purchase: &str| {
+            fargate
+                .iter()
+                .find(|r| r.region == region && r.os == "linux" && r.arch == arch && r.purchase_option == purchase)
+                .map(|r| FargateRate {
+                    usd_per_vcpu_hour: r.usd_per_vcpu_hour,
+                    usd_per_gb_hour: r.usd_per_gb_hour,
+                    as_of: r.as_of.clone(),
+                })
+        };
+        let on_demand = [find("x86_64", "on_demand"), find("arm64", "on_demand")];
+        let spot_from_table = [find("x86_64", "spot"), find("arm64", "spot")];
+        let fargate_spot: [Option<FargateRate>; 2] = std::array::from_fn(|i| {
+            let share_of = |share: f64, how: String| {
+                on_demand[i].as_ref().map(|od| FargateRate {
+                    usd_per_vcpu_hour: od.usd_per_vcpu_hour * share,
+                    usd_per_gb_hour: od.usd_per_gb_hour * share,
+                    as_of: how,
+                })
+            };
+            match (files.spot_share, &spot_from_table[i]) {
+                (Some(share), _) => share_of(share, format!("{share} × On-Demand (the scenario's spot_price_share)")),
+                (None, Some(row)) => Some(row.clone()),
+                (None, None) => share_of(
+                    DEFAULT_SPOT_SHARE,
+                    format!("{DEFAULT_SPOT_SHARE} × On-Demand (no Spot price for {region} in the table)"),
+                ),
+            }
+        });
+        let other_item = |item: &str| {
+            other
+                .iter()
+                .find(|r| r.region == region && r.item == item)
+                .map(|r| Dated { usd: r.usd, as_of: r.as_of.clone() })
+        };
+        let alb_row = alb.iter().find(|r| r.region == region);
+        Ok(PriceSheet {
+            region: region.to_string(),
+            fargate: on_demand,
+            fargate_spot,
+            ephemeral_storage_usd_per_gb_hour: other_item("fargate_ephemeral_storage_above_20gb"),
+            public_ipv4_usd_per_hour: other_item("public_ipv4_address"),
+            alb_usd_per_hour: alb_row.and_then(|r| r.usd_per_alb_hour.map(|usd| Dated { usd, as_of: r.as_of.clone() })),
+            lcu_usd_per_hour: alb_row.and_then(|r| r.usd_per_lcu_hour.map(|usd| Dated { usd, as_of: r.as_of.clone() })),
+            discount_percent: files.discount_percent.clone(),
+        })
+    }
+}
+
+/// One ALB hour's load, for its LCUs (aws-semantics §3.6).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlbHour {
+    pub new_connections: f64,
+    /// Σ over the hour's minutes of the connections open in that minute.
+    pub active_connection_minutes: f64,
+    pub processed_bytes: u128,
+    /// Σ over requests of max(0, rules processed − 10) (§10.5).
+    pub billable_rule_evaluations: u64,
+}
+
+/// Bytes in the GB of the LCU's processed-bytes dimension (model choice:
+/// AWS bills data in binary gigabytes).
+const BYTES_PER_GB: f64 = 1_073_741_824.0;
+
+impl AlbHour {
+    /// LCUs of the hour: the largest of the four dimensions, each averaged
+    /// over the hour (§3.6): 25 new connections/s, 3,000 active connections
+    /// per minute, 1 GB processed per hour, 1,000 rule evaluations/s.
+    pub fn lcus(&self) -> f64 {
+        let new_connections = self.new_connections / 3600.0 / 25.0;
+        let active_connections = self.active_connection_minutes / 60.0 / 3000.0;
+        let processed = self.processed_bytes as f64 / BYTES_PER_GB;
+        let rules = self.billable_rule_evaluations as f64 / 3600.0 / 1000.0;
+        new_connections.max(active_connections).max(processed).max(rules)
+    }
+}
+
+/// What a run used: billed task time per service and provider, and the ALB's hours.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Usage {
+    /// Per service, per capacity provider (cluster order): billed task-seconds,
+    /// each task's rounded up to the second and at least 60 (§4.2).
+    pub task_seconds: Vec<Vec<u64>>,
+    /// The ALB's load in each hour of the run; one per started hour.
+    pub alb_hours: Vec<AlbHour>,
+}
+
+/// One line of the bill, as AWS itemises it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineItem {
+    /// Stable key (`fargate_vcpu_hours_x86_64`, `alb_lcu_hours`, …): discounts name it.
+    pub key: String,
+    pub description: String,
+    pub quantity: f64,
+    pub unit: &'static str,
+    pub usd_per_unit: f64,
+    pub discount_percent: f64,
+    pub usd: f64,
+    /// Where the price came from (its snapshot date, or how it was derived).
+    pub price_as_of: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bill {
+    pub lines: Vec<LineItem>,
+    pub total_usd: f64,
+}
+
+/// Every line item key a bill can have, for validating discounts.
+pub fn line_item_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    for arch in ["x86_64", "arm64"] {
+        for purchase in ["fargate", "fargate_spot"] {
+            keys.push(format!("{purchase}_vcpu_hours_{arch}"));
+            keys.push(format!("{purchase}_gb_hours_{arch}"));
+        }
+    }
+    keys.extend(
+        ["fargate_ephemeral_storage_gb_hours", "public_ipv4_hours", "alb_hours", "alb_lcu_hours"].map(String::from),
+    );
+    keys
+}
+
+/// A price the run needs that the sheet lacks.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("no {what} price for region {region} in the price files; give one with [pricing] (see README, Cost)")]
+pub struct MissingPrice {
+    pub what: String,
+    pub region: String,
+}
+
+/// A line item before it has a quantity: one task's share of it per hour.
+struct Rate {
+    key: String,
+    description: String,
+    /// Units per task-hour (vCPU, GB, GB of storage, addresses).
+    per_task: f64,
+    unit: &'static str,
+    usd_per_unit: f64,
+    as_of: String,
+}
+
+/// Rates of one task of a service on a provider, per task-hour, by line item.
+fn task_lines(
+    cluster: &ClusterConfig,
+    service: usize,
+    provider: usize,
+    sheet: &PriceSheet,
+) -> Result<Vec<Rate>, MissingPrice> {
+    let definition = &cluster.services[service].task;
+    let spot = matches!(cluster.capacity_providers[provider].kind, CapacityProviderKind::FargateSpot(_));
+    let arch = definition.architecture;
+    let arch_key = match arch {
+        CpuArchitecture::X86_64 => "x86_64",
+        CpuArchitecture::Arm64 => "arm64",
+    };
+    let (table, purchase, label) = if spot {
+        (&sheet.fargate_spot, "fargate_spot", "Fargate Spot")
+    } else {
+        (&sheet.fargate, "fargate", "Fargate")
+    };
+    let missing = |what: String| MissingPrice { what, region: sheet.region.clone() };
+    let rate = table[arch_index(arch)].as_ref().ok_or_else(|| missing(format!("{label} Linux/{arch_key}")))?;
+    let vcpu = f64::from(definition.cpu_units) / 1024.0;
+    // Fargate bills memory per GB of the task's size: 1024 MiB = 1 GB (§4.2).
+    let memory_gb = f64::from(definition.memory_mib) / 1024.0;
+    let mut lines = vec![
+        Rate {
+            key: format!("{purchase}_vcpu_hours_{arch_key}"),
+            description: format!("{label} vCPU-hours, Linux/{arch_key}"),
+            per_task: vcpu,
+            unit: "vCPU-hour",
+            usd_per_unit: rate.usd_per_vcpu_hour,
+            as_of: rate.as_of.clone(),
+        },
+        Rate {
+            key: format!("{purchase}_gb_hours_{arch_key}"),
+            description: format!("{label} GB-hours, Linux/{arch_key}"),
+            per_task: memory_gb,
+            unit: "GB-hour",
+            usd_per_unit: rate.usd_per_gb_hour,
+            as_of: rate.as_of.clone(),
+        },
+    ];
+    // 20 GiB of ephemeral storage are included (§4.2).
+    let extra_storage = definition.ephemeral_storage_gib.saturating_sub(20);
+    if extra_storage > 0 {
+        let price =
+            sheet.ephemeral_storage_usd_per_gb_hour.as_ref().ok_or_else(|| missing("ephemeral storage".into()))?;
+        lines.push(Rate {
+            key: "fargate_ephemeral_storage_gb_hours".into(),
+            description: "Fargate ephemeral storage above 20 GB, GB-hours".into(),
+            per_task: f64::from(extra_storage),
+            unit: "GB-hour",
+            usd_per_unit: price.usd,
+            as_of: price.as_of.clone(),
+        });
+    }
+    if definition.assign_public_ip {
+        let price = sheet.public_ipv4_usd_per_hour.as_ref().ok_or_else(|| missing("public IPv4".into()))?;
+        lines.push(Rate {
+            key: "public_ipv4_hours".into(),
+            description: "Public IPv4 address-hours (tasks)".into(),
+            per_task: 1.0,
+            unit: "address-hour",
+            usd_per_unit: price.usd,
+            as_of: price.as_of.clone(),
+        });
+    }
+    Ok(lines)
+}
+
+/// USD per billed task-second of each (service, provider): what a task's
+/// time costs as it runs, for cumulative cost over time.
+pub fn task_usd_per_second(cluster: &ClusterConfig, sheet: &PriceSheet) -> Result<Vec<Vec<f64>>, MissingPrice> {
+    let mut rates = Vec::new();
+    for s in 0..cluster.services.len() {
+        let mut per_provider = Vec::new();
+        for p in 0..cluster.capacity_providers.len() {
+            let used = cluster.services[s].capacity_provider_strategy.iter().any(|i| i.provider.index() == p);
+            let usd_per_hour = if used {
+                task_lines(cluster, s, p, sheet)?
+                    .iter()
+                    .map(|r| r.per_task * r.usd_per_unit * (1.0 - discount(sheet, &r.key) / 100.0))
+                    .sum()
+            } else {
+                0.0
+            };
+            per_provider.push(usd_per_hour / 3600.0);
+        }
+        rates.push(per_provider);
+    }
+    Ok(rates)
+}
+
+fn discount(sheet: &PriceSheet, key: &str) -> f64 {
+    sheet.discount_percent.get(key).copied().unwrap_or(0.0)
+}
+
+/// The bill for `usage`: Fargate by purchase option and architecture, storage
+/// and public IPs, the ALB's hours (a partial hour bills as a whole one) and
+/// LCU-hours. Line items in a fixed order; quantities summed over services.
+pub fn bill(cluster: &ClusterConfig, usage: &Usage, sheet: &PriceSheet) -> Result<Bill, MissingPrice> {
+    // Line items in first-seen order, quantities summed.
+    let mut lines: Vec<(Rate, f64)> = Vec::new();
+    let mut add = |rate: Rate, quantity: f64| match lines.iter_mut().find(|l| l.0.key == rate.key) {
+        Some(line) => line.1 += quantity,
+        None => lines.push((rate, quantity)),
+    };
+    for (s, per_provider) in usage.task_seconds.iter().enumerate() {
+        for (p, &seconds) in per_provider.iter().enumerate() {
+            if seconds == 0 {
+                continue;
+            }
+            let hours = seconds as f64 / 3600.0;
+            for rate in task_lines(cluster, s, p, sheet)? {
+                let quantity = rate.per_task * hours;
+                add(rate, quantity);
+            }
+        }
+    }
+    if !usage.alb_hours.is_empty() {
+        let missing = |what: &str| MissingPrice { what: what.into(), region: sheet.region.clone() };
+        let alb = sheet.alb_usd_per_hour.as_ref().ok_or_else(|| missing("ALB-hour"))?;
+        let lcu = sheet.lcu_usd_per_hour.as_ref().ok_or_else(|| missing("LCU-hour"))?;
+        let hourly = |key: &str, description: &str, unit: &'static str, price: &Dated| Rate {
+            key: key.into(),
+            description: description.into(),
+            per_task: 1.0,
+            unit,
+            usd_per_unit: price.usd,
+            as_of: price.as_of.clone(),
+        };
+        add(hourly("alb_hours", "ALB-hours (a partial hour bills whole)", "hour", alb), usage.alb_hours.len() as f64);
+        let lcu_hours: f64 = usage.alb_hours.iter().map(AlbHour::lcus).sum();
+        add(hourly("alb_lcu_hours", "ALB LCU-hours", "LCU-hour", lcu), lcu_hours);
+    }
+    let mut bill = Bill::default();
+    for (rate, quantity) in lines {
+        let discount_percent = discount(sheet, &rate.key);
+        let usd = quantity * rate.usd_per_unit * (1.0 - discount_percent / 100.0);
+        bill.total_usd += usd;
+        bill.lines.push(LineItem {
+            key: rate.key,
+            description: rate.description,
+            quantity,
+            unit: rate.unit,
+            usd_per_unit: rate.usd_per_unit,
+            discount_percent,
+            usd,
+            price_as_of: rate.as_of,
+        });
+    }
+    Ok(bill)
+}
+
+/// Billed seconds of a task that billed for `nanos`: rounded up to the
+/// second, at least one minute (Fargate, aws-semantics §4.2).
+pub fn billed_seconds(nanos: u64) -> u64 {
+    nanos.div_ceil(1_000_000_000).max(60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn billing_rounds_up_to_the_second_with_a_one_minute_minimum() {
+        assert_eq!(billed_seconds(40_000_000_000), 60);
+        assert_eq!(billed_seconds(60_000_000_001), 61);
+        assert_eq!(billed_seconds(3_600_000_000_000), 3600);
+    }
+
+    #[test]
+    fn the_builtin_sheet_has_us_east_1() {
+        let sheet = PriceSheet::load("us-east-1", &PriceFiles::builtin()).expect("builtin prices parse");
+        let x86 = sheet.fargate[0].as_ref().expect("x86 price");
+        assert_eq!((x86.usd_per_vcpu_hour, x86.usd_per_gb_hour), (0.04048, 0.004445));
+        let spot = sheet.fargate_spot[0].as_ref().expect("spot price");
+        assert_eq!(spot.usd_per_vcpu_hour, 0.01288871);
+        assert_eq!(sheet.lcu_usd_per_hour.as_ref().map(|p| p.usd), Some(0.008));
+    }
+
+    #[test]
+    fn a_region_without_a_spot_row_takes_thirty_percent() {
+        let sheet = PriceSheet::load("eu-central-1", &PriceFiles::builtin()).expect("parse");
+        let spot = sheet.fargate_spot[0].as_ref().expect("derived spot price");
+        assert!((spot.usd_per_vcpu_hour - 0.04656 * 0.3).abs() < 1e-12);
+        assert!(spot.as_of.contains("0.3 × On-Demand"), "{}", spot.as_of);
+        assert!(sheet.alb_usd_per_hour.is_none());
+    }
+
+    #[test]
+    fn a_malformed_price_file_names_its_line() {
+        let files = PriceFiles {
+            fargate: ("mine.csv", "region,os,arch,purchase_option,usd_per_vcpu_hour,usd_per_gb_hour,as_of\nus-east-1,linux,x86_64,on_demand,cheap,0.1,2026\n"),
+            ..PriceFiles::builtin()
+        };
+        let err = PriceSheet::load("us-east-1", &files).expect_err("bad number");
+        assert_eq!(err.file, "mine.csv");
+        assert!(err.message.starts_with("line 2"), "{}", err.message);
+    }
+}
