@@ -312,7 +312,11 @@ impl<O: Observer> World<O> {
             Event::TaskCrashes(task) => self.task_crashes(task),
             Event::SetDesiredCount { service, desired_count } => self.set_desired_count(service, desired_count),
             Event::MetricsTick => self.metrics_tick(),
-            Event::SpotInterruption(task) => self.spot_interruption(task, "interruption"),
+            Event::SpotInterruption(task) => {
+                // This event is the one the task holds: fired, not to be cancelled.
+                self.tasks[task.index()].spot_interruption = None;
+                self.spot_interruption(task, "interruption");
+            }
             Event::SpotWave(wave) => self.spot_wave(wave),
             Event::SpotReplay(row) => self.spot_replay(row),
             Event::CapacityReturns(_) => self.capacity_returns(),

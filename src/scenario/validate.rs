@@ -554,15 +554,16 @@ fn check_capacity(c: &mut Checker, prefix: &str, s: &ServiceFile) {
 /// `[fargate_spot]`: rates, shares and windows that make sense (aws-semantics §4.3).
 fn check_fargate_spot(c: &mut Checker, file: &ScenarioFile, base: &Path) {
     let Some(spot) = &file.fargate_spot else { return };
+    // fleetsim's bound: at most one a minute (beyond, no task would ever serve).
     if let Some(rate) = spot.interruptions_per_task_hour {
-        if !(rate.is_finite() && rate >= 0.0) {
-            c.problem("fargate_spot.interruptions_per_task_hour", format!("expected a rate ≥ 0, found {rate}"));
+        if !(rate.is_finite() && (0.0..=60.0).contains(&rate)) {
+            c.problem("fargate_spot.interruptions_per_task_hour", format!("expected a rate 0–60, found {rate}"));
         }
     }
     let share_ok = |share: f64| share > 0.0 && share <= 1.0;
     if let Some(waves) = spot.reclaim_waves {
-        if !(waves.per_hour.is_finite() && waves.per_hour >= 0.0) {
-            c.problem("fargate_spot.reclaim_waves.per_hour", format!("expected a rate ≥ 0, found {}", waves.per_hour));
+        if !(waves.per_hour.is_finite() && (0.0..=60.0).contains(&waves.per_hour)) {
+            c.problem("fargate_spot.reclaim_waves.per_hour", format!("expected a rate 0–60, found {}", waves.per_hour));
         }
         if !share_ok(waves.share) {
             c.problem("fargate_spot.reclaim_waves.share", format!("expected (0, 1], found {}", waves.share));

@@ -529,6 +529,11 @@ fn bad_spot_market() {
         &with_tail("[fargate_spot]\ndroughts = [{ start = \"2h\", end = \"1h\" }]"),
         &["fargate_spot.droughts[0].end"],
     );
+    // A rate that would interrupt faster than tasks can start never ends a run.
+    assert_scenario_error(
+        &with_tail("[fargate_spot]\ninterruptions_per_task_hour = 1e15"),
+        &["fargate_spot.interruptions_per_task_hour", "0–60"],
+    );
 }
 
 /// A scenario with a file beside it: `validate` and `run` each fail with one

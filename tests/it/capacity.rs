@@ -228,3 +228,31 @@ fn replayed_and_random_interruptions_take_spot_tasks() {
     // Poisson with mean ≈ 10 (a little under: replaced tasks start late): 4.5 SD ≈ 14.
     assert!((1..=25).contains(&interrupted), "{interrupted}");
 }
+
+/// Goal: scale-in while an interrupted Spot task holds its place stops no
+/// healthy task (review finding): 3 Spot tasks, a wave takes one at 5:00,
+/// desired 3 → 2 at 5:01. The interrupted task leaves on its own; nothing
+/// else stops and nothing is launched when it has STOPPED.
+#[test]
+fn scale_in_counts_an_interrupted_task_as_leaving() {
+    let text = r#"
+        duration = "15m"
+        [traffic]
+        kind = "constant"
+        rate_per_second = 2.0
+        [service]
+        desired_count = 3
+        desired_count_changes = [{ at = "301s", desired_count = 2 }]
+        service_time = { distribution = "constant", value = "10ms" }
+        capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
+        [fargate_spot]
+        waves = [{ at = "5m", share = 0.2 }]
+    "#;
+    let (figures, obs) = support::run_observed(text);
+    let launches: Vec<SimTime> = support::launches(&obs).into_iter().map(|l| l.0).collect();
+    assert_eq!(launches, [at(0), at(0), at(0)]);
+    assert_eq!(figures.minutes[0][12].running_by_provider, [0, 2]);
+    let stops =
+        obs.iter().filter(|o| matches!(o, Observation::TaskStateChanged { to: TaskState::Deactivating, .. })).count();
+    assert_eq!(stops, 1, "only the interrupted task stops");
+}

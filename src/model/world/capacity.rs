@@ -22,10 +22,12 @@ impl<O: Observer> World<O> {
     /// replayed interruptions, the first random wave, the end of each drought.
     pub(super) fn schedule_spot_market(&mut self) {
         let Some(market) = self.spot_market().cloned() else { return };
-        for (i, &(at, _)) in market.scheduled_waves.iter().enumerate() {
+        // Only inside the simulated duration: nothing is reclaimed while requests drain.
+        let end = self.metrics_end;
+        for (i, &(at, _)) in market.scheduled_waves.iter().enumerate().filter(|w| w.1 .0 < end) {
             self.queue.schedule(at, Event::SpotWave(Some(i as u32)));
         }
-        for (i, &(at, _)) in market.replayed.iter().enumerate() {
+        for (i, &(at, _)) in market.replayed.iter().enumerate().filter(|r| r.1 .0 < end) {
             self.queue.schedule(at, Event::SpotReplay(i as u32));
         }
         for &(_, end) in &market.droughts {
@@ -38,7 +40,7 @@ impl<O: Observer> World<O> {
         let Some(per_hour) = self.spot_market().map(|m| m.waves_per_hour).filter(|&r| r > 0.0) else { return };
         let after = SimDuration::from_secs_f64(exponential(&mut self.spot_wave_times, 3600.0 / per_hour));
         let at = self.now() + after;
-        if at <= self.metrics_end {
+        if at < self.metrics_end {
             self.queue.schedule(at, Event::SpotWave(None));
         }
     }
@@ -78,7 +80,8 @@ impl<O: Observer> World<O> {
         };
         let running = self.interruptible_spot_tasks();
         // A share of the running Spot tasks, rounded up: a wave takes at least one.
-        let count = (share * running.len() as f64).ceil() as usize;
+        // The nudge keeps 0.55 × 100 (55.000…01 in binary) at 55.
+        let count = (share * running.len() as f64 - 1e-9).ceil().max(0.0) as usize;
         self.interrupt_some(running, count, "reclaim wave");
         if scheduled.is_none() {
             self.schedule_random_wave();
@@ -123,13 +126,13 @@ impl<O: Observer> World<O> {
         let replace_at_notice = self.spot_market().is_some_and(|m| m.replace_at_notice);
         let warning = self.spot_market().map_or(SimDuration::from_secs(120), |m| m.warning);
         let task = &mut self.tasks[task_id.index()];
-        task.spot_interruption = None;
         if task.state != TaskState::Running || !task.is_stoppable() {
             return;
         }
         task.stopping_for = Some(StopReason::SpotInterruption);
         task.holds_slot = !replace_at_notice;
-        for id in [task.crash.take(), task.health_check.take()].into_iter().flatten() {
+        // A wave or a replay cancels the task's own pending interruption.
+        for id in [task.crash.take(), task.health_check.take(), task.spot_interruption.take()].into_iter().flatten() {
             self.queue.cancel(id);
         }
         let service = self.tasks[task_id.index()].service;

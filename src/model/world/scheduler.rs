@@ -49,9 +49,11 @@ impl<O: Observer> World<O> {
                     unplaced = target - count;
                 }
             } else if count > target {
+                // Interrupted Spot tasks holding their place leave anyway: stop only
+                // what stays above the target once they are gone.
                 active.retain(|t| self.tasks[t.index()].is_stoppable());
                 active.sort_by_key(|t| (self.tasks[t.index()].state == TaskState::Running, std::cmp::Reverse(*t)));
-                let excess = ((count - target) as usize).min(active.len());
+                let excess = active.len().saturating_sub(target as usize);
                 for &task in &active[..excess] {
                     self.stop_task(task, StopReason::ServiceScaledIn);
                 }
