@@ -3,7 +3,7 @@
 //! line as AWS itemises it (aws-semantics §3.6, §4.2, §4.3). Pure: the text of
 //! the price files comes in, figures go out.
 
-use crate::model::config::{CapacityProviderKind, ClusterConfig, CpuArchitecture};
+use crate::model::config::{ClusterConfig, CpuArchitecture};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -300,7 +300,7 @@ fn task_lines(
     sheet: &PriceSheet,
 ) -> Result<Vec<Rate>, MissingPrice> {
     let definition = &cluster.services[service].task;
-    let spot = matches!(cluster.capacity_providers[provider].kind, CapacityProviderKind::FargateSpot(_));
+    let spot = cluster.capacity_providers[provider].is_spot();
     let arch = definition.architecture;
     let arch_key = match arch {
         CpuArchitecture::X86_64 => "x86_64",
