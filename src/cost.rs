@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 pub const BUILTIN_FARGATE: &str = include_str!("../prices/fargate_hourly.csv");
 pub const BUILTIN_ALB: &str = include_str!("../prices/alb_hourly.csv");
 pub const BUILTIN_OTHER: &str = include_str!("../prices/other_hourly.csv");
+pub const BUILTIN_EC2: &str = include_str!("../prices/ec2_ondemand_linux_hourly.csv");
 
 /// Fargate Spot's price as a share of On-Demand where the table has no Spot
 /// row: "up to 70 % less" (aws-semantics §4.3 model choice).
@@ -41,6 +42,15 @@ struct AlbRow {
     usd_per_alb_hour: Option<f64>,
     usd_per_lcu_hour: Option<f64>,
     as_of: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Ec2Row {
+    region: String,
+    instance_type: String,
+    currency: String,
+    price_per_hour: f64,
+    generated_at: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +105,10 @@ pub struct PriceSheet {
     pub public_ipv4_usd_per_hour: Option<Dated>,
     pub alb_usd_per_hour: Option<Dated>,
     pub lcu_usd_per_hour: Option<Dated>,
+    /// EC2 Linux On-Demand per instance-hour, by instance type (USD rows only).
+    pub ec2_usd_per_hour: BTreeMap<String, Dated>,
+    /// EC2 Spot as a share of On-Demand (§5.5: "up to 90 % less"; no table).
+    pub ec2_spot_share: f64,
     /// Per line item key, a Savings Plans / Reserved discount in percent.
     pub discount_percent: BTreeMap<String, f64>,
 }
@@ -126,6 +140,7 @@ pub struct PriceFiles<'a> {
     pub fargate: (&'a str, &'a str),
     pub alb: (&'a str, &'a str),
     pub other: (&'a str, &'a str),
+    pub ec2: (&'a str, &'a str),
     /// Spot as a share of On-Demand, instead of the table's Spot rows.
     pub spot_share: Option<f64>,
     pub discount_percent: BTreeMap<String, f64>,
@@ -137,6 +152,7 @@ impl PriceFiles<'static> {
             fargate: ("prices/fargate_hourly.csv", BUILTIN_FARGATE),
             alb: ("prices/alb_hourly.csv", BUILTIN_ALB),
             other: ("prices/other_hourly.csv", BUILTIN_OTHER),
+            ec2: ("prices/ec2_ondemand_linux_hourly.csv", BUILTIN_EC2),
             spot_share: None,
             discount_percent: BTreeMap::new(),
         }
@@ -150,6 +166,7 @@ impl PriceSheet {
         let fargate: Vec<FargateRow> = parse_rows(files.fargate.0, files.fargate.1)?;
         let alb: Vec<AlbRow> = parse_rows(files.alb.0, files.alb.1)?;
         let other: Vec<OtherRow> = parse_rows(files.other.0, files.other.1)?;
+        let ec2: Vec<Ec2Row> = parse_rows(files.ec2.0, files.ec2.1)?;
         let find = |arch: &str, purchase: &str| {
             fargate
                 .iter()
@@ -194,6 +211,12 @@ impl PriceSheet {
             public_ipv4_usd_per_hour: other_item("public_ipv4_address"),
             alb_usd_per_hour: alb_row.and_then(|r| r.usd_per_alb_hour.map(|usd| Dated { usd, as_of: r.as_of.clone() })),
             lcu_usd_per_hour: alb_row.and_then(|r| r.usd_per_lcu_hour.map(|usd| Dated { usd, as_of: r.as_of.clone() })),
+            ec2_usd_per_hour: ec2
+                .into_iter()
+                .filter(|r| r.region == region && r.currency == "USD")
+                .map(|r| (r.instance_type, Dated { usd: r.price_per_hour, as_of: r.generated_at }))
+                .collect(),
+            ec2_spot_share: files.spot_share.unwrap_or(DEFAULT_SPOT_SHARE),
             discount_percent: files.discount_percent.clone(),
         })
     }
@@ -231,8 +254,12 @@ impl AlbHour {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Usage {
     /// Per service, per capacity provider (cluster order): billed task-seconds,
-    /// each task's rounded up to the second and at least 60 (§4.2).
+    /// each task's rounded up to the second and at least 60 (§4.2). Tasks on
+    /// EC2 are not billed: their instances are.
     pub task_seconds: Vec<Vec<u64>>,
+    /// Per capacity provider: billed instance-seconds of its ASG, each
+    /// instance's from launch to termination, per second, at least 60 (§5.4).
+    pub instance_seconds: Vec<u64>,
     /// The ALB's load in each hour of the run; one per started hour.
     pub alb_hours: Vec<AlbHour>,
 }
@@ -273,6 +300,51 @@ pub fn line_item_keys() -> Vec<String> {
     keys
 }
 
+/// Instance-hour line items are keyed by type: `ec2_instance_hours_m6i.large`,
+/// `ec2_spot_instance_hours_m6i.large`.
+pub const INSTANCE_KEY_PREFIXES: [&str; 2] = ["ec2_instance_hours_", "ec2_spot_instance_hours_"];
+
+/// USD per instance-hour of an ASG provider, with its line item: key,
+/// description and where the price came from.
+pub fn instance_rate(
+    cluster: &ClusterConfig,
+    provider: usize,
+    sheet: &PriceSheet,
+) -> Result<Option<(String, String, f64, String)>, MissingPrice> {
+    let config = &cluster.capacity_providers[provider];
+    let Some(asg) = config.auto_scaling_group() else { return Ok(None) };
+    let name = &asg.instance_type.name;
+    let on_demand = sheet
+        .ec2_usd_per_hour
+        .get(name)
+        .ok_or_else(|| MissingPrice { what: format!("EC2 {name} Linux On-Demand"), region: sheet.region.clone() })?;
+    Ok(Some(if asg.spot.is_some() {
+        (
+            format!("ec2_spot_instance_hours_{name}"),
+            format!("EC2 Spot {name} instance-hours ({})", config.name),
+            on_demand.usd * sheet.ec2_spot_share,
+            format!("{} × On-Demand of {}", sheet.ec2_spot_share, on_demand.as_of),
+        )
+    } else {
+        (
+            format!("ec2_instance_hours_{name}"),
+            format!("EC2 {name} instance-hours, Linux On-Demand ({})", config.name),
+            on_demand.usd,
+            on_demand.as_of.clone(),
+        )
+    }))
+}
+
+/// USD per billed instance-second of each provider (0 for Fargate), for cost over time.
+pub fn instance_usd_per_second(cluster: &ClusterConfig, sheet: &PriceSheet) -> Result<Vec<f64>, MissingPrice> {
+    (0..cluster.capacity_providers.len())
+        .map(|p| {
+            Ok(instance_rate(cluster, p, sheet)?
+                .map_or(0.0, |(key, _, usd, _)| usd * (1.0 - discount(sheet, &key) / 100.0) / 3600.0))
+        })
+        .collect()
+}
+
 /// A price the run needs that the sheet lacks.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("no {what} price for region {region} in the price files; give one with [pricing] (see README, Cost)")]
@@ -300,6 +372,9 @@ fn task_lines(
     sheet: &PriceSheet,
 ) -> Result<Vec<Rate>, MissingPrice> {
     let definition = &cluster.services[service].task;
+    if cluster.capacity_providers[provider].auto_scaling_group().is_some() {
+        return Ok(Vec::new()); // the instance is billed, not the task (§5.4)
+    }
     let spot = cluster.capacity_providers[provider].is_spot();
     let arch = definition.architecture;
     let arch_key = match arch {
@@ -411,6 +486,16 @@ pub fn bill(cluster: &ClusterConfig, usage: &Usage, sheet: &PriceSheet) -> Resul
             }
         }
     }
+    for (p, &seconds) in usage.instance_seconds.iter().enumerate() {
+        if seconds == 0 {
+            continue;
+        }
+        if let Some((key, description, usd_per_hour, as_of)) = instance_rate(cluster, p, sheet)? {
+            let rate =
+                Rate { key, description, per_task: 1.0, unit: "instance-hour", usd_per_unit: usd_per_hour, as_of };
+            add(rate, seconds as f64 / 3600.0);
+        }
+    }
     if !usage.alb_hours.is_empty() {
         let missing = |what: &str| MissingPrice { what: what.into(), region: sheet.region.clone() };
         let alb = sheet.alb_usd_per_hour.as_ref().ok_or_else(|| missing("ALB-hour"))?;
@@ -447,7 +532,7 @@ pub fn bill(cluster: &ClusterConfig, usage: &Usage, sheet: &PriceSheet) -> Resul
 }
 
 /// Billed seconds of a task that billed for `nanos`: rounded up to the
-/// second, at least one minute (Fargate, aws-semantics §4.2).
+/// second, at least one minute (Fargate §4.2, EC2 Linux §5.4).
 pub fn billed_seconds(nanos: u64) -> u64 {
     nanos.div_ceil(1_000_000_000).max(60)
 }

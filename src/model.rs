@@ -9,12 +9,15 @@ pub mod config;
 mod event;
 pub mod ids;
 pub mod observation;
+pub mod placement;
 mod processor;
 pub mod schedule;
 mod task;
 mod world;
 
 pub use event::Event;
-pub use ids::{CapacityProviderId, RouteId, ServiceId, TargetGroupId, TaskId};
-pub use observation::{FailureCause, Observation, Observer, Outcome, StopReason, TargetHealth, TaskState};
+pub use ids::{CapacityProviderId, InstanceId, RouteId, ServiceId, TargetGroupId, TaskId};
+pub use observation::{
+    FailureCause, InstanceState, Observation, Observer, Outcome, StopReason, TargetHealth, TaskState,
+};
 pub use world::{Arrival, World};

@@ -7,7 +7,9 @@ use crate::engine::{SimDuration, SimTime};
 use crate::model::autoscaling::AlarmState;
 use crate::model::config::{ClusterConfig, ComparisonOperator, ServiceMetric};
 use crate::model::CapacityProviderId;
-use crate::model::{FailureCause, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState};
+use crate::model::{
+    FailureCause, InstanceState, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState,
+};
 use hdrhistogram::Histogram;
 
 /// Latencies are recorded in microseconds to 3 significant digits: every
@@ -126,7 +128,8 @@ pub struct PolicyMinute {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventRow {
     pub at: SimTime,
-    pub service: ServiceId,
+    /// None for the cluster's own events (its EC2 instances).
+    pub service: Option<ServiceId>,
     pub task: Option<TaskId>,
     pub event: &'static str,
     pub detail: String,
@@ -298,6 +301,48 @@ impl BillingMeter {
     }
 }
 
+/// One ASG provider's instances: counts, billing, managed scaling's minutes.
+#[derive(Clone, Debug, Default)]
+struct ProviderCollector {
+    /// Instances launched and not terminated, now.
+    instances: u32,
+    instances_max: u32,
+    instances_launched: u64,
+    spot_reclaims: u64,
+    billing: BillingMeter,
+    rows: Vec<ProviderMinute>,
+}
+
+/// One ASG provider's view of one simulated minute.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderMinute {
+    /// Instances launched and not yet terminated at the minute's end.
+    pub instances: u32,
+    /// ECS managed scaling's CapacityProviderReservation at the minute's end, percent.
+    pub reservation_percent: Option<f64>,
+    /// Billed instance-nanoseconds in the minute (rounding and minimum where the instance ends).
+    pub billed_instance_nanos: u128,
+}
+
+impl ProviderMinute {
+    /// A minute no instance changed in: `finish` carries the count before it.
+    fn no_instance_event() -> Self {
+        ProviderMinute { instances: u32::MAX, ..Default::default() }
+    }
+}
+
+/// What one ASG provider did over the run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderSummary {
+    pub name: String,
+    pub instances_launched: u64,
+    pub instances_max: u32,
+    pub instance_hours: f64,
+    pub spot_reclaims: u64,
+    /// One per simulated minute.
+    pub minutes: Vec<ProviderMinute>,
+}
+
 /// Requests and processed bytes of one hour at the ALB.
 #[derive(Clone, Debug, Default)]
 struct AlbCounts {
@@ -329,6 +374,11 @@ pub struct Collector {
     request_bytes: u64,
     requests_per_connection: f64,
     response_bytes: Vec<u64>,
+    /// Per capacity provider (empty for Fargate): its instances.
+    providers: Vec<ProviderCollector>,
+    /// Per instance: when it launched, while it bills.
+    instance_billing_since: Vec<Option<SimTime>>,
+    instance_provider: Vec<CapacityProviderId>,
 }
 
 impl Collector {
@@ -384,6 +434,9 @@ impl Collector {
             request_bytes: 0,
             requests_per_connection: 1.0,
             response_bytes: vec![0; services_count],
+            providers: vec![ProviderCollector::default(); 2],
+            instance_billing_since: Vec::new(),
+            instance_provider: Vec::new(),
         }
     }
 
@@ -419,6 +472,7 @@ impl Collector {
             collector.response_bytes[i] = service.task.response_bytes;
         }
         collector.provider_names = cluster.capacity_providers.iter().map(|p| p.name.clone()).collect();
+        collector.providers = vec![ProviderCollector::default(); cluster.capacity_providers.len()];
         collector.request_bytes = cluster.load_balancer.request_bytes;
         collector.requests_per_connection = cluster.load_balancer.requests_per_connection;
         collector
@@ -470,7 +524,20 @@ impl Collector {
     }
 
     fn event(&mut self, at: SimTime, service: ServiceId, task: Option<TaskId>, event: &'static str, detail: String) {
-        self.events.push(EventRow { at, service, task, event, detail });
+        self.events.push(EventRow { at, service: Some(service), task, event, detail });
+    }
+
+    fn cluster_event(&mut self, at: SimTime, event: &'static str, detail: String) {
+        self.events.push(EventRow { at, service: None, task: None, event, detail });
+    }
+
+    fn provider_row(&mut self, provider: CapacityProviderId, minute: u64) -> &mut ProviderMinute {
+        let rows = &mut self.providers[provider.index()].rows;
+        let index = minute as usize;
+        if rows.len() <= index {
+            rows.resize(index + 1, ProviderMinute::no_instance_event());
+        }
+        &mut rows[index]
     }
 
     /// Closes the books at the end of the run.
@@ -572,7 +639,46 @@ impl Collector {
                 }
             })
             .collect();
-        let usage = Usage { task_seconds, alb_hours };
+        let minutes_count = end.as_nanos().div_ceil(MINUTE_NANOS) as usize;
+        for (instance, since) in self.instance_billing_since.iter().enumerate() {
+            if let Some(start) = *since {
+                self.providers[self.instance_provider[instance].index()].billing.stop(start, end, end);
+            }
+        }
+        let mut instance_seconds = Vec::new();
+        let mut providers = Vec::new();
+        for (p, collector) in self.providers.iter_mut().enumerate() {
+            instance_seconds.push(collector.billing.billed_seconds);
+            if collector.instances_launched == 0 {
+                providers.push(ProviderSummary { name: self.provider_names[p].clone(), ..Default::default() });
+                continue;
+            }
+            // Minutes with no event carry the count of the minute before.
+            let mut rows = std::mem::take(&mut collector.rows);
+            rows.resize(minutes_count.max(rows.len()), ProviderMinute::no_instance_event());
+            rows.truncate(minutes_count);
+            let mut last = 0;
+            for row in &mut rows {
+                if row.instances == u32::MAX {
+                    row.instances = last;
+                }
+                last = row.instances;
+            }
+            for (minute, &nanos) in collector.billing.minute_nanos.iter().enumerate() {
+                if let Some(row) = rows.get_mut(minute) {
+                    row.billed_instance_nanos += nanos;
+                }
+            }
+            providers.push(ProviderSummary {
+                name: self.provider_names[p].clone(),
+                instances_launched: collector.instances_launched,
+                instances_max: collector.instances_max,
+                instance_hours: collector.billing.minute_nanos.iter().sum::<u128>() as f64 / 3600e9,
+                spot_reclaims: collector.spot_reclaims,
+                minutes: rows,
+            });
+        }
+        let usage = Usage { task_seconds, instance_seconds, alb_hours };
         let mut total = RequestCounts::default();
         for s in &services {
             total.total += s.requests.total;
@@ -596,6 +702,7 @@ impl Collector {
             events: self.events,
             usage,
             provider_names: self.provider_names,
+            providers,
         }
     }
 }
@@ -613,6 +720,8 @@ pub struct RunFigures {
     pub usage: Usage,
     /// The cluster's capacity providers, in id order.
     pub provider_names: Vec<String>,
+    /// Per capacity provider, in id order: its EC2 instances (empty for Fargate).
+    pub providers: Vec<ProviderSummary>,
 }
 
 impl Observer for Collector {
@@ -813,6 +922,90 @@ impl Observer for Collector {
                 };
                 self.event(at, service, None, "capacity_unavailable", detail);
             }
+            Observation::InstanceStateChanged {
+                at,
+                capacity_provider,
+                instance,
+                availability_zone,
+                from,
+                to,
+                reason,
+            } => {
+                let end = self.end;
+                let i = instance.index();
+                if self.instance_billing_since.len() <= i {
+                    self.instance_billing_since.resize(i + 1, None);
+                    self.instance_provider.resize(i + 1, CapacityProviderId(0));
+                }
+                self.instance_provider[i] = capacity_provider;
+                let p = &mut self.providers[capacity_provider.index()];
+                // EC2 bills from launch to termination (model choice §5.4).
+                if from.is_none() {
+                    p.instances += 1;
+                    p.instances_max = p.instances_max.max(p.instances);
+                    p.instances_launched += u64::from(at < end);
+                    if at < end {
+                        p.billing.advance(at);
+                        p.billing.billing += 1;
+                        self.instance_billing_since[i] = Some(at);
+                    }
+                }
+                if to == InstanceState::Terminated {
+                    p.instances -= 1;
+                    p.spot_reclaims += u64::from(reason == "Spot instance reclaimed");
+                    if let Some(start) = self.instance_billing_since[i].take() {
+                        p.billing.stop(start, at.min(end), end);
+                    }
+                }
+                let instances = p.instances;
+                if at < end {
+                    let minute = at.minute_index();
+                    let row = self.provider_row(capacity_provider, minute);
+                    row.instances = instances;
+                }
+                let detail = format!(
+                    "(capacity provider {}) instance {} in AZ {}: {} ({reason}).",
+                    self.provider_names[capacity_provider.index()],
+                    instance.0,
+                    availability_zone,
+                    to.as_str()
+                );
+                self.cluster_event(at, instance_event(to), detail);
+            }
+            Observation::CapacityProviderReservation {
+                at,
+                capacity_provider,
+                reservation_percent,
+                instances_needed,
+                instances_in_service,
+                desired_capacity,
+            } => {
+                if at <= self.end && at > SimTime::ZERO {
+                    // The datapoint closes the minute before `at`.
+                    let minute = at.minute_index() - 1;
+                    self.provider_row(capacity_provider, minute).reservation_percent = Some(reservation_percent);
+                }
+                let _ = (instances_needed, instances_in_service, desired_capacity);
+            }
+            Observation::TaskPlaced { at, service, task, instance, availability_zone } => {
+                let detail = format!("(task {}) placed on instance {} in AZ {availability_zone}.", task.0, instance.0);
+                self.event(at, service, Some(task), "task_placed", detail);
+            }
+            Observation::InstanceSpotNotice { at, capacity_provider, instance } => {
+                let detail = format!(
+                    "(capacity provider {}) instance {}: EC2 Spot interruption notice; reclaimed in 2 minutes.",
+                    self.provider_names[capacity_provider.index()],
+                    instance.0
+                );
+                self.cluster_event(at, "instance_spot_notice", detail);
+            }
+            Observation::AsgDesiredCapacityChanged { at, capacity_provider, from, to, ref cause } => {
+                let detail = format!(
+                    "(capacity provider {}) managed scaling: desired capacity {from} → {to}. {cause}",
+                    self.provider_names[capacity_provider.index()]
+                );
+                self.cluster_event(at, "asg_desired_capacity", detail);
+            }
             Observation::PolicyEvaluated { at, service, policy, metric, alarm_high, alarm_low } => {
                 let row = Self::row(&mut self.services[service.index()].rows, at.minute_index());
                 let p = policy as usize;
@@ -852,6 +1045,15 @@ impl Observer for Collector {
                 self.event(at, service, None, "scaling_skipped", detail);
             }
         }
+    }
+}
+
+fn instance_event(state: InstanceState) -> &'static str {
+    match state {
+        InstanceState::Launching => "instance_launched",
+        InstanceState::Active => "instance_registered",
+        InstanceState::Draining => "instance_draining",
+        InstanceState::Terminated => "instance_terminated",
     }
 }
 

@@ -80,12 +80,13 @@ pub fn simulate_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<RunOu
     Ok(RunOutput { seed, figures, bill, cumulative_cost_usd })
 }
 
-/// The bill as it grows, minute by minute: task time as it is billed (each
-/// task's rounding and minimum in the minute it stops), each ALB-hour at its
+/// The bill as it grows, minute by minute: task and instance time as it is
+/// billed (each one's rounding and minimum in the minute it stops), each ALB-hour at its
 /// start and its LCUs at its end (or the run's). The last minute's figure is
 /// the bill's total, up to floating-point rounding.
 fn cumulative_cost(scenario: &Scenario, figures: &RunFigures) -> Result<Vec<f64>, MissingPrice> {
     let rates = cost::task_usd_per_second(&scenario.cluster, &scenario.prices)?;
+    let instance_rates = cost::instance_usd_per_second(&scenario.cluster, &scenario.prices)?;
     let minutes = scenario.duration.as_nanos().div_ceil(60_000_000_000) as usize;
     let alb = scenario.prices.alb_usd_per_hour.as_ref().map_or(0.0, |p| p.usd * discount(scenario, "alb_hours"));
     let lcu = scenario.prices.lcu_usd_per_hour.as_ref().map_or(0.0, |p| p.usd * discount(scenario, "alb_lcu_hours"));
@@ -100,6 +101,11 @@ fn cumulative_cost(scenario: &Scenario, figures: &RunFigures) -> Result<Vec<f64>
                 for (&nanos, rate) in row.billed_task_nanos_by_provider.iter().zip(service_rates) {
                     total += nanos as f64 / 1e9 * rate;
                 }
+            }
+        }
+        for (provider, rate) in figures.providers.iter().zip(&instance_rates) {
+            if let Some(row) = provider.minutes.get(minute) {
+                total += row.billed_instance_nanos as f64 / 1e9 * rate;
             }
         }
         if minute % 60 == 59 || minute + 1 == minutes {

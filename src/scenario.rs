@@ -3,6 +3,7 @@
 //! plain config ([`lower`]). Runs nothing and writes nothing.
 
 mod duration;
+mod instance_types;
 mod lower;
 mod schedule_expr;
 pub mod schema;

@@ -65,6 +65,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             auto_scaling: None,
             capacity_provider_strategy: only_on(FARGATE),
             split_shortfall: SplitShortfall::After,
+            placement: Default::default(),
         }],
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,

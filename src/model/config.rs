@@ -26,12 +26,115 @@ pub struct CapacityProviderConfig {
 pub enum CapacityProviderKind {
     Fargate,
     FargateSpot(SpotMarket),
+    /// An Auto Scaling group of EC2 instances (§5).
+    AutoScalingGroup(Box<AutoScalingGroupProvider>),
 }
 
 impl CapacityProviderConfig {
+    /// Bought at Spot prices: Fargate Spot, or an ASG of Spot instances.
     pub fn is_spot(&self) -> bool {
-        matches!(self.kind, CapacityProviderKind::FargateSpot(_))
+        match &self.kind {
+            CapacityProviderKind::FargateSpot(_) => true,
+            CapacityProviderKind::AutoScalingGroup(asg) => asg.spot.is_some(),
+            CapacityProviderKind::Fargate => false,
+        }
     }
+
+    pub fn auto_scaling_group(&self) -> Option<&AutoScalingGroupProvider> {
+        match &self.kind {
+            CapacityProviderKind::AutoScalingGroup(asg) => Some(asg),
+            _ => None,
+        }
+    }
+}
+
+/// An ASG capacity provider (aws-semantics §5.1): one instance type, its
+/// bounds, how long an instance takes to join the cluster, managed scaling.
+#[derive(Clone, Debug)]
+pub struct AutoScalingGroupProvider {
+    pub instance_type: InstanceType,
+    pub min_size: u32,
+    pub max_size: u32,
+    /// Instances launched at time zero.
+    pub desired_capacity: u32,
+    /// The group's AZs; it launches into the one with the fewest instances.
+    pub availability_zones: Vec<String>,
+    /// Launch until the container instance is registered with ECS (boot and
+    /// agent start; not documented, §7 #12, a model choice).
+    pub registration_time: DurationDistribution,
+    /// None: the group stays at its desired capacity.
+    pub managed_scaling: Option<ManagedScaling>,
+    /// ECS lets the ASG end only instances with no tasks (§5.1).
+    pub managed_termination_protection: bool,
+    /// An instance the ASG ends is drained first: its tasks are replaced
+    /// elsewhere before it goes (§5.1 `managedDraining`).
+    pub managed_draining: bool,
+    /// Spot instances, and how EC2 takes them back (§5.5).
+    pub spot: Option<Ec2Spot>,
+}
+
+/// What an instance type offers ECS (§5.2, §5.3, §5.6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceType {
+    pub name: String,
+    pub vcpu: u32,
+    /// CPU units registered: vCPU × 1024.
+    pub cpu_units: u32,
+    /// MiB registered: less than the nominal size (§5.6 model choice).
+    pub memory_mib: u32,
+    pub architecture: CpuArchitecture,
+    /// awsvpc tasks an instance holds (ENIs, with or without trunking, §5.3).
+    pub awsvpc_tasks: u32,
+}
+
+/// ECS managed scaling of the group on CapacityProviderReservation (§5.1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ManagedScaling {
+    /// The CPR ECS keeps the group at, percent (1–100).
+    pub target_capacity: u32,
+    pub minimum_scaling_step_size: u32,
+    pub maximum_scaling_step_size: u32,
+    /// A further scale-out waits until every instance is this old.
+    pub instance_warmup_period: SimDuration,
+    /// Model choice §5.1: the first step from zero instances is 2 (default),
+    /// or `max(2, demand)` with this on (containers-roadmap#1716).
+    pub from_zero_uses_demand: bool,
+}
+
+/// EC2 Spot instances (§5.5): a seeded interruption process per instance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ec2Spot {
+    pub interruptions_per_instance_hour: f64,
+    /// The interruption notice comes this long before the instance ends (120 s).
+    pub warning: SimDuration,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING` (off by default): the notice drains the instance.
+    pub spot_instance_draining: bool,
+}
+
+/// Where on an ASG provider's instances a service's tasks go (§5.2).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Placement {
+    /// Applied in order, each breaking the ties of the one before.
+    pub strategy: Vec<PlacementStrategy>,
+    /// `distinctInstance`: at most one task of the service per instance.
+    pub distinct_instance: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacementStrategy {
+    /// Leave the least of this resource unused.
+    Binpack(PlacementResource),
+    /// Even out the service's tasks over instances.
+    SpreadInstances,
+    /// Even out the service's tasks over availability zones.
+    SpreadAvailabilityZones,
+    Random,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacementResource {
+    Cpu,
+    Memory,
 }
 
 impl CapacityProviderConfig {
@@ -95,6 +198,8 @@ pub struct ServiceConfig {
     /// Where its tasks run (§4.4); a `launch_type` is a one-item strategy.
     pub capacity_provider_strategy: Vec<StrategyItem>,
     pub split_shortfall: SplitShortfall,
+    /// On ASG providers: how tasks are placed on instances (§5.2).
+    pub placement: Placement,
 }
 
 /// What a task of the service is and how it behaves.

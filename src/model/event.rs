@@ -1,6 +1,6 @@
 //! The closed set of things that can happen at a scheduled time.
 
-use super::ids::{CapacityProviderId, ServiceId, TaskId};
+use super::ids::{CapacityProviderId, InstanceId, ServiceId, TaskId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -34,4 +34,10 @@ pub enum Event {
     SpotReplay(u32),
     /// A provider's drought is over: unplaced tasks can be placed.
     CapacityReturns(CapacityProviderId),
+    /// A launched instance has booted and its ECS agent registered it (§5.1).
+    InstanceRegistered(InstanceId),
+    /// EC2's two-minute Spot interruption notice for this instance (§5.5).
+    InstanceSpotNotice(InstanceId),
+    /// The notice ran out: EC2 takes the Spot instance back.
+    InstanceReclaimed(InstanceId),
 }

@@ -34,3 +34,7 @@ id!(
     /// A capacity provider of the cluster: `FARGATE`, `FARGATE_SPOT`, then named ones.
     CapacityProviderId
 );
+id!(
+    /// An EC2 instance of an ASG capacity provider, numbered in launch order across the cluster.
+    InstanceId
+);

@@ -2,7 +2,7 @@
 //! Observers count, integrate and record; they never change the model.
 
 use super::autoscaling::{AlarmKind, AlarmState};
-use super::ids::{CapacityProviderId, ServiceId, TaskId};
+use super::ids::{CapacityProviderId, InstanceId, ServiceId, TaskId};
 use crate::engine::{SimDuration, SimTime};
 
 /// A task's `lastStatus`, as ECS names it (aws-semantics §2.5).
@@ -44,6 +44,10 @@ pub enum StopReason {
     FailedElbHealthCheck,
     /// Fargate Spot took its capacity back (aws-semantics §4.3).
     SpotInterruption,
+    /// Its container instance is draining (§2.3): the service replaces it elsewhere.
+    ContainerInstanceDraining,
+    /// Its EC2 instance ended under it (ASG scale-in without draining, Spot reclaim).
+    InstanceTerminated,
 }
 
 impl StopReason {
@@ -53,6 +57,8 @@ impl StopReason {
             StopReason::EssentialContainerExited => "EssentialContainerExited",
             // The API's current enum; 2023 events showed TerminationNotice (§4.3).
             StopReason::SpotInterruption => "SpotInterruption",
+            StopReason::ContainerInstanceDraining => "ServiceSchedulerInitiated",
+            StopReason::InstanceTerminated => "TerminationNotice",
         }
     }
     pub fn describe(self) -> &'static str {
@@ -61,6 +67,29 @@ impl StopReason {
             StopReason::EssentialContainerExited => "Essential container in task exited",
             StopReason::FailedElbHealthCheck => "Task failed ELB health checks",
             StopReason::SpotInterruption => "Your Spot Task was interrupted.",
+            StopReason::ContainerInstanceDraining => "Container instance is draining",
+            StopReason::InstanceTerminated => "Host EC2 instance terminated",
+        }
+    }
+}
+
+/// An EC2 instance of an ASG capacity provider (§5.1): launched and
+/// booting, registered with ECS, draining, gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InstanceState {
+    Launching,
+    Active,
+    Draining,
+    Terminated,
+}
+
+impl InstanceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::Launching => "LAUNCHING",
+            InstanceState::Active => "ACTIVE",
+            InstanceState::Draining => "DRAINING",
+            InstanceState::Terminated => "TERMINATED",
         }
     }
 }
@@ -177,6 +206,49 @@ pub enum Observation {
         at: SimTime,
         service: ServiceId,
         desired_count: u32,
+    },
+    /// An ASG provider's instance changed state; `reason` says why.
+    InstanceStateChanged {
+        at: SimTime,
+        capacity_provider: CapacityProviderId,
+        instance: InstanceId,
+        availability_zone: u32,
+        from: Option<InstanceState>,
+        to: InstanceState,
+        reason: &'static str,
+    },
+    /// ECS placed a waiting task on an instance (§5.2); its start-up begins.
+    TaskPlaced {
+        at: SimTime,
+        service: ServiceId,
+        task: TaskId,
+        instance: InstanceId,
+        availability_zone: u32,
+    },
+    /// EC2's two-minute notice for a Spot instance (§5.5).
+    InstanceSpotNotice {
+        at: SimTime,
+        capacity_provider: CapacityProviderId,
+        instance: InstanceId,
+    },
+    /// ECS managed scaling's minute (§5.1): the CapacityProviderReservation it
+    /// published and the group's desired capacity after acting on it.
+    CapacityProviderReservation {
+        at: SimTime,
+        capacity_provider: CapacityProviderId,
+        /// Percent: instances needed (M) over instances in service (N).
+        reservation_percent: f64,
+        instances_needed: u32,
+        instances_in_service: u32,
+        desired_capacity: u32,
+    },
+    /// An ASG's desired capacity changed (managed scaling, Spot replacement excluded).
+    AsgDesiredCapacityChanged {
+        at: SimTime,
+        capacity_provider: CapacityProviderId,
+        from: u32,
+        to: u32,
+        cause: String,
     },
     /// The minute [start, start + 60 s) is over: the service's CloudWatch view of it.
     MinuteClosed {

@@ -1,10 +1,10 @@
 //! One ECS task: its lifecycle state, the events pending on it, and the
 //! [`Processor`] that serves its requests.
 
-use super::ids::{CapacityProviderId, ServiceId};
+use super::ids::{CapacityProviderId, InstanceId, ServiceId};
 use super::observation::{StopReason, TaskState};
 use super::processor::Processor;
-use crate::engine::{EventId, SimTime};
+use crate::engine::{EventId, SimDuration, SimTime};
 
 pub struct Task {
     pub service: ServiceId,
@@ -36,8 +36,13 @@ pub struct Task {
     pub holds_slot: bool,
     /// When the task reached RUNNING, for the health-check grace period.
     pub running_at: Option<SimTime>,
-    /// When start-up (launch to RUNNING) ends, drawn at launch.
+    /// Start-up (PROVISIONING to RUNNING), drawn at launch; on EC2 it begins
+    /// when the task is placed on an instance.
+    pub startup: SimDuration,
+    /// When start-up ends.
     pub running_due: SimTime,
+    /// On an ASG provider: the instance it is placed on (None while it waits).
+    pub instance: Option<InstanceId>,
 }
 
 impl Task {
@@ -46,7 +51,7 @@ impl Task {
         capacity_provider: CapacityProviderId,
         ordinal: u64,
         processor: Processor,
-        running_due: SimTime,
+        startup: SimDuration,
     ) -> Self {
         Task {
             service,
@@ -66,7 +71,9 @@ impl Task {
             spot_interruption: None,
             holds_slot: false,
             running_at: None,
-            running_due,
+            startup,
+            running_due: SimTime::ZERO,
+            instance: None,
         }
     }
 

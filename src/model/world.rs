@@ -12,6 +12,7 @@
 
 mod capacity;
 mod cloudwatch;
+mod instances;
 mod lifecycle;
 mod scaling;
 mod scheduler;
@@ -79,6 +80,12 @@ pub struct World<O: Observer> {
     /// a replayed row takes.
     spot_wave_times: Stream,
     spot_picks: Stream,
+    /// EC2 (§5): every instance launched, per provider its group (empty for
+    /// Fargate), the `random` placement strategy's and the ASG's draws.
+    instances: Vec<instances::Instance>,
+    groups: Vec<instances::GroupState>,
+    placement_random: Stream,
+    asg_termination: Stream,
     /// Requests admitted to a task whose client has no answer yet.
     unanswered: u64,
     /// Minute ticks run until here (the end of the simulated duration).
@@ -113,6 +120,10 @@ impl<O: Observer> World<O> {
             routing: streams.stream("routing"),
             spot_wave_times: streams.stream("spot_wave_times"),
             spot_picks: streams.stream("spot_picks"),
+            instances: Vec::new(),
+            groups: config.capacity_providers.iter().map(|_| Default::default()).collect(),
+            placement_random: streams.stream("placement_random"),
+            asg_termination: streams.stream("asg_termination"),
             service_time,
             streams,
             unanswered: 0,
@@ -120,6 +131,7 @@ impl<O: Observer> World<O> {
             observer,
             config,
         };
+        world.start_groups();
         for s in 0..world.services.len() {
             let service = ServiceId(s as u32);
             for &(at, desired_count) in &world.config.services[s].desired_count_changes {
@@ -320,6 +332,9 @@ impl<O: Observer> World<O> {
             Event::SpotWave(wave) => self.spot_wave(wave),
             Event::SpotReplay(row) => self.spot_replay(row),
             Event::CapacityReturns(_) => self.capacity_returns(),
+            Event::InstanceRegistered(instance) => self.instance_registered(instance),
+            Event::InstanceSpotNotice(instance) => self.instance_spot_notice(instance),
+            Event::InstanceReclaimed(instance) => self.instance_reclaimed(instance),
         }
         true
     }

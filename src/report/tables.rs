@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 /// Rounds for display: fixed decimals keep files short and stable. (Exact
 /// powers of ten from a table: `powi`'s precision is not specified.)
-fn round(x: f64, decimals: usize) -> f64 {
+pub(super) fn round(x: f64, decimals: usize) -> f64 {
     const SCALES: [f64; 7] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
     let scale = SCALES[decimals.min(6)];
     (x * scale).round() / scale
@@ -267,7 +267,7 @@ pub fn events_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         let _ = writer.write_record([
             format!("{}.{:03}", e.at.as_nanos() / 1_000_000_000, e.at.as_nanos() / 1_000_000 % 1000),
             e.at.to_string(),
-            scenario.cluster.services[e.service.index()].name.clone(),
+            e.service.map_or_else(String::new, |s| scenario.cluster.services[s.index()].name.clone()),
             e.task.map_or_else(String::new, |t| t.0.to_string()),
             e.event.to_string(),
             e.detail.clone(),

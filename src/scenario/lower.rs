@@ -1,6 +1,7 @@
 //! Lowers a validated scenario file into the model's config, applying
 //! defaults: AWS's where AWS has one (cited), fleetsim's otherwise (named).
 
+use super::instance_types;
 use super::schema::{
     AdjustmentTypeFile, ComparisonOperatorFile, MetricAggregationTypeFile, ServiceMetricFile, StepScalingFile,
 };
@@ -8,6 +9,7 @@ use super::schema::{AlarmShapeFile, AutoScalingFile, CooldownBaseFile, MissingDa
 use super::schema::{
     AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
 };
+use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind};
 use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
 use super::{Problem, Scenario};
 use crate::cost::{PriceFiles, PriceSheet};
@@ -24,6 +26,10 @@ use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
 use crate::model::config::{AutoScalingConfig, CooldownBase, PredefinedMetric, TargetTrackingPolicy};
+use crate::model::config::{
+    AutoScalingGroupProvider, CapacityProviderKind, Ec2Spot, InstanceType, ManagedScaling, Placement,
+    PlacementResource, PlacementStrategy,
+};
 use crate::model::schedule::ScheduledAction;
 use crate::model::CapacityProviderId;
 use crate::model::{RouteId, ServiceId, TargetGroupId};
@@ -59,7 +65,7 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
     };
     let mut services = Vec::new();
     for (i, (prefix, service)) in services_in_file.iter().enumerate() {
-        services.push(lower_service(prefix, service, i, base, start_epoch_secs(file))?);
+        services.push(lower_service(file, prefix, service, i, base, start_epoch_secs(file))?);
     }
     let lb = &file.load_balancer;
     let hc = &lb.health_check;
@@ -98,7 +104,13 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
     let cluster = ClusterConfig {
         services,
         load_balancer,
-        capacity_providers: CapacityProviderConfig::fargate_pair(lower_spot_market(file, base)?),
+        capacity_providers: {
+            let mut providers = CapacityProviderConfig::fargate_pair(lower_spot_market(file, base)?);
+            for (i, provider) in file.capacity_providers.iter().enumerate() {
+                providers.push(lower_asg_provider(file, i, provider, base)?);
+            }
+            providers
+        },
     };
     let region = file.region.clone().unwrap_or_else(|| "us-east-1".into());
     let prices = load_prices(file, &region, base, &cluster)?;
@@ -162,6 +174,7 @@ fn start_epoch_secs(file: &ScenarioFile) -> i64 {
 }
 
 fn lower_service(
+    file: &ScenarioFile,
     prefix: &str,
     s: &ServiceFile,
     index: usize,
@@ -228,18 +241,46 @@ fn lower_service(
             Some(items) => items
                 .iter()
                 .map(|item| StrategyItem {
-                    provider: provider_id(&item.capacity_provider).unwrap_or(FARGATE),
+                    provider: provider_id(file, &item.capacity_provider).unwrap_or(FARGATE),
                     base: item.base.unwrap_or(0),
                     weight: item.weight.unwrap_or(0),
                 })
                 .collect(),
+            // `launch_type = "EC2"`: the cluster's one ASG provider (checked by validation).
+            None if s.launch_type == Some(LaunchTypeFile::Ec2) => only_on(CapacityProviderId(2)),
             None => only_on(FARGATE),
         },
         split_shortfall: match s.capacity_split_shortfall {
             Some(SplitShortfallFile::Before) => SplitShortfall::Before,
             _ => SplitShortfall::After,
         },
+        placement: lower_placement(s),
     })
+}
+
+/// The service's placement (§5.2). Without a strategy, the API's default
+/// spread over AZs; model choice: its ties go to the instance with the
+/// fewest of the service's tasks.
+fn lower_placement(s: &ServiceFile) -> Placement {
+    let strategy = match &s.placement_strategy {
+        None => vec![PlacementStrategy::SpreadAvailabilityZones, PlacementStrategy::SpreadInstances],
+        Some(items) => items
+            .iter()
+            .map(|item| match (item.kind, item.field.as_deref()) {
+                (PlacementStrategyKind::Binpack, Some("memory")) => {
+                    PlacementStrategy::Binpack(PlacementResource::Memory)
+                }
+                (PlacementStrategyKind::Binpack, _) => PlacementStrategy::Binpack(PlacementResource::Cpu),
+                (PlacementStrategyKind::Spread, Some("attribute:ecs.availability-zone")) => {
+                    PlacementStrategy::SpreadAvailabilityZones
+                }
+                (PlacementStrategyKind::Spread, _) => PlacementStrategy::SpreadInstances,
+                (PlacementStrategyKind::Random, _) => PlacementStrategy::Random,
+            })
+            .collect(),
+    };
+    let distinct_instance = s.placement_constraints.iter().any(|c| c.kind == PlacementConstraintKind::DistinctInstance);
+    Placement { strategy, distinct_instance }
 }
 
 fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) -> Result<AutoScalingConfig, Problem> {
@@ -405,6 +446,7 @@ fn load_prices(file: &ScenarioFile, region: &str, base: &Path, cluster: &Cluster
         ("pricing.fargate_file", &p.fargate_file, ("prices/fargate_hourly.csv", crate::cost::BUILTIN_FARGATE)),
         ("pricing.alb_file", &p.alb_file, ("prices/alb_hourly.csv", crate::cost::BUILTIN_ALB)),
         ("pricing.other_file", &p.other_file, ("prices/other_hourly.csv", crate::cost::BUILTIN_OTHER)),
+        ("pricing.ec2_file", &p.ec2_file, ("prices/ec2_ondemand_linux_hourly.csv", crate::cost::BUILTIN_EC2)),
     ] {
         texts.push(match path {
             None => (field, builtin.0.to_string(), builtin.1.to_string()),
@@ -423,6 +465,7 @@ fn load_prices(file: &ScenarioFile, region: &str, base: &Path, cluster: &Cluster
         fargate: (&texts[0].1, &texts[0].2),
         alb: (&texts[1].1, &texts[1].2),
         other: (&texts[2].1, &texts[2].2),
+        ec2: (&texts[3].1, &texts[3].2),
         spot_share: p.spot_price_share,
         discount_percent: p.discount_percent.clone(),
     };
@@ -434,20 +477,108 @@ fn load_prices(file: &ScenarioFile, region: &str, base: &Path, cluster: &Cluster
     crate::cost::task_usd_per_second(cluster, &sheet).map_err(missing)?;
     crate::cost::bill(
         cluster,
-        &crate::cost::Usage { task_seconds: vec![], alb_hours: vec![Default::default()] },
+        &crate::cost::Usage {
+            task_seconds: vec![],
+            instance_seconds: vec![1; cluster.capacity_providers.len()],
+            alb_hours: vec![Default::default()],
+        },
         &sheet,
     )
     .map_err(missing)?;
     Ok(sheet)
 }
 
-/// A built-in capacity provider by its ECS name (§4.4).
-pub fn provider_id(name: &str) -> Option<CapacityProviderId> {
+/// A capacity provider by its name: the built-in `FARGATE` and
+/// `FARGATE_SPOT` (§4.4), then the file's ASG providers in order.
+pub fn provider_id(file: &ScenarioFile, name: &str) -> Option<CapacityProviderId> {
     match name {
         "FARGATE" => Some(FARGATE),
         "FARGATE_SPOT" => Some(FARGATE_SPOT),
-        _ => None,
+        _ => file.capacity_providers.iter().position(|p| p.name == name).map(|i| CapacityProviderId(i as u32 + 2)),
     }
+}
+
+/// The Spot instance notice: two minutes (§5.5).
+const EC2_SPOT_WARNING: SimDuration = SimDuration::from_secs(120);
+
+/// An ASG provider, with AWS's managed-scaling defaults (§5.1) and the
+/// instance type's registered resources (§5.3, §5.6).
+fn lower_asg_provider(
+    file: &ScenarioFile,
+    index: usize,
+    p: &CapacityProviderFile,
+    base: &Path,
+) -> Result<CapacityProviderConfig, Problem> {
+    let prefix = format!("capacity_providers[{index}]");
+    let problem = |field: &str, message: String| Problem { field: format!("{prefix}.{field}"), line: None, message };
+    let entry = instance_types::lookup(&p.instance_type).ok_or_else(|| {
+        problem("instance_type", format!("\"{}\" is not in prices/ec2_instance_types.csv", p.instance_type))
+    })?;
+    let trunking = p.awsvpc_trunking.unwrap_or(false);
+    let awsvpc_tasks = match (p.awsvpc_tasks_per_instance, instance_types::awsvpc_tasks(&p.instance_type)) {
+        (Some(n), _) => n,
+        (None, Some((plain, trunked))) => {
+            if trunking {
+                trunked
+            } else {
+                plain
+            }
+        }
+        (None, None) => {
+            return Err(problem(
+                "awsvpc_tasks_per_instance",
+                format!(
+                    "{} is not in the ENI table of aws-semantics §5.3: give its awsvpc task limit",
+                    p.instance_type
+                ),
+            ))
+        }
+    };
+    // Model choice §5.6: the agent registers 97.5 % of the nominal memory.
+    let registered = p.registered_memory_mib.unwrap_or(entry.memory_mib * 39 / 40);
+    let region = file.region.clone().unwrap_or_else(|| "us-east-1".into());
+    let min_size = p.min_size.unwrap_or(0);
+    Ok(CapacityProviderConfig {
+        name: p.name.clone(),
+        kind: CapacityProviderKind::AutoScalingGroup(Box::new(AutoScalingGroupProvider {
+            instance_type: InstanceType {
+                name: p.instance_type.clone(),
+                vcpu: entry.vcpu,
+                cpu_units: entry.vcpu * 1024,
+                memory_mib: registered.saturating_sub(p.reserved_memory_mib.unwrap_or(0)),
+                architecture: entry.architecture,
+                awsvpc_tasks,
+            },
+            min_size,
+            max_size: p.max_size,
+            desired_capacity: p.desired_capacity.unwrap_or(min_size),
+            availability_zones: p
+                .availability_zones
+                .clone()
+                .unwrap_or_else(|| ["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect()),
+            // Model choice (§7 #12, "typically minutes"): 90–180 s from launch to registered.
+            registration_time: match &p.registration_time {
+                Some(d) => lower_distribution(&format!("{prefix}.registration_time"), d, base)?,
+                None => DurationDistribution::Uniform { min: secs(90), max: secs(180) },
+            },
+            managed_scaling: p.managed_scaling.as_ref().map(|m| ManagedScaling {
+                // §5.1 defaults: 100, 1, 10,000, 300 s.
+                target_capacity: m.target_capacity.unwrap_or(100),
+                minimum_scaling_step_size: m.minimum_scaling_step_size.unwrap_or(1),
+                maximum_scaling_step_size: m.maximum_scaling_step_size.unwrap_or(10_000),
+                instance_warmup_period: m.instance_warmup_period.map_or(secs(300), |d| d.0),
+                from_zero_uses_demand: m.from_zero_uses_demand.unwrap_or(false),
+            }),
+            managed_termination_protection: p.managed_termination_protection.unwrap_or(false),
+            // Model choice: managed draining on, as ECS creates new providers.
+            managed_draining: p.managed_draining.unwrap_or(true),
+            spot: p.spot.as_ref().map(|spot| Ec2Spot {
+                interruptions_per_instance_hour: spot.interruptions_per_instance_hour.unwrap_or(0.0),
+                warning: EC2_SPOT_WARNING,
+                spot_instance_draining: spot.spot_instance_draining.unwrap_or(false),
+            }),
+        })),
+    })
 }
 
 /// The Spot interruption notice: two minutes (aws-semantics §4.3).

@@ -27,8 +27,94 @@ pub struct ScenarioFile {
     pub load_balancer: LoadBalancerFile,
     /// How Fargate Spot interrupts tasks and runs dry (aws-semantics §4.3).
     pub fargate_spot: Option<FargateSpotFile>,
+    /// The cluster's Auto Scaling group capacity providers (§5).
+    #[serde(default)]
+    pub capacity_providers: Vec<CapacityProviderFile>,
     #[serde(default)]
     pub pricing: PricingFile,
+}
+
+/// `[[capacity_providers]]`: an ASG of one instance type (aws-semantics §5).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityProviderFile {
+    pub name: String,
+    /// An EC2 instance type of `prices/ec2_instance_types.csv`, such as `m6i.large`.
+    pub instance_type: String,
+    pub min_size: Option<u32>,
+    pub max_size: u32,
+    /// Instances at time zero (default `min_size`).
+    pub desired_capacity: Option<u32>,
+    /// Default: the region's a, b and c.
+    pub availability_zones: Option<Vec<String>>,
+    /// Launch until the instance is registered with ECS (model choice).
+    pub registration_time: Option<DistributionFile>,
+    /// MiB the agent registers; default ⌊nominal × 0.975⌋ (§5.6 model choice).
+    pub registered_memory_mib: Option<u32>,
+    /// `ECS_RESERVED_MEMORY`, subtracted from the registered memory (default 0).
+    pub reserved_memory_mib: Option<u32>,
+    /// `awsvpcTrunking` opted in (§5.3, default false).
+    pub awsvpc_trunking: Option<bool>,
+    /// awsvpc tasks per instance, for a type the ENI table of §5.3 lacks.
+    pub awsvpc_tasks_per_instance: Option<u32>,
+    pub managed_scaling: Option<ManagedScalingFile>,
+    pub managed_termination_protection: Option<bool>,
+    pub managed_draining: Option<bool>,
+    /// Spot instances (§5.5).
+    pub spot: Option<Ec2SpotFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedScalingFile {
+    pub target_capacity: Option<u32>,
+    pub minimum_scaling_step_size: Option<u32>,
+    pub maximum_scaling_step_size: Option<u32>,
+    pub instance_warmup_period: Option<DurationField>,
+    /// Model choice §5.1: the first step from zero is max(2, demand), not 2.
+    pub from_zero_uses_demand: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ec2SpotFile {
+    pub interruptions_per_instance_hour: Option<f64>,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING` (default false, §5.5).
+    pub spot_instance_draining: Option<bool>,
+}
+
+/// One `placementStrategy` item: `{ type = "binpack", field = "memory" }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementStrategyFile {
+    #[serde(rename = "type")]
+    pub kind: PlacementStrategyKind,
+    pub field: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementStrategyKind {
+    Binpack,
+    Spread,
+    Random,
+}
+
+/// One `placementConstraints` item: `{ type = "distinctInstance" }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementConstraintFile {
+    #[serde(rename = "type")]
+    pub kind: PlacementConstraintKind,
+    pub expression: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum PlacementConstraintKind {
+    #[serde(rename = "distinctInstance")]
+    DistinctInstance,
+    #[serde(rename = "memberOf")]
+    MemberOf,
 }
 
 /// `[pricing]`: the scenario's own price files and discounts.
@@ -39,7 +125,9 @@ pub struct PricingFile {
     pub fargate_file: Option<PathBuf>,
     pub alb_file: Option<PathBuf>,
     pub other_file: Option<PathBuf>,
-    /// Fargate Spot as a share of On-Demand, instead of the table's Spot rows.
+    /// EC2 Linux On-Demand per instance type: `region,instance_type,currency,price_per_hour,generated_at`.
+    pub ec2_file: Option<PathBuf>,
+    /// Fargate Spot (and EC2 Spot) as a share of On-Demand, instead of the table's Spot rows.
     pub spot_price_share: Option<f64>,
     /// Savings Plans / Reserved discounts: line item key → percent.
     #[serde(default)]
@@ -98,6 +186,9 @@ pub enum ReplaceAtFile {
 pub enum LaunchTypeFile {
     #[serde(rename = "FARGATE")]
     Fargate,
+    /// The cluster's one ASG capacity provider.
+    #[serde(rename = "EC2")]
+    Ec2,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -235,6 +326,10 @@ pub struct ServiceFile {
     pub capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
     /// Model choice §4.4: where a provider's shortfall is measured.
     pub capacity_split_shortfall: Option<SplitShortfallFile>,
+    /// On EC2: how tasks are placed on instances (§5.2).
+    pub placement_strategy: Option<Vec<PlacementStrategyFile>>,
+    #[serde(default)]
+    pub placement_constraints: Vec<PlacementConstraintFile>,
     /// `runtimePlatform.cpuArchitecture` (default X86_64).
     pub cpu_architecture: Option<CpuArchitectureFile>,
     /// `ephemeralStorage.sizeInGiB` (default 20, included).

@@ -1,9 +1,11 @@
 //! Checks a parsed scenario and collects every problem with its field path.
 //! Ranges and defaults come from aws-semantics.md, section by section.
 
+use super::schema::{CpuArchitectureFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind};
 use super::schema::{DistributionFile, DistributionKind, ScenarioFile, ServiceFile, TrafficFile, TrafficKind};
 use super::{DurationField, Problem};
 use crate::engine::SimDuration;
+use crate::model::config::CpuArchitecture;
 use crate::model::config::TargetTrackingAlarms;
 use std::path::Path;
 
@@ -109,10 +111,11 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     let request_trace_times =
         file.traffic.kind == TrafficKind::RequestTrace && file.traffic.service_time_column.is_some();
     for (prefix, service) in &services {
-        check_service(&mut c, prefix, service, base, request_trace_times, file.duration.0, file.start_time.is_some());
+        check_service(&mut c, file, prefix, service, base, request_trace_times);
     }
     check_load_balancer(&mut c, file);
     check_fargate_spot(&mut c, file, base);
+    check_capacity_providers(&mut c, file, base);
     check_pricing(&mut c, file, base);
     c.problems
 }
@@ -203,15 +206,8 @@ pub fn kind_name(kind: TrafficKind) -> &'static str {
     }
 }
 
-fn check_service(
-    c: &mut Checker,
-    prefix: &str,
-    s: &ServiceFile,
-    base: &Path,
-    trace_times: bool,
-    duration: SimDuration,
-    has_start_time: bool,
-) {
+fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile, base: &Path, trace_times: bool) {
+    let (duration, has_start_time) = (file.duration.0, file.start_time.is_some());
     let field = |name: &str| format!("{prefix}.{name}");
     if let Some(name) = &s.name {
         if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
@@ -236,7 +232,9 @@ fn check_service(
     }
     let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
     let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
+    let asg_providers = check_capacity(c, file, prefix, s);
     match fargate_memory_range(cpu) {
+        _ if asg_providers.is_some() => {}
         None => c.problem(
             field("cpu"),
             format!(
@@ -258,7 +256,6 @@ fn check_service(
             }
         }
     }
-    check_capacity(c, prefix, s);
     if let Some(concurrency) = s.concurrency {
         if concurrency == 0 || concurrency > MAX_CONCURRENCY {
             c.problem(
@@ -511,11 +508,53 @@ fn check_step_policy(c: &mut Checker, prefix: &str, p: &super::schema::StepScali
     }
 }
 
-/// Where a service's tasks run (aws-semantics §4.1, §4.4).
-fn check_capacity(c: &mut Checker, prefix: &str, s: &ServiceFile) {
+/// Where a service's tasks run (aws-semantics §4.1, §4.4, §5). Returns the
+/// ASG providers (by index in the file) when the service runs on EC2.
+fn check_capacity(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile) -> Option<Vec<usize>> {
     let field = |name: &str| format!("{prefix}.{name}");
-    c.count_range(&field("ephemeral_storage_gib"), s.ephemeral_storage_gib, 20, 200, "Fargate, aws-semantics §4.1");
-    let Some(items) = &s.capacity_provider_strategy else { return };
+    let asg_index = |name: &str| file.capacity_providers.iter().position(|p| p.name == name);
+    let on_asg: Option<Vec<usize>> = match (&s.capacity_provider_strategy, s.launch_type) {
+        (None, Some(LaunchTypeFile::Ec2)) => {
+            if file.capacity_providers.len() != 1 {
+                c.problem(
+                    field("launch_type"),
+                    format!(
+                        "\"EC2\" takes the cluster's one [[capacity_providers]] entry; found {}: name one in a \
+                         capacity_provider_strategy instead",
+                        file.capacity_providers.len()
+                    ),
+                );
+                None
+            } else {
+                Some(vec![0])
+            }
+        }
+        (Some(items), _) => {
+            let asg: Vec<usize> = items.iter().filter_map(|i| asg_index(&i.capacity_provider)).collect();
+            if !asg.is_empty() && asg.len() < items.len() {
+                c.problem(
+                    field("capacity_provider_strategy"),
+                    "a strategy holds Fargate providers or ASG providers, not both (§4.4)",
+                );
+            }
+            Some(asg).filter(|a| !a.is_empty())
+        }
+        (None, _) => None,
+    };
+    if on_asg.is_none() {
+        c.count_range(&field("ephemeral_storage_gib"), s.ephemeral_storage_gib, 20, 200, "Fargate, aws-semantics §4.1");
+        if s.placement_strategy.is_some() || !s.placement_constraints.is_empty() {
+            c.problem(
+                field("placement_strategy"),
+                "placement strategies and constraints apply on EC2 only, not on Fargate (§5.2)",
+            );
+        }
+    }
+    check_placement(c, prefix, s);
+    if let Some(providers) = &on_asg {
+        check_fits_instances(c, file, prefix, s, providers);
+    }
+    let Some(items) = &s.capacity_provider_strategy else { return on_asg };
     let strategy = field("capacity_provider_strategy");
     if s.launch_type.is_some() {
         c.problem(
@@ -530,10 +569,12 @@ fn check_capacity(c: &mut Checker, prefix: &str, s: &ServiceFile) {
     for (i, item) in items.iter().enumerate() {
         let at = format!("{strategy}[{i}]");
         let name = item.capacity_provider.as_str();
-        if super::lower::provider_id(name).is_none() {
+        if super::lower::provider_id(file, name).is_none() {
+            let mut known = vec!["\"FARGATE\"".to_string(), "\"FARGATE_SPOT\"".to_string()];
+            known.extend(file.capacity_providers.iter().map(|p| format!("\"{}\"", p.name)));
             c.problem(
                 format!("{at}.capacity_provider"),
-                format!("expected \"FARGATE\" or \"FARGATE_SPOT\", found \"{name}\""),
+                format!("expected one of {}, found \"{name}\"", known.join(", ")),
             );
         }
         if seen.contains(&name) {
@@ -548,6 +589,201 @@ fn check_capacity(c: &mut Checker, prefix: &str, s: &ServiceFile) {
     }
     if !items.is_empty() && items.iter().all(|item| item.weight.unwrap_or(0) == 0) {
         c.problem(&strategy, "expected at least one weight above 0; the API's default weight is 0 (§4.4)");
+    }
+    on_asg
+}
+
+/// `placementStrategy` and `placementConstraints` as ECS accepts them (§5.2).
+fn check_placement(c: &mut Checker, prefix: &str, s: &ServiceFile) {
+    if let Some(items) = &s.placement_strategy {
+        if items.len() > 5 {
+            c.problem(
+                format!("{prefix}.placement_strategy"),
+                format!("expected at most 5 rules (§5.2), found {}", items.len()),
+            );
+        }
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{prefix}.placement_strategy[{i}].field");
+            let field = item.field.as_deref();
+            match item.kind {
+                PlacementStrategyKind::Binpack if !matches!(field, Some("cpu" | "memory")) => {
+                    c.problem(at, format!("binpack takes field \"cpu\" or \"memory\", found {field:?}"));
+                }
+                PlacementStrategyKind::Spread
+                    if !matches!(field, Some("instanceId" | "host" | "attribute:ecs.availability-zone")) =>
+                {
+                    c.problem(
+                        at,
+                        format!(
+                            "fleetsim spreads over \"instanceId\" (or \"host\") or \"attribute:ecs.availability-zone\", found {field:?}"
+                        ),
+                    );
+                }
+                PlacementStrategyKind::Random if field.is_some() => c.problem(at, "random takes no field"),
+                _ => {}
+            }
+        }
+    }
+    if s.placement_constraints.len() > 10 {
+        c.problem(format!("{prefix}.placement_constraints"), "expected at most 10 constraints (§5.2)");
+    }
+    for (i, constraint) in s.placement_constraints.iter().enumerate() {
+        let at = format!("{prefix}.placement_constraints[{i}]");
+        match constraint.kind {
+            PlacementConstraintKind::DistinctInstance if constraint.expression.is_some() => {
+                c.problem(format!("{at}.expression"), "distinctInstance takes no expression");
+            }
+            PlacementConstraintKind::MemberOf => c.problem(
+                format!("{at}.type"),
+                "memberOf is not modelled (every instance of a provider has one type); remove it",
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// A task that fits no empty instance would wait in PROVISIONING for ever
+/// (§5.1, §5.6): refuse it here, with the sizes.
+fn check_fits_instances(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile, providers: &[usize]) {
+    let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
+    let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
+    for &i in providers {
+        let p = &file.capacity_providers[i];
+        let Some(entry) = super::instance_types::lookup(&p.instance_type) else { continue };
+        let registered = p
+            .registered_memory_mib
+            .unwrap_or(entry.memory_mib * 39 / 40)
+            .saturating_sub(p.reserved_memory_mib.unwrap_or(0));
+        if cpu > entry.vcpu * 1024 {
+            c.problem(
+                format!("{prefix}.cpu"),
+                format!("{cpu} CPU units never fit a {} ({} units, §5.2)", p.instance_type, entry.vcpu * 1024),
+            );
+        }
+        if memory > registered {
+            c.problem(
+                format!("{prefix}.memory"),
+                format!(
+                    "{memory} MiB never fits a {}: it registers {registered} MiB, less than its nominal {} (§5.6)",
+                    p.instance_type, entry.memory_mib
+                ),
+            );
+        }
+        let task_arch = match s.cpu_architecture {
+            Some(CpuArchitectureFile::Arm64) => CpuArchitecture::Arm64,
+            _ => CpuArchitecture::X86_64,
+        };
+        if task_arch != entry.architecture {
+            c.problem(
+                format!("{prefix}.cpu_architecture"),
+                format!(
+                    "the task is {} but {} is {}: no instance of {} can run it",
+                    task_arch.as_str(),
+                    p.instance_type,
+                    entry.architecture.as_str(),
+                    p.name
+                ),
+            );
+        }
+    }
+}
+
+/// `[[capacity_providers]]`: names, instance types and AWS's ranges (§5).
+fn check_capacity_providers(c: &mut Checker, file: &ScenarioFile, base: &Path) {
+    let mut names: Vec<&str> = Vec::new();
+    for (i, p) in file.capacity_providers.iter().enumerate() {
+        let at = |f: &str| format!("capacity_providers[{i}].{f}");
+        let name = p.name.as_str();
+        if name.is_empty()
+            || name.len() > 255
+            || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            c.problem(at("name"), format!("expected letters, digits, '-' or '_', found \"{name}\""));
+        }
+        // ECS reserves these prefixes for its own providers.
+        if ["aws", "ecs", "fargate"].iter().any(|prefix| name.to_ascii_lowercase().starts_with(prefix)) {
+            c.problem(at("name"), format!("names beginning with aws, ecs or fargate are reserved, found \"{name}\""));
+        }
+        if names.contains(&name) {
+            c.problem(at("name"), format!("\"{name}\" is used twice"));
+        }
+        names.push(name);
+        if super::instance_types::lookup(&p.instance_type).is_none() {
+            c.problem(
+                at("instance_type"),
+                format!("\"{}\" is not an EC2 instance type of prices/ec2_instance_types.csv", p.instance_type),
+            );
+        } else if p.awsvpc_tasks_per_instance.is_none()
+            && super::instance_types::awsvpc_tasks(&p.instance_type).is_none()
+        {
+            c.problem(
+                at("awsvpc_tasks_per_instance"),
+                format!(
+                    "{} is not in the ENI table of aws-semantics §5.3: give how many awsvpc tasks it holds",
+                    p.instance_type
+                ),
+            );
+        }
+        c.count_range(&at("awsvpc_tasks_per_instance"), p.awsvpc_tasks_per_instance, 1, 120, "§5.3");
+        let min = p.min_size.unwrap_or(0);
+        if p.max_size == 0 || min > p.max_size {
+            c.problem(at("max_size"), format!("expected max_size ≥ 1 and ≥ min_size ({min}), found {}", p.max_size));
+        }
+        if let Some(desired) = p.desired_capacity {
+            if desired < min || desired > p.max_size {
+                c.problem(
+                    at("desired_capacity"),
+                    format!("expected min_size–max_size ({min}–{}), found {desired}", p.max_size),
+                );
+            }
+        }
+        if let Some(zones) = &p.availability_zones {
+            if zones.is_empty() {
+                c.problem(at("availability_zones"), "expected at least one availability zone");
+            }
+        }
+        if let Some(d) = &p.registration_time {
+            check_distribution(c, &at("registration_time"), d, base, false);
+        }
+        if let Some(m) = &p.managed_scaling {
+            c.count_range(&at("managed_scaling.target_capacity"), m.target_capacity, 1, 100, "§5.1");
+            c.count_range(
+                &at("managed_scaling.minimum_scaling_step_size"),
+                m.minimum_scaling_step_size,
+                1,
+                10_000,
+                "§5.1",
+            );
+            c.count_range(
+                &at("managed_scaling.maximum_scaling_step_size"),
+                m.maximum_scaling_step_size,
+                1,
+                10_000,
+                "§5.1",
+            );
+            if m.minimum_scaling_step_size.unwrap_or(1) > m.maximum_scaling_step_size.unwrap_or(10_000) {
+                c.problem(at("managed_scaling"), "minimum_scaling_step_size is above maximum_scaling_step_size");
+            }
+            c.duration_range(
+                &at("managed_scaling.instance_warmup_period"),
+                m.instance_warmup_period,
+                0,
+                10_000,
+                "§5.1",
+            );
+        } else if p.managed_termination_protection == Some(true) {
+            c.problem(at("managed_termination_protection"), "needs managed_scaling (§5.1)");
+        }
+        if let Some(spot) = &p.spot {
+            if let Some(rate) = spot.interruptions_per_instance_hour {
+                if !(rate.is_finite() && (0.0..=60.0).contains(&rate)) {
+                    c.problem(
+                        at("spot.interruptions_per_instance_hour"),
+                        format!("expected a rate 0–60, found {rate}"),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -591,6 +827,7 @@ fn check_pricing(c: &mut Checker, file: &ScenarioFile, base: &Path) {
         ("pricing.fargate_file", &p.fargate_file),
         ("pricing.alb_file", &p.alb_file),
         ("pricing.other_file", &p.other_file),
+        ("pricing.ec2_file", &p.ec2_file),
     ] {
         if let Some(path) = path {
             c.file_exists(field, path, base);
@@ -604,8 +841,12 @@ fn check_pricing(c: &mut Checker, file: &ScenarioFile, base: &Path) {
     let keys = crate::cost::line_item_keys();
     for (key, &percent) in &p.discount_percent {
         let field = format!("pricing.discount_percent.{key}");
-        if !keys.contains(key) {
-            c.problem(&field, format!("expected a line item key, one of {}", keys.join(", ")));
+        let instance_key = crate::cost::INSTANCE_KEY_PREFIXES.iter().any(|prefix| key.starts_with(prefix));
+        if !keys.contains(key) && !instance_key {
+            c.problem(
+                &field,
+                format!("expected a line item key, one of {}, or ec2_instance_hours_<type>", keys.join(", ")),
+            );
         } else if !(0.0..=100.0).contains(&percent) {
             c.problem(&field, format!("expected a percentage 0–100, found {percent}"));
         }

@@ -584,3 +584,86 @@ fn unknown_discount_and_unpriced_region() {
         &["region", "no ALB-hour price", "eu-central-1"],
     );
 }
+
+/// `VALID` on one m6i.large ASG provider, with `service` lines and `provider` lines.
+fn on_ec2(service: &str, provider: &str) -> String {
+    let text = with_service_line(&format!("launch_type = \"EC2\"\n{service}"));
+    format!("{text}\n[[capacity_providers]]\nname = \"m6i\"\ninstance_type = \"m6i.large\"\nmax_size = 4\n{provider}\n")
+}
+
+#[test]
+fn ec2_base_scenario_is_valid() {
+    let ws = Workspace::new();
+    let output = validate(&ws.scenario(&on_ec2("", "")));
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+}
+
+// A task sized at the instance's nominal memory never places (§5.6): refused, with the sizes.
+#[test]
+fn task_that_fits_no_instance() {
+    assert_scenario_error(&on_ec2("cpu = 2048\nmemory = 8192", ""), &["service.memory", "8192", "7987", "m6i.large"]);
+    assert_scenario_error(&on_ec2("cpu = 4096\nmemory = 4096", ""), &["service.cpu", "4096", "2048"]);
+    assert_scenario_error(&on_ec2("cpu_architecture = \"ARM64\"", ""), &["service.cpu_architecture", "ARM64"]);
+}
+
+// Fargate and ASG providers in one strategy (§4.4); an unknown provider name.
+#[test]
+fn strategy_mixing_fargate_and_ec2() {
+    let text = on_ec2("", "").replace(
+        "launch_type = \"EC2\"",
+        "capacity_provider_strategy = [{ capacity_provider = \"FARGATE\", weight = 1 }, { capacity_provider = \"m6i\", weight = 1 }]",
+    );
+    assert_scenario_error(&text, &["service.capacity_provider_strategy", "not both"]);
+    let text = on_ec2("", "")
+        .replace("launch_type = \"EC2\"", "capacity_provider_strategy = [{ capacity_provider = \"m7i\", weight = 1 }]");
+    assert_scenario_error(&text, &["service.capacity_provider_strategy[0].capacity_provider", "\"m7i\"", "\"m6i\""]);
+}
+
+// The EC2 launch type needs exactly one ASG provider to mean something.
+#[test]
+fn ec2_launch_type_without_a_provider() {
+    assert_scenario_error(&with_service_line("launch_type = \"EC2\""), &["service.launch_type", "found 0"]);
+}
+
+// Instance types: unknown; not in the ENI table without a limit given (§5.3).
+#[test]
+fn unknown_or_unlisted_instance_type() {
+    let text = on_ec2("", "").replace("m6i.large", "m6i.huge");
+    assert_scenario_error(&text, &["capacity_providers[0].instance_type", "m6i.huge"]);
+    let text = on_ec2("", "").replace("m6i.large", "m7i.large");
+    assert_scenario_error(&text, &["capacity_providers[0].awsvpc_tasks_per_instance", "m7i.large", "§5.3"]);
+}
+
+// Managed scaling's ranges, and protection without managed scaling (§5.1).
+#[test]
+fn bad_managed_scaling() {
+    assert_scenario_error(
+        &on_ec2("", "managed_scaling = { target_capacity = 0 }"),
+        &["capacity_providers[0].managed_scaling.target_capacity", "1–100"],
+    );
+    assert_scenario_error(
+        &on_ec2("", "managed_termination_protection = true"),
+        &["capacity_providers[0].managed_termination_protection", "managed_scaling"],
+    );
+    assert_scenario_error(&on_ec2("", "desired_capacity = 9"), &["capacity_providers[0].desired_capacity", "0–4"]);
+}
+
+// Placement: a strategy on Fargate; binpack on a field it does not take; memberOf.
+#[test]
+fn bad_placement() {
+    assert_scenario_error(
+        &with_service_line("placement_strategy = [{ type = \"binpack\", field = \"cpu\" }]"),
+        &["service.placement_strategy", "EC2 only"],
+    );
+    assert_scenario_error(
+        &on_ec2("placement_strategy = [{ type = \"binpack\", field = \"disk\" }]", ""),
+        &["service.placement_strategy[0].field", "disk"],
+    );
+    assert_scenario_error(
+        &on_ec2(
+            "placement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type =~ t2.*\" }]",
+            "",
+        ),
+        &["service.placement_constraints[0].type", "memberOf"],
+    );
+}

@@ -32,7 +32,7 @@ fn line(b: &fleetsim::cost::Bill, key: &str) -> f64 {
 /// 0.5 × 24 × 0.04048 + 1 × 24 × 0.004445 = 0.48576 + 0.10668 = 0.59244 USD.
 #[test]
 fn a_half_vcpu_task_for_a_day_costs_0_59244() {
-    let usage = Usage { task_seconds: vec![vec![86_400, 0]], alb_hours: vec![] };
+    let usage = Usage { task_seconds: vec![vec![86_400, 0]], alb_hours: vec![], ..Default::default() };
     let b = bill(&cluster(512, 1024, ""), &usage, &us_east_1()).expect("priced");
     assert!(close(line(&b, "fargate_vcpu_hours_x86_64"), 0.48576), "{b:?}");
     assert!(close(line(&b, "fargate_gb_hours_x86_64"), 0.10668));
@@ -44,7 +44,7 @@ fn a_half_vcpu_task_for_a_day_costs_0_59244() {
 /// (50 − 20) × 24 × 0.000111 = 0.07992 USD.
 #[test]
 fn arm_and_ephemeral_storage_have_their_own_lines() {
-    let usage = Usage { task_seconds: vec![vec![86_400, 0]], alb_hours: vec![] };
+    let usage = Usage { task_seconds: vec![vec![86_400, 0]], alb_hours: vec![], ..Default::default() };
     let arm = cluster(512, 1024, "cpu_architecture = \"ARM64\"\nephemeral_storage_gib = 50\n");
     let b = bill(&arm, &usage, &us_east_1()).expect("priced");
     assert!(close(line(&b, "fargate_vcpu_hours_arm64"), 0.38856), "{b:?}");
@@ -60,7 +60,7 @@ fn arm_and_ephemeral_storage_have_their_own_lines() {
 fn spot_bills_at_its_own_price() {
     let spot =
         cluster(1024, 2048, "capacity_provider_strategy = [{ capacity_provider = \"FARGATE_SPOT\", weight = 1 }]\n");
-    let usage = Usage { task_seconds: vec![vec![0, 3600]], alb_hours: vec![] };
+    let usage = Usage { task_seconds: vec![vec![0, 3600]], alb_hours: vec![], ..Default::default() };
     let b = bill(&spot, &usage, &us_east_1()).expect("priced");
     assert!(close(b.total_usd, 0.01288871 + 2.0 * 0.00141527), "{b:?}");
     let files = PriceFiles { spot_share: Some(0.5), ..PriceFiles::builtin() };
@@ -82,7 +82,7 @@ fn an_alb_hour_bills_its_largest_lcu_dimension() {
         billable_rule_evaluations: 0,
     };
     assert!(close(hour.lcus(), 4.0));
-    let usage = Usage { task_seconds: vec![vec![0, 0]], alb_hours: vec![hour] };
+    let usage = Usage { task_seconds: vec![vec![0, 0]], alb_hours: vec![hour], ..Default::default() };
     let b = bill(&cluster(1024, 2048, ""), &usage, &us_east_1()).expect("priced");
     assert!(close(b.total_usd, 0.0545), "{b:?}");
 }

@@ -6,6 +6,7 @@ mod bad_input;
 mod capacity;
 mod cost;
 mod determinism;
+mod ec2;
 mod lifecycle;
 mod queueing;
 mod support;

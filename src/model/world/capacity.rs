@@ -14,7 +14,7 @@ impl<O: Observer> World<O> {
     pub(super) fn spot_market(&self) -> Option<&SpotMarket> {
         match &self.config.capacity_providers.get(FARGATE_SPOT.index())?.kind {
             CapacityProviderKind::FargateSpot(market) => Some(market),
-            CapacityProviderKind::Fargate => None,
+            _ => None,
         }
     }
 
@@ -49,7 +49,8 @@ impl<O: Observer> World<O> {
     pub(super) fn can_place(&self, provider: CapacityProviderId) -> bool {
         let now = self.now();
         match &self.config.capacity_providers[provider.index()].kind {
-            CapacityProviderKind::Fargate => true,
+            // On EC2 a task that finds no room waits in PROVISIONING (§5.1).
+            CapacityProviderKind::Fargate | CapacityProviderKind::AutoScalingGroup(_) => true,
             CapacityProviderKind::FargateSpot(market) => {
                 !market.droughts.iter().any(|&(start, end)| start <= now && now < end)
             }

@@ -79,6 +79,9 @@ impl<O: Observer> World<O> {
                 self.evaluate_high_resolution(service, running_count);
             }
         }
+        if closes_minute {
+            self.managed_scaling_minute();
+        }
         self.schedule_metrics_tick();
     }
 

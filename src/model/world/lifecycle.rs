@@ -42,7 +42,6 @@ impl<O: Observer> World<O> {
         // Drawn by the service's launch ordinal, so policies that launch at other
         // times, or other services' launches, never move these draws.
         let startup = definition.startup_time.sample(&mut self.streams.substream("startup", ordinal));
-        let provisioning = definition.provisioning_time.min(startup);
         let processor = Processor::new(
             definition.concurrency,
             definition.queue_limit,
@@ -50,9 +49,7 @@ impl<O: Observer> World<O> {
             definition.cpu_contention,
             now,
         );
-        let mut task = Task::new(service, capacity_provider, ordinal, processor, now + startup);
-        task.lifecycle_timer = Some(self.queue.schedule(now + provisioning, Event::TaskProvisioned(id)));
-        self.tasks.push(task);
+        self.tasks.push(Task::new(service, capacity_provider, ordinal, processor, startup));
         self.services[service.index()].tasks.push(id);
         self.emit(Observation::TaskStateChanged {
             at: now,
@@ -63,6 +60,21 @@ impl<O: Observer> World<O> {
             to: TaskState::Provisioning,
             stop_reason: None,
         });
+        if self.config.capacity_providers[capacity_provider.index()].auto_scaling_group().is_some() {
+            self.place_or_wait(id);
+        } else {
+            self.begin_startup(id);
+        }
+    }
+
+    /// The task has somewhere to run: its start-up clock begins.
+    pub(super) fn begin_startup(&mut self, task_id: TaskId) {
+        let now = self.now();
+        let provisioning = self.config.services[self.tasks[task_id.index()].service.index()].task.provisioning_time;
+        let task = &mut self.tasks[task_id.index()];
+        task.running_due = now + task.startup;
+        let provisioned = now + provisioning.min(task.startup);
+        task.lifecycle_timer = Some(self.queue.schedule(provisioned, Event::TaskProvisioned(task_id)));
     }
 
     /// PROVISIONING → PENDING → ACTIVATING (aws-semantics §2.5; Fargate has no agent wait).
@@ -198,6 +210,7 @@ impl<O: Observer> World<O> {
         self.set_state(task_id, TaskState::Stopped);
         let service = self.tasks[task_id.index()].service;
         self.services[service.index()].tasks.retain(|&t| t != task_id);
+        self.release_instance(task_id);
         // An interrupted Spot task's replacement launches now (model choice §4.3).
         if std::mem::take(&mut self.tasks[task_id.index()].holds_slot) {
             self.reconcile(service);

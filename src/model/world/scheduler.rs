@@ -52,17 +52,37 @@ impl<O: Observer> World<O> {
                 // Interrupted Spot tasks holding their place leave anyway: stop only
                 // what stays above the target once they are gone.
                 active.retain(|t| self.tasks[t.index()].is_stoppable());
-                active.sort_by_key(|t| (self.tasks[t.index()].state == TaskState::Running, std::cmp::Reverse(*t)));
+                // On EC2 the placement strategy says which instance loses a task first (§5.2).
+                active.sort_by_key(|&t| {
+                    (self.tasks[t.index()].state == TaskState::Running, self.scale_in_key(t), std::cmp::Reverse(t))
+                });
                 let excess = active.len().saturating_sub(target as usize);
                 for &task in &active[..excess] {
                     self.stop_task(task, StopReason::ServiceScaledIn);
                 }
             }
-            let state = &mut self.services[service.index()];
-            if state.unplaced[item] != unplaced {
-                state.unplaced[item] = unplaced;
-                let at = self.now();
-                self.emit(Observation::UnplacedTasksChanged { at, service, capacity_provider: provider, unplaced });
+            self.set_unplaced(service, item, unplaced);
+        }
+        self.report_unplaced(service);
+    }
+
+    fn set_unplaced(&mut self, service: ServiceId, item: usize, unplaced: u32) {
+        let state = &mut self.services[service.index()];
+        if state.unplaced[item] != unplaced {
+            state.unplaced[item] = unplaced;
+            let at = self.now();
+            let capacity_provider = self.config.services[service.index()].capacity_provider_strategy[item].provider;
+            self.emit(Observation::UnplacedTasksChanged { at, service, capacity_provider, unplaced });
+        }
+    }
+
+    /// On ASG providers, the tasks still waiting for an instance (§5.1).
+    pub(super) fn report_unplaced(&mut self, service: ServiceId) {
+        let strategy = self.config.services[service.index()].capacity_provider_strategy.clone();
+        for (item, entry) in strategy.iter().enumerate() {
+            if self.config.capacity_providers[entry.provider.index()].auto_scaling_group().is_some() {
+                let waiting = self.waiting_count(service, entry.provider);
+                self.set_unplaced(service, item, waiting);
             }
         }
     }
@@ -127,6 +147,7 @@ impl<O: Observer> World<O> {
             if let Some(id) = task.lifecycle_timer.take() {
                 self.queue.cancel(id);
             }
+            self.forget_waiting(task_id);
             self.sigterm(task_id);
             return;
         }

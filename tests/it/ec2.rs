@@ -1,0 +1,293 @@
+//! EC2 capacity providers (aws-semantics §5): tasks waiting in PROVISIONING
+//! for managed scaling, the first scale-out from zero, the warm-up, placement
+//! strategies, scale-in after 15 low minutes, EC2 Spot, and the instance bill,
+//! on timelines worked by hand.
+
+use crate::support;
+use fleetsim::engine::{SimDuration, SimTime};
+use fleetsim::model::{FailureCause, InstanceId, InstanceState, Observation, StopReason, TaskId, TaskState};
+
+fn at(seconds: u64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_secs(seconds)
+}
+
+/// A service of `desired` 1 vCPU / 2 GiB tasks on one m6i.large ASG (2048
+/// CPU units: two such tasks per instance; two awsvpc tasks without trunking).
+/// Instances register 120 s after launch.
+fn on_ec2(duration: &str, desired: u32, service_extra: &str, provider_extra: &str) -> String {
+    format!(
+        r#"
+duration = "{duration}"
+[traffic]
+kind = "constant"
+rate_per_second = 2.0
+[service]
+desired_count = {desired}
+cpu = 1024
+memory = 2048
+startup_time = {{ distribution = "constant", value = "30s" }}
+service_time = {{ distribution = "constant", value = "10ms" }}
+launch_type = "EC2"
+{service_extra}
+[[capacity_providers]]
+name = "m6i"
+instance_type = "m6i.large"
+max_size = 10
+registration_time = {{ distribution = "constant", value = "120s" }}
+{provider_extra}
+"#
+    )
+}
+
+fn instance_changes(observations: &[Observation]) -> Vec<(SimTime, InstanceId, InstanceState)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::InstanceStateChanged { at, instance, to, .. } => Some((at, instance, to)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn placements(observations: &[Observation]) -> Vec<(SimTime, TaskId, InstanceId)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskPlaced { at, task, instance, .. } => Some((at, task, instance)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn launched_at(observations: &[Observation]) -> Vec<SimTime> {
+    instance_changes(observations).into_iter().filter(|c| c.2 == InstanceState::Launching).map(|c| c.0).collect()
+}
+
+/// Goal: from zero instances, the tasks wait in PROVISIONING; at the first
+/// minute CPR is 200 % and managed scaling adds two instances, whatever the
+/// demand (§5.1 model choice). Worked: 5 tasks at t = 0, none placed; at
+/// 60 s two instances launch; they register at 180 s and take four tasks
+/// (two each by CPU). The fifth waits: CPR = (2 busy + 1 new) / 2 = 150 %,
+/// but the next step waits until both instances are 300 s old (360 s). Then
+/// one instance launches (⌈3 × 100 / 100⌉ − 2), registers at 480 s, and the
+/// fifth task is placed and RUNNING 30 s later.
+#[test]
+fn tasks_wait_in_provisioning_until_managed_scaling_adds_instances() {
+    let text = on_ec2("12m", 5, "", "managed_scaling = { target_capacity = 100 }");
+    let (figures, observations) = support::run_observed(&text);
+    assert_eq!(launched_at(&observations), [at(60), at(60), at(360)], "{:?}", instance_changes(&observations));
+    let placed = placements(&observations);
+    assert_eq!(placed.len(), 5);
+    assert!(placed[..4].iter().all(|p| p.0 == at(180)), "{placed:?}");
+    assert_eq!(placed[4].0, at(480));
+    // Nothing ran before an instance registered; the last task RUNNING at 510 s.
+    let running: Vec<SimTime> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, to: TaskState::Running, .. } => Some(at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(running, [at(210), at(210), at(210), at(210), at(510)]);
+    // Two tasks per instance (CPU), each instance used.
+    let mut per_instance = [0; 3];
+    for p in &placed {
+        per_instance[p.2.index()] += 1;
+    }
+    assert_eq!(per_instance, [2, 2, 1]);
+    assert!(figures.services[0].capacity_short_minutes > 8.0 - 1e-9);
+}
+
+/// Goal: the option of #1716: from zero, max(2, demand) instances.
+#[test]
+fn from_zero_uses_demand_launches_what_the_tasks_need() {
+    let text = on_ec2("4m", 7, "", "managed_scaling = { from_zero_uses_demand = true }");
+    let (_, observations) = support::run_observed(&text);
+    assert_eq!(launched_at(&observations), [at(60); 4]);
+}
+
+/// Instances already registered when the tasks arrive (the desired count
+/// changes at 5 min), so placement alone decides where they go.
+fn placed_on_running_instances(strategy: &str, constraint: &str) -> Vec<InstanceId> {
+    let service = format!("desired_count_changes = [{{ at = \"5m\", desired_count = 4 }}]\n{strategy}\n{constraint}");
+    let text = on_ec2("8m", 0, &service, "desired_capacity = 4\nawsvpc_trunking = true")
+        .replace("cpu = 1024\nmemory = 2048", "cpu = 512\nmemory = 1024");
+    let (_, observations) = support::run_observed(&text);
+    placements(&observations).into_iter().map(|p| p.2).collect()
+}
+
+/// Goal: binpack on CPU packs four 0.5 vCPU tasks on one m6i.large (2 vCPU);
+/// spread over instances puts one on each; distinctInstance forbids sharing.
+#[test]
+fn binpack_packs_and_spread_spreads() {
+    let binpack = placed_on_running_instances("placement_strategy = [{ type = \"binpack\", field = \"cpu\" }]", "");
+    assert_eq!(binpack, [InstanceId(0); 4]);
+    let spread =
+        placed_on_running_instances("placement_strategy = [{ type = \"spread\", field = \"instanceId\" }]", "");
+    let mut sorted = spread.clone();
+    sorted.sort();
+    assert_eq!(sorted, [InstanceId(0), InstanceId(1), InstanceId(2), InstanceId(3)]);
+    let distinct = placed_on_running_instances(
+        "placement_strategy = [{ type = \"binpack\", field = \"cpu\" }]",
+        "placement_constraints = [{ type = \"distinctInstance\" }]",
+    );
+    let mut sorted = distinct.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 4, "{distinct:?}");
+    // The default (spread over AZs, then instances): three AZs, four instances.
+    let default = placed_on_running_instances("", "");
+    let mut sorted = default.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 4, "{default:?}");
+}
+
+/// Goal: without trunking an m6i.large holds two awsvpc tasks (§5.3), even
+/// with CPU and memory to spare: the third 0.25 vCPU task waits.
+#[test]
+fn eni_limits_bound_tasks_per_instance() {
+    let text =
+        on_ec2("5m", 3, "", "desired_capacity = 1").replace("cpu = 1024\nmemory = 2048", "cpu = 256\nmemory = 512");
+    let (figures, observations) = support::run_observed(&text);
+    assert_eq!(placements(&observations).len(), 2);
+    assert_eq!(figures.minutes[0][4].running_count, 2);
+}
+
+/// Goal: scale-in needs 15 low CPR datapoints, then removes empty instances
+/// only, with managed termination protection (§5.1), at most half the group
+/// a minute. Worked: 4 instances register at 120 s; the first to register
+/// takes both waiting tasks (two fit by CPU and ENIs), so from the tick at
+/// 60 s CPR = 1 / 4 = 25 % < 100 (at 60 s the estimate also fits both in one
+/// launching instance). The 15th low datapoint is at 900 s: remove
+/// min(3 empty, max(1, ⌊4 / 2⌋), 4 − ⌈1 × 100 / 100⌉) = 2; at 960 s
+/// min(1, 1, 2 − 1) = 1; the busy instance stays.
+#[test]
+fn scale_in_after_fifteen_low_minutes_ends_only_empty_instances() {
+    let text = on_ec2(
+        "20m",
+        2,
+        "",
+        "desired_capacity = 4\nmanaged_scaling = { target_capacity = 100 }\nmanaged_termination_protection = true",
+    );
+    let (_, observations) = support::run_observed(&text);
+    let busy: Vec<InstanceId> = placements(&observations).into_iter().map(|p| p.2).collect();
+    assert_eq!(busy, [InstanceId(0), InstanceId(0)]);
+    let ended: Vec<(SimTime, InstanceId)> = instance_changes(&observations)
+        .into_iter()
+        .filter(|c| c.2 == InstanceState::Terminated)
+        .map(|c| (c.0, c.1))
+        .collect();
+    let times: Vec<SimTime> = ended.iter().map(|e| e.0).collect();
+    assert_eq!(times, [at(900), at(900), at(960)], "{ended:?}");
+    assert!(ended.iter().all(|e| !busy.contains(&e.1)), "ended a busy instance: {ended:?}");
+    // No task stopped for it.
+    assert!(!support::state_changes(&observations).iter().any(|c| c.1 == TaskState::Stopped));
+    // Nothing scaled in before the 15th minute.
+    let low: Vec<(SimTime, f64)> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::CapacityProviderReservation { at, reservation_percent, .. } => Some((at, reservation_percent)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(low[0], (at(60), 25.0));
+    assert_eq!(low[14], (at(900), 25.0));
+}
+
+/// Goal: without managed termination protection the ASG ends instances by its
+/// own policy, busy or not; with managed draining (the default) the tasks on
+/// such an instance are replaced elsewhere before it ends, so the service
+/// keeps its count and no request fails for it.
+#[test]
+fn without_protection_a_busy_instance_is_drained_before_it_ends() {
+    let text = on_ec2(
+        "30m",
+        0,
+        "desired_count_changes = [{ at = \"5m\", desired_count = 3 }]\n\
+         placement_strategy = [{ type = \"spread\", field = \"instanceId\" }]",
+        "desired_capacity = 6\nmanaged_scaling = { target_capacity = 100 }",
+    )
+    .replace("cpu = 1024\nmemory = 2048", "cpu = 256\nmemory = 512");
+    let (figures, observations) = support::run_observed(&text);
+    let changes = instance_changes(&observations);
+    let drained = changes.iter().filter(|c| c.2 == InstanceState::Draining).count();
+    let ended: Vec<_> = changes.iter().filter(|c| c.2 == InstanceState::Terminated).collect();
+    // Three busy of six: CPR 50 %; at 900 s the ASG ends three, picked by AZ, then at random.
+    assert_eq!(ended.len(), 3, "{changes:?}");
+    assert!(drained >= 1, "the ASG picked only empty instances (seed): {changes:?}");
+    let cut = [FailureCause::TaskStopped, FailureCause::DeregistrationCutOff, FailureCause::SpotInterruption];
+    assert!(cut.iter().all(|&c| figures.requests.failed_by_cause[c as usize] == 0), "{:?}", figures.requests);
+    assert_eq!(figures.minutes[0].last().map(|m| m.running_count), Some(3));
+    assert!(observations.iter().any(|o| matches!(
+        o,
+        Observation::TaskStateChanged { stop_reason: Some(StopReason::ContainerInstanceDraining), .. }
+    )));
+}
+
+/// Goal: one m6i.large for 90 minutes bills 1.5 × 0.096 = 0.144 USD (§5.4:
+/// per second from launch, Linux On-Demand us-east-1), and the tasks on it
+/// bill nothing of their own.
+#[test]
+fn an_m6i_large_for_ninety_minutes_costs_0_144() {
+    let text = on_ec2("90m", 1, "", "desired_capacity = 1");
+    let output = fleetsim::run::simulate_scenario(&support::scenario(&text), None).expect("runs");
+    let line = output.bill.lines.iter().find(|l| l.key == "ec2_instance_hours_m6i.large").expect("an EC2 line");
+    assert!((line.quantity - 1.5).abs() < 1e-9, "{line:?}");
+    assert!((line.usd - 0.144).abs() < 1e-9, "{line:?}");
+    assert!(output.bill.lines.iter().all(|l| !l.key.starts_with("fargate")), "{:?}", output.bill.lines);
+    assert_eq!(output.figures.usage.instance_seconds[2], 5400);
+    // The cost over time ends at the bill.
+    let last = *output.cumulative_cost_usd.last().expect("minutes");
+    assert!((last - output.bill.total_usd).abs() < 1e-9, "{last} vs {}", output.bill.total_usd);
+}
+
+/// Goal: an EC2 Spot reclaim (§5.5). Without Spot draining nothing happens
+/// at the notice; two minutes later the instance and its tasks are gone
+/// (requests in flight fail as Spot interruptions) and the ASG launches a
+/// replacement at once. With draining, the instance drains at the notice and
+/// its tasks are replaced before the end.
+#[test]
+fn a_reclaimed_spot_instance_takes_its_tasks_and_is_replaced() {
+    let spot = "desired_capacity = 1\nspot = { interruptions_per_instance_hour = 2.0 }";
+    let text = on_ec2("2h", 1, "", spot).replace("value = \"10ms\"", "value = \"3s\"");
+    let (figures, observations) = support::run_observed(&text);
+    let notice = observations
+        .iter()
+        .find_map(|o| match *o {
+            Observation::InstanceSpotNotice { at, instance, .. } => Some((at, instance)),
+            _ => None,
+        })
+        .expect("a notice within two hours at 2 per hour");
+    let changes = instance_changes(&observations);
+    let ended = changes.iter().find(|c| c.2 == InstanceState::Terminated).expect("reclaimed");
+    assert_eq!((ended.0, ended.1), (notice.0 + SimDuration::from_secs(120), notice.1));
+    assert!(
+        changes.iter().any(|c| c.0 == ended.0 && c.2 == InstanceState::Launching),
+        "no replacement at {:?}",
+        ended.0
+    );
+    assert!(observations
+        .iter()
+        .any(|o| matches!(o, Observation::TaskStateChanged { stop_reason: Some(StopReason::InstanceTerminated), .. })));
+    assert!(figures.requests.failed_by_cause[FailureCause::SpotInterruption as usize] > 0);
+    assert!(figures.providers[2].spot_reclaims >= 1);
+
+    let draining = text.replace(
+        "interruptions_per_instance_hour = 2.0",
+        "interruptions_per_instance_hour = 2.0, spot_instance_draining = true",
+    );
+    let (_, observations) = support::run_observed(&draining);
+    let notice = observations
+        .iter()
+        .find_map(|o| match *o {
+            Observation::InstanceSpotNotice { at, .. } => Some(at),
+            _ => None,
+        })
+        .expect("a notice");
+    assert!(instance_changes(&observations).iter().any(|c| c.0 == notice && c.2 == InstanceState::Draining));
+    assert!(observations.iter().any(|o| matches!(
+        o,
+        Observation::TaskStateChanged { at, stop_reason: Some(StopReason::ContainerInstanceDraining), to: TaskState::Deactivating, .. } if *at == notice
+    )));
+}
