@@ -295,7 +295,14 @@ pub fn line_item_keys() -> Vec<String> {
         }
     }
     keys.extend(
-        ["fargate_ephemeral_storage_gb_hours", "public_ipv4_hours", "alb_hours", "alb_lcu_hours"].map(String::from),
+        [
+            "fargate_ephemeral_storage_gb_hours",
+            "public_ipv4_hours",
+            "alb_hours",
+            "alb_lcu_hours",
+            "alb_public_ipv4_hours",
+        ]
+        .map(String::from),
     );
     keys
 }
@@ -511,6 +518,19 @@ pub fn bill(cluster: &ClusterConfig, usage: &Usage, sheet: &PriceSheet) -> Resul
         add(hourly("alb_hours", "ALB-hours (a partial hour bills whole)", "hour", alb), usage.alb_hours.len() as f64);
         let lcu_hours: f64 = usage.alb_hours.iter().map(AlbHour::lcus).sum();
         add(hourly("alb_lcu_hours", "ALB LCU-hours", "LCU-hour", lcu), lcu_hours);
+        let addresses = cluster.load_balancer.public_ipv4_addresses;
+        if addresses > 0 {
+            let ipv4 = sheet.public_ipv4_usd_per_hour.as_ref().ok_or_else(|| missing("public IPv4"))?;
+            add(
+                hourly(
+                    "alb_public_ipv4_hours",
+                    "Public IPv4 address-hours (ALB, one per AZ: a model choice)",
+                    "address-hour",
+                    ipv4,
+                ),
+                f64::from(addresses) * usage.alb_hours.len() as f64,
+            );
+        }
     }
     let mut bill = Bill::default();
     for (rate, quantity) in lines {

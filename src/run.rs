@@ -90,6 +90,13 @@ fn cumulative_cost(scenario: &Scenario, figures: &RunFigures) -> Result<Vec<f64>
     let minutes = scenario.duration.as_nanos().div_ceil(60_000_000_000) as usize;
     let alb = scenario.prices.alb_usd_per_hour.as_ref().map_or(0.0, |p| p.usd * discount(scenario, "alb_hours"));
     let lcu = scenario.prices.lcu_usd_per_hour.as_ref().map_or(0.0, |p| p.usd * discount(scenario, "alb_lcu_hours"));
+    let alb_ipv4 = f64::from(scenario.cluster.load_balancer.public_ipv4_addresses)
+        * scenario
+            .prices
+            .public_ipv4_usd_per_hour
+            .as_ref()
+            .map_or(0.0, |p| p.usd * discount(scenario, "alb_public_ipv4_hours"));
+    let alb = alb + alb_ipv4;
     let mut total = 0.0;
     let mut out = Vec::with_capacity(minutes);
     for minute in 0..minutes {

@@ -79,6 +79,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             routes: vec![TargetGroupId(0)],
             request_bytes: 0,
             requests_per_connection: 1.0,
+            public_ipv4_addresses: 0,
         },
         capacity_providers: CapacityProviderConfig::fargate_pair(SpotMarket::default()),
     }

@@ -80,11 +80,25 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     for s in f.services.iter().filter(|s| s.tasks_interrupted > 0 || s.capacity_short_minutes > 0.0) {
         let _ = writeln!(
             text,
-            "  spot      {}: {} tasks interrupted, {} requests failed by interruptions, {:.1} min short of capacity",
+            "  capacity  {}: {} tasks interrupted, {} requests failed by interruptions, {:.1} min with tasks unplaced",
             s.name,
             s.tasks_interrupted,
             s.requests.failed_by_cause[crate::model::FailureCause::SpotInterruption as usize],
             s.capacity_short_minutes
+        );
+    }
+    for (config, p) in scenario.cluster.capacity_providers.iter().zip(&f.providers) {
+        let Some(asg) = config.auto_scaling_group() else { continue };
+        let _ = writeln!(
+            text,
+            "  ec2       {} ({}{}): {} instances launched, at most {} at once, {:.2} instance-hours{}",
+            p.name,
+            asg.instance_type.name,
+            if asg.spot.is_some() { " Spot" } else { "" },
+            p.instances_launched,
+            p.instances_max,
+            p.instance_hours,
+            if p.spot_reclaims > 0 { format!(", {} reclaimed", p.spot_reclaims) } else { String::new() }
         );
     }
     for note in crate::report::what_if_notes(&scenario) {

@@ -280,6 +280,8 @@ pub struct LoadBalancerConfig {
     pub request_bytes: u64,
     /// Requests per client connection (LCU new and active connections, §3.6).
     pub requests_per_connection: f64,
+    /// Public IPv4 addresses the ALB holds: one per AZ when internet-facing (§3.6 model choice).
+    pub public_ipv4_addresses: u32,
 }
 
 #[derive(Clone, Debug)]

@@ -138,11 +138,40 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         ),
         "cost_usd": cost_json(scenario, output),
         "services": services,
+        "capacity_providers": providers_json(scenario, output),
         "what_if": what_if_notes(scenario),
     });
     let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// Each ASG provider's instances over the run (§5).
+fn providers_json(scenario: &Scenario, output: &RunOutput) -> Vec<Value> {
+    scenario
+        .cluster
+        .capacity_providers
+        .iter()
+        .zip(&output.figures.providers)
+        .filter_map(|(config, p)| {
+            let asg = config.auto_scaling_group()?;
+            Some(json!({
+                "name": p.name,
+                "instance_type": asg.instance_type.name,
+                "purchase": if asg.spot.is_some() { "spot" } else { "on_demand" },
+                "instances_launched": p.instances_launched,
+                "instances_max": p.instances_max,
+                "instance_hours": round(p.instance_hours, 4),
+                "spot_reclaims": p.spot_reclaims,
+                "managed_scaling": asg.managed_scaling.map(|m| json!({
+                    "target_capacity": m.target_capacity,
+                    "minimum_scaling_step_size": m.minimum_scaling_step_size,
+                    "maximum_scaling_step_size": m.maximum_scaling_step_size,
+                    "instance_warmup_period_s": m.instance_warmup_period.as_secs_f64(),
+                })),
+            }))
+        })
+        .collect()
 }
 
 /// The bill: total, per million requests, and every line item with its price's date.
@@ -170,7 +199,7 @@ fn cost_json(scenario: &Scenario, output: &RunOutput) -> Value {
         "per_million_requests": if requests > 0 { json!(round(bill.total_usd / requests as f64 * 1e6, 6)) } else { Value::Null },
         "region": scenario.region,
         "line_items": lines,
-        "note": "list prices from dated snapshots (price_as_of); Fargate per second with a 1-minute minimum from image pull to stop; a partial ALB-hour bills whole",
+        "note": "list prices from dated snapshots (price_as_of); Fargate per second with a 1-minute minimum from image pull to stop; EC2 instances per second with a 1-minute minimum from launch to termination (tasks on them are not billed); a partial ALB-hour bills whole",
     })
 }
 
@@ -207,6 +236,15 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         .collect();
     for &p in &providers {
         out.push_str(&format!(",running_{}", output.figures.provider_names[p]));
+    }
+    // The cluster's instances per ASG provider and its CapacityProviderReservation
+    // (the same on every service's row: they are the cluster's).
+    let groups: Vec<usize> = (0..scenario.cluster.capacity_providers.len())
+        .filter(|&p| scenario.cluster.capacity_providers[p].auto_scaling_group().is_some())
+        .collect();
+    for &p in &groups {
+        let name = &output.figures.provider_names[p];
+        out.push_str(&format!(",instances_{name},capacity_provider_reservation_{name}"));
     }
     out.push_str(",cumulative_cost_usd\n");
     // The simulated duration only: requests answered while the last ones drain
@@ -253,6 +291,14 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
             }
             for &p in &providers {
                 out.push_str(&format!(",{}", row.running_by_provider.get(p).copied().unwrap_or(0)));
+            }
+            for &p in &groups {
+                let row = output.figures.providers.get(p).and_then(|g| g.minutes.get(minute));
+                out.push_str(&format!(
+                    ",{},{}",
+                    row.map_or(0, |r| r.instances),
+                    optional(row.and_then(|r| r.reservation_percent), 1)
+                ));
             }
             out.push_str(&format!(",{:.6}\n", output.cumulative_cost_usd.get(minute).copied().unwrap_or(0.0)));
         }

@@ -9,7 +9,7 @@ use super::schema::{AlarmShapeFile, AutoScalingFile, CooldownBaseFile, MissingDa
 use super::schema::{
     AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
 };
-use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind};
+use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, SchemeFile};
 use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
 use super::{Problem, Scenario};
 use crate::cost::{PriceFiles, PriceSheet};
@@ -100,6 +100,12 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         // (no keep-alive: the most connections a load can open).
         request_bytes: lb.request_bytes.unwrap_or(1024),
         requests_per_connection: lb.requests_per_connection.unwrap_or(1.0),
+        // Model choice §3.6: an internet-facing ALB (AWS's default scheme) holds
+        // one public IPv4 per enabled AZ, two by default (the least it takes).
+        public_ipv4_addresses: match lb.scheme {
+            Some(SchemeFile::Internal) => 0,
+            _ => lb.availability_zones.unwrap_or(2),
+        },
     };
     let cluster = ClusterConfig {
         services,

@@ -539,6 +539,18 @@ pub struct LoadBalancerFile {
     pub request_bytes: Option<u64>,
     /// Requests a client connection carries (keep-alive; default 1).
     pub requests_per_connection: Option<f64>,
+    /// `internet-facing` (AWS's default) or `internal`: only the first pays for public IPv4s.
+    pub scheme: Option<SchemeFile>,
+    /// AZs the ALB is enabled in (at least 2): a public IPv4 each (§3.6 model choice).
+    pub availability_zones: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum SchemeFile {
+    #[serde(rename = "internet-facing")]
+    InternetFacing,
+    #[serde(rename = "internal")]
+    Internal,
 }
 
 /// Parses TOML into the schema; the problem names the field path and line.

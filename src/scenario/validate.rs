@@ -955,6 +955,13 @@ fn check_distribution(c: &mut Checker, prefix: &str, d: &DistributionFile, base:
 }
 
 fn check_load_balancer(c: &mut Checker, file: &ScenarioFile) {
+    c.count_range(
+        "load_balancer.availability_zones",
+        file.load_balancer.availability_zones,
+        2,
+        30,
+        "an ALB spans at least two AZs, §3.6",
+    );
     if let Some(n) = file.load_balancer.requests_per_connection {
         if !(n.is_finite() && n >= 1.0) {
             c.problem("load_balancer.requests_per_connection", format!("expected a number ≥ 1, found {n}"));

@@ -72,7 +72,9 @@ fn spot_bills_at_its_own_price() {
 /// Goal: an ALB for an hour at 100 requests/s, one request per connection,
 /// 1 KiB in and 4 KiB out: new connections 100/s ÷ 25 = 4 LCU; active
 /// connections 6,000/min ÷ 3,000 = 2 LCU; bytes 360,000 × 5 KiB = 1.72 GB =
-/// 1.72 LCU; billed 4 LCU: 0.0225 + 4 × 0.008 = 0.0545 USD.
+/// 1.72 LCU; billed 4 LCU: 0.0225 + 4 × 0.008 = 0.0545 USD, plus the
+/// internet-facing ALB's two public IPv4s (one per AZ, §3.6 model choice):
+/// 2 × 0.005 = 0.01 USD; an internal ALB has none.
 #[test]
 fn an_alb_hour_bills_its_largest_lcu_dimension() {
     let hour = AlbHour {
@@ -84,6 +86,11 @@ fn an_alb_hour_bills_its_largest_lcu_dimension() {
     assert!(close(hour.lcus(), 4.0));
     let usage = Usage { task_seconds: vec![vec![0, 0]], alb_hours: vec![hour], ..Default::default() };
     let b = bill(&cluster(1024, 2048, ""), &usage, &us_east_1()).expect("priced");
+    assert!(close(b.total_usd, 0.0645), "{b:?}");
+    assert!(close(line(&b, "alb_public_ipv4_hours"), 0.01), "{b:?}");
+    let mut internal = cluster(1024, 2048, "");
+    internal.load_balancer.public_ipv4_addresses = 0;
+    let b = bill(&internal, &usage, &us_east_1()).expect("priced");
     assert!(close(b.total_usd, 0.0545), "{b:?}");
 }
 

@@ -10,7 +10,11 @@ use std::path::Path;
 const FILES: [&str; 4] = ["summary.json", "timeseries.csv", "events.csv", "plot.png"];
 
 fn run_into(dir: &Path, extra: &[&str]) {
-    let scenario = support::scenarios_dir().join("determinism.toml");
+    run_file_into("determinism.toml", dir, extra);
+}
+
+fn run_file_into(file: &str, dir: &Path, extra: &[&str]) {
+    let scenario = support::scenarios_dir().join(file);
     let output = support::fleetsim()
         .arg("run")
         .arg(&scenario)
@@ -38,6 +42,24 @@ fn same_seed_same_bytes() {
     let summary = fs::read_to_string(a.join("summary.json")).expect("summary");
     assert!(summary.contains("\"seed\": 2024"), "summary records the seed");
     assert!(summary.contains("\"scenario_hash\": \"fnv1a64:"), "summary records the scenario's hash");
+}
+
+/// Goal: the same on EC2, whose random sources are instance registration,
+/// Spot reclaims, random placement and the ASG's scale-in choice.
+#[test]
+fn same_seed_same_bytes_on_ec2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run_file_into("determinism-ec2.toml", &a, &[]);
+    run_file_into("determinism-ec2.toml", &b, &[]);
+    for file in FILES {
+        let (x, y) = (fs::read(a.join(file)).expect("a"), fs::read(b.join(file)).expect("b"));
+        assert!(x == y, "{file} differs between two runs of the same seed");
+    }
+    let events = fs::read_to_string(a.join("events.csv")).expect("events");
+    for expected in ["instance_launched", "instance_spot_notice", "task_placed", "asg_desired_capacity"] {
+        assert!(events.contains(expected), "the scenario should exercise {expected}");
+    }
 }
 
 /// Goal: a different seed gives different results (the seed reaches every stream).

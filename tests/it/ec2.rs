@@ -155,13 +155,11 @@ fn eni_limits_bound_tasks_per_instance() {
 }
 
 /// Goal: scale-in needs 15 low CPR datapoints, then removes empty instances
-/// only, with managed termination protection (§5.1), at most half the group
-/// a minute. Worked: 4 instances register at 120 s; the first to register
-/// takes both waiting tasks (two fit by CPU and ENIs), so from the tick at
-/// 60 s CPR = 1 / 4 = 25 % < 100 (at 60 s the estimate also fits both in one
-/// launching instance). The 15th low datapoint is at 900 s: remove
-/// min(3 empty, max(1, ⌊4 / 2⌋), 4 − ⌈1 × 100 / 100⌉) = 2; at 960 s
-/// min(1, 1, 2 − 1) = 1; the busy instance stays.
+/// only, with managed termination protection (§5.1). Worked: 4 instances are
+/// registered at time zero (AZs a, b, c, a); the two tasks spread over AZs go
+/// to instances 0 and 1, so from the tick at 60 s CPR = 2 / 4 = 50 % < 100.
+/// The 15th low datapoint is at 900 s: remove min(2 empty, max(1, ⌊4 / 2⌋),
+/// 4 − ⌈2 × 100 / 100⌉) = 2, instances 2 and 3; then CPR is 100 %.
 #[test]
 fn scale_in_after_fifteen_low_minutes_ends_only_empty_instances() {
     let text = on_ec2(
@@ -172,14 +170,14 @@ fn scale_in_after_fifteen_low_minutes_ends_only_empty_instances() {
     );
     let (_, observations) = support::run_observed(&text);
     let busy: Vec<InstanceId> = placements(&observations).into_iter().map(|p| p.2).collect();
-    assert_eq!(busy, [InstanceId(0), InstanceId(0)]);
+    assert_eq!(busy, [InstanceId(0), InstanceId(1)]);
     let ended: Vec<(SimTime, InstanceId)> = instance_changes(&observations)
         .into_iter()
         .filter(|c| c.2 == InstanceState::Terminated)
         .map(|c| (c.0, c.1))
         .collect();
     let times: Vec<SimTime> = ended.iter().map(|e| e.0).collect();
-    assert_eq!(times, [at(900), at(900), at(960)], "{ended:?}");
+    assert_eq!(times, [at(900), at(900)], "{ended:?}");
     assert!(ended.iter().all(|e| !busy.contains(&e.1)), "ended a busy instance: {ended:?}");
     // No task stopped for it.
     assert!(!support::state_changes(&observations).iter().any(|c| c.1 == TaskState::Stopped));
@@ -191,8 +189,9 @@ fn scale_in_after_fifteen_low_minutes_ends_only_empty_instances() {
             _ => None,
         })
         .collect();
-    assert_eq!(low[0], (at(60), 25.0));
-    assert_eq!(low[14], (at(900), 25.0));
+    assert_eq!(low[0], (at(60), 50.0));
+    assert_eq!(low[14], (at(900), 50.0));
+    assert_eq!(low[15], (at(960), 100.0));
 }
 
 /// Goal: without managed termination protection the ASG ends instances by its

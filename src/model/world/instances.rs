@@ -47,7 +47,8 @@ impl<O: Observer> World<O> {
         self.config.capacity_providers[provider.index()].auto_scaling_group()
     }
 
-    /// Time zero: each group launches its desired capacity.
+    /// Time zero: each group has its desired capacity, already registered
+    /// (model choice: the cluster existed before the run; its tasks start now).
     pub(super) fn start_groups(&mut self) {
         for p in 0..self.config.capacity_providers.len() {
             let provider = CapacityProviderId(p as u32);
@@ -55,6 +56,12 @@ impl<O: Observer> World<O> {
                 self.groups[p].desired_capacity = asg.desired_capacity;
                 self.fill_group(provider, "the group's desired capacity at the start");
             }
+        }
+        for i in 0..self.instances.len() {
+            if let Some(timer) = self.instances[i].timer.take() {
+                self.queue.cancel(timer);
+            }
+            self.set_instance_state(InstanceId(i as u32), InstanceState::Active, "registered before the run began");
         }
     }
 
