@@ -1,6 +1,7 @@
 //! The command line: clap derive, one file per subcommand. Turns arguments
 //! into library calls and errors into one line and an exit code; no domain logic.
 
+mod compare;
 mod mmc;
 mod run;
 mod validate;
@@ -21,6 +22,8 @@ pub enum Command {
     Run(run::Args),
     /// Check scenario files and list every problem with its field path.
     Validate(validate::Args),
+    /// Run several scenarios and write a side-by-side table of cost and availability.
+    Compare(compare::Args),
     /// M/M/c adapter for ../shared/peers-bench (prints one JSON object).
     #[command(hide = true)]
     Mmc(mmc::Args),
@@ -33,6 +36,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Mmc(args) => mmc::run(args),
     };
     match result {

@@ -1,8 +1,10 @@
 //! The only module that writes files: `summary.json`, `timeseries.csv`,
-//! `events.csv` and `plot.png` of a run, each written to a temporary name and
-//! renamed, so an interrupted run never leaves a half-written file that looks whole.
+//! `events.csv` and `plot.png` of a run, and `comparison.csv`/`comparison.png`
+//! of several, each written to a temporary name and renamed, so an interrupted
+//! run never leaves a half-written file that looks whole.
 
 mod atomic_write;
+mod compare;
 mod plot;
 mod tables;
 
@@ -11,6 +13,7 @@ use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
 pub use atomic_write::atomic_write;
+pub use compare::{comparison, comparison_csv, comparison_text, write_comparison, Comparison, ComparisonRow};
 pub use tables::what_if_notes;
 
 #[derive(Debug, thiserror::Error)]

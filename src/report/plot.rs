@@ -1,7 +1,8 @@
-//! One PNG per run: request rate, tasks (desired, running, healthy) and p99
-//! latency per minute, then one panel per scaling policy: its metric against
-//! its target, with the minutes its alarms were in ALARM shaded. Fonts come
-//! from the `dejavu` crate, so it draws on a machine with no font packages.
+//! One PNG per run: request rate, tasks (desired, running, healthy), p99
+//! latency per minute and the cluster's cost so far (the bill's total in the
+//! caption), then one panel per scaling policy: its metric against its target,
+//! with the minutes its alarms were in ALARM shaded. Fonts come from the
+//! `dejavu` crate, so it draws on a machine with no font packages.
 
 use super::atomic_write::{commit, temporary_path};
 use super::Error;
@@ -15,7 +16,7 @@ use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
 
-fn register_fonts() {
+pub(super) fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // dejavu ships a valid TTF; a failure would only mean text is not drawn.
@@ -78,6 +79,7 @@ fn panel(
     x_max: f64,
     stroke: u32,
     series: &[(&str, RGBColor, Series)],
+    legend: SeriesLabelPosition,
 ) -> Result<(), String> {
     let y_max = series.iter().flat_map(|(_, _, s)| s.iter().map(|p| p.1)).fold(0.0f64, f64::max);
     let y_max = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
@@ -95,7 +97,7 @@ fn panel(
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 12))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend)
         .draw()
         .map_err(|e| e.to_string())
 }
@@ -106,6 +108,9 @@ fn as_refs(v: &[(String, RGBColor, Series)]) -> Vec<(&str, RGBColor, Series)> {
 
 /// Height of one panel, px.
 const PANEL_HEIGHT: u32 = 300;
+
+/// Panels every run has (rate, tasks, latency, cost) before the policies'.
+const FIXED_PANELS: usize = 4;
 
 /// A scaling policy's panel: which datapoints it draws and the lines it draws them against.
 struct PolicyPanel {
@@ -297,7 +302,7 @@ fn policy_panel(
 fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), String> {
     let policies: Vec<PolicyPanel> =
         scenario.cluster.services.iter().enumerate().flat_map(|(i, s)| policy_panels(i, s)).collect();
-    let panel_count = 3 + policies.len();
+    let panel_count = FIXED_PANELS + policies.len();
     let height = PANEL_HEIGHT.saturating_mul(u32::try_from(panel_count).unwrap_or(u32::MAX));
     let root = BitMapBackend::new(path, (1200, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -339,11 +344,27 @@ fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), S
         ));
     }
     let title = format!("{} (seed {})", scenario.name, output.seed);
-    panel(&panels[0], &format!("{title}: request rate"), "requests / s", x_max, NOISY_STROKE, &as_refs(&rate))?;
-    panel(&panels[1], "tasks", "tasks", x_max, STEP_STROKE, &as_refs(&tasks))?;
+    panel(
+        &panels[0],
+        &format!("{title}: request rate"),
+        "requests / s",
+        x_max,
+        NOISY_STROKE,
+        &as_refs(&rate),
+        SeriesLabelPosition::UpperRight,
+    )?;
+    panel(&panels[1], "tasks", "tasks", x_max, STEP_STROKE, &as_refs(&tasks), SeriesLabelPosition::UpperRight)?;
     let p99_title = "latency of succeeded requests, p99 per minute";
-    panel(&panels[2], p99_title, "ms", x_max, NOISY_STROKE, &as_refs(&latency))?;
-    for (area, policy) in panels[3..].iter().zip(&policies) {
+    panel(&panels[2], p99_title, "ms", x_max, NOISY_STROKE, &as_refs(&latency), SeriesLabelPosition::UpperRight)?;
+    // Each minute's figure is the bill at the minute's end; clamped so a run that
+    // ends inside a minute does not draw past the axis.
+    let cost: Series =
+        output.cumulative_cost_usd.iter().enumerate().map(|(m, &usd)| (hours(m + 1).min(x_max), usd)).collect();
+    let cost_title = format!("cluster cost so far (bill total {:.2} USD)", output.bill.total_usd);
+    // Legend upper left: a running total ends at the upper right.
+    let cost_series = [("USD so far, end of each minute", BLUE, cost)];
+    panel(&panels[3], &cost_title, "USD", x_max, STEP_STROKE, &cost_series, SeriesLabelPosition::UpperLeft)?;
+    for (area, policy) in panels[FIXED_PANELS..].iter().zip(&policies) {
         let rows = output.figures.minutes.get(policy.service).map_or(&[][..], Vec::as_slice);
         policy_panel(area, policy, rows, minutes, x_max)?;
     }
