@@ -343,6 +343,20 @@ fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), S
                 .collect::<Series>(),
         ));
     }
+    // The cluster's EC2 instances, on the tasks' axis: one line per ASG provider.
+    for (p, provider) in output.figures.providers.iter().enumerate() {
+        if scenario.cluster.capacity_providers[p].auto_scaling_group().is_none() || provider.minutes.is_empty() {
+            continue;
+        }
+        let instances: Series = provider
+            .minutes
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| hours(*m) < x_max)
+            .map(|(m, r)| (hours(m), f64::from(r.instances)))
+            .collect();
+        tasks.push((format!("{} instances", provider.name), colors[(p + 3) % colors.len()], instances));
+    }
     let title = format!("{} (seed {})", scenario.name, output.seed);
     panel(
         &panels[0],

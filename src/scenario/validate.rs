@@ -647,6 +647,13 @@ fn check_placement(c: &mut Checker, prefix: &str, s: &ServiceFile) {
 fn check_fits_instances(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile, providers: &[usize]) {
     let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
     let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
+    // ECS's floor for task-level CPU on EC2 (Linux), and Docker's for memory.
+    if cpu < 128 {
+        c.problem(format!("{prefix}.cpu"), format!("expected at least 128 CPU units for a task on EC2, found {cpu}"));
+    }
+    if memory < 6 {
+        c.problem(format!("{prefix}.memory"), format!("expected at least 6 MiB, found {memory}"));
+    }
     for &i in providers {
         let p = &file.capacity_providers[i];
         let Some(entry) = super::instance_types::lookup(&p.instance_type) else { continue };
@@ -725,6 +732,19 @@ fn check_capacity_providers(c: &mut Checker, file: &ScenarioFile, base: &Path) {
             );
         }
         c.count_range(&at("awsvpc_tasks_per_instance"), p.awsvpc_tasks_per_instance, 1, 120, "§5.3");
+        if let (Some(registered), Some(entry)) =
+            (p.registered_memory_mib, super::instance_types::lookup(&p.instance_type))
+        {
+            if registered == 0 || registered > entry.memory_mib {
+                c.problem(
+                    at("registered_memory_mib"),
+                    format!(
+                        "expected 1–{} MiB (the nominal size of {}), found {registered}",
+                        entry.memory_mib, p.instance_type
+                    ),
+                );
+            }
+        }
         let min = p.min_size.unwrap_or(0);
         if p.max_size == 0 || min > p.max_size {
             c.problem(at("max_size"), format!("expected max_size ≥ 1 and ≥ min_size ({min}), found {}", p.max_size));

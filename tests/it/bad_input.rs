@@ -604,6 +604,12 @@ fn task_that_fits_no_instance() {
     assert_scenario_error(&on_ec2("cpu = 2048\nmemory = 8192", ""), &["service.memory", "8192", "7987", "m6i.large"]);
     assert_scenario_error(&on_ec2("cpu = 4096\nmemory = 4096", ""), &["service.cpu", "4096", "2048"]);
     assert_scenario_error(&on_ec2("cpu_architecture = \"ARM64\"", ""), &["service.cpu_architecture", "ARM64"]);
+    // Off Fargate's size table, but not below ECS's floor (a 0-CPU task would divide by zero).
+    assert_scenario_error(&on_ec2("cpu = 1", ""), &["service.cpu", "128"]);
+    assert_scenario_error(
+        &on_ec2("", "registered_memory_mib = 9000"),
+        &["capacity_providers[0].registered_memory_mib", "8192"],
+    );
 }
 
 // Fargate and ASG providers in one strategy (§4.4); an unknown provider name.

@@ -96,6 +96,26 @@ fn tasks_wait_in_provisioning_until_managed_scaling_adds_instances() {
     }
     assert_eq!(per_instance, [2, 2, 1]);
     assert!(figures.services[0].capacity_short_minutes > 8.0 - 1e-9);
+    // Waiting tasks are reported once per change, never flapping through 0.
+    let unplaced: Vec<(SimTime, u32)> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::UnplacedTasksChanged { at, unplaced, .. } => Some((at, unplaced)),
+            _ => None,
+        })
+        .collect();
+    // Two instances register at 180 s, one after the other: 5 → 3 → 1.
+    assert_eq!(unplaced, [(at(0), 5), (at(180), 3), (at(180), 1), (at(480), 0)]);
+}
+
+/// Goal: with nothing running and nothing waiting, managed scaling does
+/// nothing, even with a target below 100 (§5.1 model choice: containers-roadmap#653's
+/// start/stop loop of two instances is not reproduced).
+#[test]
+fn an_idle_group_stays_at_zero() {
+    let text = on_ec2("2h", 0, "", "managed_scaling = { target_capacity = 80 }");
+    let (_, observations) = support::run_observed(&text);
+    assert_eq!(launched_at(&observations), []);
 }
 
 /// Goal: the option of #1716: from zero, max(2, demand) instances.

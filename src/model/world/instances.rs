@@ -29,6 +29,8 @@ pub(super) struct Instance {
     timer: Option<EventId>,
     /// Scale-in with draining: it ends once its tasks are gone.
     terminate_when_empty: bool,
+    /// EC2 has sent its Spot interruption notice: it will not take new tasks.
+    spot_noticed: bool,
 }
 
 /// One ASG provider's group.
@@ -108,6 +110,7 @@ impl<O: Observer> World<O> {
             tasks: Vec::new(),
             timer: Some(self.queue.schedule(now + registration, Event::InstanceRegistered(id))),
             terminate_when_empty: false,
+            spot_noticed: false,
         });
         self.emit(Observation::InstanceStateChanged {
             at: now,
@@ -322,15 +325,18 @@ impl<O: Observer> World<O> {
         let now = self.now();
         let asg = self.asg(provider).expect("an ASG provider").clone();
         let scaling = asg.managed_scaling.expect("managed scaling");
-        let in_service: Vec<InstanceId> = self
-            .group_instances(provider)
-            .filter(|&i| self.instances[i.index()].state != InstanceState::Draining)
-            .collect();
-        let n = in_service.len() as u32;
-        let busy = in_service.iter().filter(|i| !self.instances[i.index()].tasks.is_empty()).count() as u32;
-        let launching: Vec<Bin> = in_service
+        // N: every instance running in the group, draining ones too (§5.1), so a
+        // scale-out step is measured against what the group's desired capacity holds.
+        let in_group: Vec<InstanceId> = self.group_instances(provider).collect();
+        let n = in_group.len() as u32;
+        let busy = in_group.iter().filter(|i| !self.instances[i.index()].tasks.is_empty()).count() as u32;
+        // Booting instances will take waiting tasks, unless EC2 is already taking them back.
+        let launching: Vec<Bin> = in_group
             .iter()
-            .filter(|i| self.instances[i.index()].state == InstanceState::Launching)
+            .filter(|i| {
+                let instance = &self.instances[i.index()];
+                instance.state == InstanceState::Launching && !instance.spot_noticed
+            })
             .map(|_| Bin::empty(&asg.instance_type))
             .collect();
         let waiting: Vec<WaitingTask> = self.groups[provider.index()]
@@ -359,11 +365,13 @@ impl<O: Observer> World<O> {
         let steady = (u64::from(needed) * 100).div_ceil(u64::from(scaling.target_capacity)) as u32;
         let clamp_step = |k: u32| k.clamp(scaling.minimum_scaling_step_size, scaling.maximum_scaling_step_size);
         let mut cause = None;
-        if reservation_percent > target {
+        if n == 0 && needed == 0 {
+            // Nothing runs and nothing waits: no action (§5.1 model choice; #653's loop is not reproduced).
             self.groups[provider.index()].low_minutes = 0;
-            let warm = in_service
-                .iter()
-                .all(|i| now - self.instances[i.index()].launched_at >= scaling.instance_warmup_period);
+        } else if reservation_percent > target {
+            self.groups[provider.index()].low_minutes = 0;
+            let warm =
+                in_group.iter().all(|i| now - self.instances[i.index()].launched_at >= scaling.instance_warmup_period);
             if warm {
                 let step = if n == 0 {
                     clamp_step(if scaling.from_zero_uses_demand { new_needed.max(2) } else { 2 })
@@ -383,9 +391,16 @@ impl<O: Observer> World<O> {
             let group = &mut self.groups[provider.index()];
             group.low_minutes += 1;
             if group.low_minutes >= SCALE_IN_DATAPOINTS {
-                let empty = in_service.iter().filter(|i| self.instances[i.index()].tasks.is_empty()).count() as u32;
+                let empty = in_group
+                    .iter()
+                    .filter(|i| {
+                        let instance = &self.instances[i.index()];
+                        instance.tasks.is_empty() && instance.state != InstanceState::Draining
+                    })
+                    .count() as u32;
+                // Against the desired capacity: instances already on their way out do not count twice.
                 let floor = steady.max(asg.min_size);
-                let remove = empty.min((n / 2).max(1)).min(n.saturating_sub(floor));
+                let remove = empty.min((desired_before / 2).max(1)).min(desired_before.saturating_sub(floor));
                 if remove > 0 {
                     self.groups[provider.index()].desired_capacity = desired_before.saturating_sub(remove);
                     self.scale_in_group(provider, remove, &asg);
@@ -528,16 +543,18 @@ impl<O: Observer> World<O> {
     pub(super) fn instance_spot_notice(&mut self, id: InstanceId) {
         let now = self.now();
         let instance = &self.instances[id.index()];
-        if instance.state == InstanceState::Terminated || instance.state == InstanceState::Draining {
+        if instance.state == InstanceState::Terminated {
             return;
         }
         let Some(spot) = self.asg(instance.provider).and_then(|a| a.spot) else { return };
+        // A booting instance never registers now; a draining one drains on.
         if let Some(timer) = self.instances[id.index()].timer.take() {
             self.queue.cancel(timer);
         }
+        self.instances[id.index()].spot_noticed = true;
         let capacity_provider = self.instances[id.index()].provider;
         self.emit(Observation::InstanceSpotNotice { at: now, capacity_provider, instance: id });
-        if spot.spot_instance_draining {
+        if spot.spot_instance_draining && self.instances[id.index()].state == InstanceState::Active {
             self.drain_instance(id, "Spot interruption notice (ECS_ENABLE_SPOT_INSTANCE_DRAINING)");
         }
         self.instances[id.index()].timer = Some(self.queue.schedule(now + spot.warning, Event::InstanceReclaimed(id)));

@@ -61,7 +61,10 @@ impl<O: Observer> World<O> {
                     self.stop_task(task, StopReason::ServiceScaledIn);
                 }
             }
-            self.set_unplaced(service, item, unplaced);
+            // On EC2 the waiting tasks are the unplaced ones, reported below.
+            if self.config.capacity_providers[provider.index()].auto_scaling_group().is_none() {
+                self.set_unplaced(service, item, unplaced);
+            }
         }
         self.report_unplaced(service);
     }
