@@ -369,11 +369,10 @@ pub struct Collector {
     /// Per task: its provider, and when it began billing (its image pull).
     task_provider: Vec<CapacityProviderId>,
     billing_since: Vec<Option<SimTime>>,
-    /// The ALB's load per hour, and what a request and a response weigh.
+    /// The ALB's load per hour, and what a request weighs (responses carry their own size).
     alb_hours: Vec<AlbCounts>,
     request_bytes: u64,
     requests_per_connection: f64,
-    response_bytes: Vec<u64>,
     /// Per capacity provider (empty for Fargate): its instances.
     providers: Vec<ProviderCollector>,
     /// Per instance: when it launched, while it bills.
@@ -433,7 +432,6 @@ impl Collector {
             alb_hours: vec![AlbCounts::default(); end.as_nanos().div_ceil(HOUR_NANOS) as usize],
             request_bytes: 0,
             requests_per_connection: 1.0,
-            response_bytes: vec![0; services_count],
             providers: vec![ProviderCollector::default(); 2],
             instance_billing_since: Vec::new(),
             instance_provider: Vec::new(),
@@ -469,7 +467,6 @@ impl Collector {
             s.billing = vec![BillingMeter::default(); providers];
             s.unplaced = vec![0; providers];
             s.task_nanos_by_provider = vec![0; providers];
-            collector.response_bytes[i] = service.task.response_bytes;
         }
         collector.provider_names = cluster.capacity_providers.iter().map(|p| p.name.clone()).collect();
         collector.providers = vec![ProviderCollector::default(); cluster.capacity_providers.len()];
@@ -728,17 +725,12 @@ impl Observer for Collector {
     #[inline]
     fn observe(&mut self, observation: &Observation) {
         match *observation {
-            Observation::RequestFinished { at, service, arrived, outcome, queue_time } => {
+            Observation::RequestFinished { at, service, arrived, outcome, queue_time, response_bytes } => {
                 // The ALB's processed bytes: the request, and the response when there was one.
                 let hour = ((arrived.as_nanos() / HOUR_NANOS) as usize).min(self.alb_hours.len().saturating_sub(1));
                 if let Some(h) = self.alb_hours.get_mut(hour) {
                     h.requests += 1;
-                    h.processed_bytes += u128::from(self.request_bytes)
-                        + u128::from(if outcome == Outcome::Succeeded {
-                            self.response_bytes[service.index()]
-                        } else {
-                            0
-                        });
+                    h.processed_bytes += u128::from(self.request_bytes) + u128::from(response_bytes);
                 }
                 let s = &mut self.services[service.index()];
                 s.requests.record(outcome);

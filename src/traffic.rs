@@ -35,10 +35,11 @@ pub enum SourceSpec {
     CountTrace {
         path: PathBuf,
     },
-    /// CSV `t_seconds[,<service time column>]`: one row per request, sorted.
+    /// CSV `t_seconds[,<service time column>][,<response bytes column>]`: one row per request, sorted.
     RequestTrace {
         path: PathBuf,
         service_time_column: Option<String>,
+        response_bytes_column: Option<String>,
     },
 }
 
@@ -68,8 +69,15 @@ impl Arrivals {
         Ok(match &spec.source {
             SourceSpec::Synthetic(profile) => Arrivals::Synthetic(Synthetic::new(profile.clone(), spec, stream, end)),
             SourceSpec::CountTrace { path } => Arrivals::CountTrace(CountTrace::open(path, spec, stream, end)?),
-            SourceSpec::RequestTrace { path, service_time_column } => {
-                Arrivals::RequestTrace(RequestTrace::open(path, service_time_column.as_deref(), spec, stream, end)?)
+            SourceSpec::RequestTrace { path, service_time_column, response_bytes_column } => {
+                Arrivals::RequestTrace(RequestTrace::open(
+                    path,
+                    service_time_column.as_deref(),
+                    response_bytes_column.as_deref(),
+                    spec,
+                    stream,
+                    end,
+                )?)
             }
         })
     }

@@ -241,7 +241,7 @@ pub struct TaskDefinition {
     /// `assignPublicIp`: each task pays for a public IPv4 address (§4.2).
     pub assign_public_ip: bool,
     /// Bytes of a successful response (the ALB's processed bytes, §3.6).
-    pub response_bytes: u64,
+    pub response_bytes: u32,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -184,6 +184,8 @@ pub enum Observation {
         outcome: Outcome,
         /// Time spent waiting in the task's queue before service began.
         queue_time: SimDuration,
+        /// Bytes of the response the client got (0 for a failure), for the LCU bill.
+        response_bytes: u32,
     },
     TaskStateChanged {
         at: SimTime,

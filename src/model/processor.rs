@@ -28,6 +28,8 @@ pub struct Request {
     pub demand: SimDuration,
     /// vCPU in thousandths while in service.
     pub cpu_millis: u32,
+    /// Bytes of its response, for the ALB's processed bytes (§3.6).
+    pub response_bytes: u32,
 }
 
 /// A request that has left the task.
@@ -232,6 +234,7 @@ mod tests {
             arrived: SimTime::from_nanos(at_ms * 1_000_000),
             demand: SimDuration::from_millis(demand_ms),
             cpu_millis,
+            response_bytes: 0,
         }
     }
 

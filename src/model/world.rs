@@ -39,6 +39,8 @@ pub struct Arrival {
     pub route: RouteId,
     /// Service demand carried by the trace; None draws from the service's distribution.
     pub demand: Option<SimDuration>,
+    /// Response size carried by the trace; None takes the service's `response_bytes`.
+    pub response_bytes: Option<u32>,
 }
 
 #[derive(Default)]
@@ -185,7 +187,12 @@ impl<O: Observer> World<O> {
             Some(demand) => demand,
             None => definition.service_time.sample(&mut self.service_time[service.index()]),
         };
-        let request = Request { arrived: now, demand, cpu_millis: definition.vcpu_per_request_millis };
+        let request = Request {
+            arrived: now,
+            demand,
+            cpu_millis: definition.vcpu_per_request_millis,
+            response_bytes: arrival.response_bytes.unwrap_or(definition.response_bytes),
+        };
         let tasks = &self.tasks;
         let picked = self.target_groups[group_id.index()].pick(
             self.config.load_balancer.algorithm,
@@ -219,6 +226,7 @@ impl<O: Observer> World<O> {
             arrived: now,
             outcome: Outcome::Failed(cause),
             queue_time: SimDuration::ZERO,
+            response_bytes: 0,
         });
     }
 
@@ -239,6 +247,7 @@ impl<O: Observer> World<O> {
             arrived: request.arrived,
             outcome: Outcome::Failed(cause),
             queue_time: SimDuration::ZERO,
+            response_bytes: 0,
         });
     }
 
@@ -298,6 +307,7 @@ impl<O: Observer> World<O> {
                 arrived: request.arrived,
                 outcome,
                 queue_time: departure.started - request.arrived,
+                response_bytes: if outcome == Outcome::Succeeded { request.response_bytes } else { 0 },
             });
         });
         self.reschedule_completion(task_id);

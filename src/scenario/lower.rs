@@ -163,6 +163,7 @@ fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
         TrafficKind::RequestTrace => SourceSpec::RequestTrace {
             path: base.join(t.file.clone().unwrap_or_default()),
             service_time_column: t.service_time_column.clone(),
+            response_bytes_column: t.response_bytes_column.clone(),
         },
     };
     TrafficSpec {

@@ -246,6 +246,8 @@ pub struct TrafficFile {
     pub duration: Option<DurationField>,
     pub file: Option<PathBuf>,
     pub service_time_column: Option<String>,
+    /// A request trace's column of response sizes in bytes (the ALB's processed bytes, §3.6).
+    pub response_bytes_column: Option<String>,
     pub rate_scale: Option<f64>,
     pub time_scale: Option<f64>,
     pub start_offset: Option<DurationField>,
@@ -337,7 +339,7 @@ pub struct ServiceFile {
     /// `awsvpcConfiguration.assignPublicIp` (default false).
     pub assign_public_ip: Option<bool>,
     /// Bytes of a response, for the ALB's processed bytes (default 4 KiB).
-    pub response_bytes: Option<u64>,
+    pub response_bytes: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

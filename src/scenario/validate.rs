@@ -130,7 +130,7 @@ fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
             TrafficKind::Step => ["before_per_second", "after_per_second", "at"].contains(&field),
             TrafficKind::Spike => ["base_per_second", "spike_per_second", "start", "duration"].contains(&field),
             TrafficKind::CountTrace => field == "file",
-            TrafficKind::RequestTrace => ["file", "service_time_column"].contains(&field),
+            TrafficKind::RequestTrace => ["file", "service_time_column", "response_bytes_column"].contains(&field),
         }
     };
     macro_rules! field_check {
@@ -154,7 +154,8 @@ fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
         start,
         duration,
         file,
-        service_time_column
+        service_time_column,
+        response_bytes_column
     );
     match kind {
         TrafficKind::Constant => c.rate("traffic.rate_per_second", t.rate_per_second),

@@ -183,7 +183,7 @@ impl CountTrace {
                 self.done = true;
                 break;
             }
-            return Ok(Some(Arrival { at, route: self.route, demand: None }));
+            return Ok(Some(Arrival { at, route: self.route, demand: None, response_bytes: None }));
         }
         Ok(None)
     }

@@ -15,6 +15,7 @@ pub struct RequestTrace {
     path: String,
     t_column: usize,
     service_time_column: Option<(usize, String)>,
+    response_bytes_column: Option<(usize, String)>,
     spec: TrafficSpec,
     route: RouteId,
     stream: Stream,
@@ -29,6 +30,7 @@ impl RequestTrace {
     pub fn open(
         path: &Path,
         service_time_column: Option<&str>,
+        response_bytes_column: Option<&str>,
         spec: &TrafficSpec,
         stream: Stream,
         end: SimTime,
@@ -50,27 +52,26 @@ impl RequestTrace {
                 message: "expected a `t_seconds` column in the header".into(),
             });
         };
-        let service_time_column = match service_time_column {
-            None => None,
+        let column = |name: Option<&str>, field: &str| match name {
+            None => Ok(None),
             Some(name) => match find(name) {
-                Some(i) => Some((i, name.to_string())),
-                None => {
-                    return Err(Error::Line {
-                        path: shown,
-                        line: 1,
-                        message: format!(
-                            "expected a `{name}` column (traffic.service_time_column), found columns `{header_text}`"
-                        ),
-                    })
-                }
+                Some(i) => Ok(Some((i, name.to_string()))),
+                None => Err(Error::Line {
+                    path: shown.clone(),
+                    line: 1,
+                    message: format!("expected a `{name}` column (traffic.{field}), found columns `{header_text}`"),
+                }),
             },
         };
+        let service_time_column = column(service_time_column, "service_time_column")?;
+        let response_bytes_column = column(response_bytes_column, "response_bytes_column")?;
         Ok(RequestTrace {
             reader,
             record: csv::ByteRecord::new(),
             path: shown,
             t_column,
             service_time_column,
+            response_bytes_column,
             spec: spec.clone(),
             route: spec.route,
             stream,
@@ -153,7 +154,23 @@ impl RequestTrace {
             }
             let copies =
                 if self.spec.rate_scale == 1.0 { 1 } else { scaled_count(1.0, self.spec.rate_scale, &mut self.stream) };
-            self.pending = Some((Arrival { at, route: self.route, demand }, copies));
+            let response_bytes = match &self.response_bytes_column {
+                None => None,
+                Some((column, name)) => {
+                    let field = self.record.get(*column).unwrap_or_default();
+                    match std::str::from_utf8(field.trim_ascii()).ok().and_then(|t| t.parse::<u32>().ok()) {
+                        Some(bytes) => Some(bytes),
+                        None => {
+                            let found = String::from_utf8_lossy(field.trim_ascii()).into_owned();
+                            return Err(self.line_error(
+                                line,
+                                format!("{name}: expected a whole number of bytes below 4 GiB, found `{found}`"),
+                            ));
+                        }
+                    }
+                }
+            };
+            self.pending = Some((Arrival { at, route: self.route, demand, response_bytes }, copies));
         }
     }
 }

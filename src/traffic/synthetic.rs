@@ -149,7 +149,7 @@ impl Synthetic {
                 self.done = true;
                 return None;
             }
-            return Some(Arrival { at, route: self.route, demand: None });
+            return Some(Arrival { at, route: self.route, demand: None, response_bytes: None });
         }
     }
 }

@@ -673,3 +673,17 @@ fn bad_placement() {
         &["service.placement_constraints[0].type", "memberOf"],
     );
 }
+
+// A request trace's response size that is not a whole number of bytes names the line and the column.
+#[test]
+fn request_trace_bad_response_bytes() {
+    let ws = Workspace::new();
+    let trace = ws.write("trace.csv", "t_seconds,bytes\n0.5,2048\n0.6,-1\n");
+    let text = trace_scenario("request_trace")
+        .replace("file = \"trace.csv\"\n", "file = \"trace.csv\"\nresponse_bytes_column = \"bytes\"\n");
+    let scenario = ws.scenario(&text);
+    let shown = trace.display().to_string();
+    assert_one_line_error(&run(&scenario, &ws.out()), &[&shown, "line 3:", "bytes", "-1"]);
+    let missing = ws.scenario(&text.replace("\"bytes\"", "\"size\""));
+    assert_one_line_error(&run(&missing, &ws.out()), &[&shown, "line 1:", "size"]);
+}

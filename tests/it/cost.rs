@@ -140,3 +140,29 @@ fn a_short_task_bills_the_one_minute_minimum() {
     let output = fleetsim::run::simulate_scenario(&support::scenario(text), None).expect("runs");
     assert_eq!(output.figures.usage.task_seconds, vec![vec![60, 0]]);
 }
+
+/// Goal: a request trace's response sizes reach the ALB's processed bytes
+/// (§3.6): three requests answering 1 GiB, 1 GiB and 0.5 GiB, each with a
+/// 1 KiB request, are 2.5 GiB + 3 KiB processed in the hour: 2.5000029 LCU,
+/// the largest dimension (three connections are nothing).
+#[test]
+fn response_sizes_from_a_trace_are_processed_bytes() {
+    let text = r#"
+        duration = "1h"
+        [traffic]
+        kind = "request_trace"
+        file = "responses.csv"
+        service_time_column = "latency_s"
+        response_bytes_column = "bytes"
+        [service]
+        service_time = { distribution = "trace" }
+        startup_time = { distribution = "constant", value = "0s" }
+        provisioning_time = "0s"
+    "#;
+    let output = fleetsim::run::simulate_scenario(&support::scenario(text), None).expect("runs");
+    assert_eq!(output.figures.requests.succeeded, 3, "{:?}", output.figures.requests);
+    let hour = &output.figures.usage.alb_hours[0];
+    assert_eq!(hour.processed_bytes, 2_684_354_560 + 3 * 1024);
+    let lcu = output.bill.lines.iter().find(|l| l.key == "alb_lcu_hours").expect("LCU line");
+    assert!((lcu.quantity - (2.5 + 3.0 / 1_048_576.0)).abs() < 1e-9, "{lcu:?}");
+}
