@@ -6,6 +6,7 @@ use crate::cost::{AlbHour, Usage};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::autoscaling::AlarmState;
 use crate::model::config::{ClusterConfig, ComparisonOperator, ServiceMetric};
+use crate::model::observation::RolloutState;
 use crate::model::CapacityProviderId;
 use crate::model::{
     FailureCause, InstanceState, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState,
@@ -199,6 +200,8 @@ pub struct ServiceSummary {
     pub failed_while_capacity_short: u64,
     /// Task-hours per capacity provider, from PROVISIONING to STOPPED.
     pub task_hours_by_provider: Vec<f64>,
+    /// Tasks launched per task-definition revision (0: the first), before the end.
+    pub tasks_launched_by_revision: Vec<u64>,
 }
 
 /// What reports need of a scaling policy.
@@ -301,6 +304,30 @@ impl BillingMeter {
     }
 }
 
+/// One deployment of a service, as the report shows it (§2.2, §2.4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentSummary {
+    pub service: ServiceId,
+    /// The service's deployments counted from 1, rollbacks included.
+    pub ordinal: u32,
+    pub revision: String,
+    pub started: SimTime,
+    /// When it COMPLETED or FAILED; None while still in progress at the end.
+    pub ended: Option<SimTime>,
+    /// `rolloutState` at its end or the run's.
+    pub outcome: &'static str,
+    pub why: String,
+    /// The circuit breaker's last count, and whether ECS reported it stuck.
+    pub failed_tasks: u32,
+    pub stuck: bool,
+    /// RUNNING tasks at most, and healthy targets at least, while it ran.
+    pub peak_running: u32,
+    pub min_healthy: u32,
+    /// Requests answered while it ran, and those that failed.
+    pub requests: u64,
+    pub requests_failed: u64,
+}
+
 /// One ASG provider's instances: counts, billing, managed scaling's minutes.
 #[derive(Clone, Debug, Default)]
 struct ProviderCollector {
@@ -362,6 +389,7 @@ pub struct Collector {
     task_service: Vec<ServiceId>,
     task_nanos: Vec<u128>,
     tasks_launched: Vec<u64>,
+    launched_by_revision: Vec<Vec<u64>>,
     /// Per service, its scaling policies (target tracking, then step), for reports.
     policies: Vec<Vec<PolicyInfo>>,
     pub events: Vec<EventRow>,
@@ -378,6 +406,10 @@ pub struct Collector {
     /// Per instance: when it launched, while it bills.
     instance_billing_since: Vec<Option<SimTime>>,
     instance_provider: Vec<CapacityProviderId>,
+    /// Every deployment so far, and per service the one in progress.
+    deployments: Vec<DeploymentSummary>,
+    open_deployment: Vec<Option<usize>>,
+    revision_names: Vec<Vec<String>>,
 }
 
 impl Collector {
@@ -419,6 +451,7 @@ impl Collector {
             end,
             task_nanos: vec![0; service_names.len()],
             tasks_launched: vec![0; service_names.len()],
+            launched_by_revision: vec![Vec::new(); service_names.len()],
             services,
             names: service_names,
             launched_at: Vec::new(),
@@ -435,6 +468,9 @@ impl Collector {
             providers: vec![ProviderCollector::default(); 2],
             instance_billing_since: Vec::new(),
             instance_provider: Vec::new(),
+            deployments: Vec::new(),
+            open_deployment: vec![None; services_count],
+            revision_names: vec![Vec::new(); services_count],
         }
     }
 
@@ -469,6 +505,13 @@ impl Collector {
             s.task_nanos_by_provider = vec![0; providers];
         }
         collector.provider_names = cluster.capacity_providers.iter().map(|p| p.name.clone()).collect();
+        collector.revision_names = cluster
+            .services
+            .iter()
+            .map(|s| {
+                std::iter::once(format!("{}:1", s.name)).chain(s.deployments.iter().map(|d| d.name.clone())).collect()
+            })
+            .collect();
         collector.providers = vec![ProviderCollector::default(); cluster.capacity_providers.len()];
         collector.request_bytes = cluster.load_balancer.request_bytes;
         collector.requests_per_connection = cluster.load_balancer.requests_per_connection;
@@ -575,6 +618,7 @@ impl Collector {
                 capacity_short_minutes: 0.0,
                 failed_while_capacity_short: 0,
                 task_hours_by_provider: Vec::new(),
+                tasks_launched_by_revision: self.launched_by_revision[i].clone(),
                 policies: self.policies[i]
                     .iter()
                     .zip(&s.minutes_over_target)
@@ -700,6 +744,7 @@ impl Collector {
             usage,
             provider_names: self.provider_names,
             providers,
+            deployments: self.deployments,
         }
     }
 }
@@ -719,6 +764,8 @@ pub struct RunFigures {
     pub provider_names: Vec<String>,
     /// Per capacity provider, in id order: its EC2 instances (empty for Fargate).
     pub providers: Vec<ProviderSummary>,
+    /// Every deployment, in the order they opened.
+    pub deployments: Vec<DeploymentSummary>,
 }
 
 impl Observer for Collector {
@@ -731,6 +778,11 @@ impl Observer for Collector {
                 if let Some(h) = self.alb_hours.get_mut(hour) {
                     h.requests += 1;
                     h.processed_bytes += u128::from(self.request_bytes) + u128::from(response_bytes);
+                }
+                if let Some(d) = self.open_deployment[service.index()] {
+                    let d = &mut self.deployments[d];
+                    d.requests += 1;
+                    d.requests_failed += u64::from(outcome != Outcome::Succeeded);
                 }
                 let s = &mut self.services[service.index()];
                 s.requests.record(outcome);
@@ -754,7 +806,7 @@ impl Observer for Collector {
                     s.minute_latency.saturating_record(micros(latency));
                 }
             }
-            Observation::TaskStateChanged { at, service, task, capacity_provider, from, to, stop_reason } => {
+            Observation::TaskStateChanged { at, service, task, capacity_provider, from, to, stop_reason, revision } => {
                 let end = self.end;
                 if from.is_none() {
                     if self.launched_at.len() <= task.index() {
@@ -767,6 +819,11 @@ impl Observer for Collector {
                     self.task_service[task.index()] = service;
                     self.task_provider[task.index()] = capacity_provider;
                     self.tasks_launched[service.index()] += u64::from(at < end);
+                    let by_revision = &mut self.launched_by_revision[service.index()];
+                    if by_revision.len() <= revision as usize {
+                        by_revision.resize(revision as usize + 1, 0);
+                    }
+                    by_revision[revision as usize] += u64::from(at < end);
                 }
                 let provider = capacity_provider.index();
                 let s = &mut self.services[service.index()];
@@ -774,6 +831,10 @@ impl Observer for Collector {
                     let v = s.running.value + 1;
                     s.running.set(at, v, end);
                     s.running_by_provider[provider] += 1;
+                    if let Some(d) = self.open_deployment[service.index()] {
+                        let d = &mut self.deployments[d];
+                        d.peak_running = d.peak_running.max(v);
+                    }
                 } else if from == Some(TaskState::Running) {
                     let v = s.running.value - 1;
                     s.running.set(at, v, end);
@@ -825,6 +886,10 @@ impl Observer for Collector {
             }
             Observation::TargetHealthChanged { at, service, task, health, healthy_count } => {
                 self.services[service.index()].healthy = healthy_count;
+                if let Some(d) = self.open_deployment[service.index()] {
+                    let d = &mut self.deployments[d];
+                    d.min_healthy = d.min_healthy.min(healthy_count);
+                }
                 self.update_below_desired(service, at);
                 let detail = match health {
                     TargetHealth::Initial => {
@@ -978,6 +1043,67 @@ impl Observer for Collector {
                     self.provider_row(capacity_provider, minute).reservation_percent = Some(reservation_percent);
                 }
                 let _ = (instances_needed, instances_in_service, desired_capacity);
+            }
+            Observation::DeploymentStateChanged { at, service, ordinal, revision, state, ref reason } => {
+                let name = self.names[service.index()].clone();
+                let revision_name =
+                    self.revision_names[service.index()].get(revision as usize).cloned().unwrap_or_default();
+                if state == RolloutState::InProgress {
+                    // A new deployment ends the one it replaces.
+                    if let Some(d) = self.open_deployment[service.index()].take() {
+                        let d = &mut self.deployments[d];
+                        if d.ended.is_none() {
+                            d.ended = Some(at);
+                            d.outcome = "STOPPED";
+                        }
+                    }
+                    let s = &self.services[service.index()];
+                    self.open_deployment[service.index()] = Some(self.deployments.len());
+                    self.deployments.push(DeploymentSummary {
+                        service,
+                        ordinal,
+                        revision: revision_name.clone(),
+                        started: at,
+                        ended: None,
+                        outcome: state.as_str(),
+                        why: reason.clone(),
+                        failed_tasks: 0,
+                        stuck: false,
+                        peak_running: s.running.value,
+                        min_healthy: s.healthy,
+                        requests: 0,
+                        requests_failed: 0,
+                    });
+                } else if let Some(d) = self.open_deployment[service.index()].take() {
+                    let d = &mut self.deployments[d];
+                    d.ended = Some(at);
+                    d.outcome = state.as_str();
+                    d.why = reason.clone();
+                }
+                let detail =
+                    format!("(service {name}) (deployment {ordinal}) {revision_name}: {}: {reason}.", state.as_str());
+                self.event(at, service, None, "deployment", detail);
+            }
+            Observation::DeploymentStuck { at, service, ordinal } => {
+                if let Some(d) = self.open_deployment[service.index()] {
+                    self.deployments[d].stuck = true;
+                }
+                let detail = format!(
+                    "(service {}) (deployment {ordinal}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
+                    self.names[service.index()]
+                );
+                self.event(at, service, None, "deployment_stuck", detail);
+            }
+            Observation::DeploymentTaskFailed { at, service, ordinal, task, failures, threshold } => {
+                if let Some(d) = self.open_deployment[service.index()] {
+                    self.deployments[d].failed_tasks = failures;
+                }
+                let detail = format!(
+                    "(service {}) (deployment {ordinal}) task {} failed: circuit breaker count {failures} of threshold {threshold}.",
+                    self.names[service.index()],
+                    task.0
+                );
+                self.event(at, service, Some(task), "deployment_task_failed", detail);
             }
             Observation::TaskPlaced { at, service, task, instance, availability_zone } => {
                 let detail = format!("(task {}) placed on instance {} in AZ {availability_zone}.", task.0, instance.0);

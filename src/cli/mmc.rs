@@ -53,6 +53,10 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         ephemeral_storage_gib: 20,
         assign_public_ip: false,
         response_bytes: 0,
+        service_time_scale: 1.0,
+        start_failure_probability: 0.0,
+        health_check_failure_probability: 0.0,
+        unhealthy_after: None,
     };
     ClusterConfig {
         services: vec![ServiceConfig {
@@ -66,6 +70,8 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             capacity_provider_strategy: only_on(FARGATE),
             split_shortfall: SplitShortfall::After,
             placement: Default::default(),
+            deployments: Vec::new(),
+            deployment_configuration: Default::default(),
         }],
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,

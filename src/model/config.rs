@@ -200,6 +200,80 @@ pub struct ServiceConfig {
     pub split_shortfall: SplitShortfall,
     /// On ASG providers: how tasks are placed on instances (§5.2).
     pub placement: Placement,
+    /// Scheduled deployments of new revisions, in time order (§2.2).
+    pub deployments: Vec<DeploymentConfig>,
+    /// `deploymentConfiguration` (§2.2, §2.4).
+    pub deployment_configuration: DeploymentConfiguration,
+}
+
+impl ServiceConfig {
+    /// Revision 0 is the service's first task definition; revision k is
+    /// deployments[k − 1]'s.
+    pub fn revision(&self, revision: u32) -> &TaskDefinition {
+        match revision {
+            0 => &self.task,
+            k => &self.deployments[k as usize - 1].task,
+        }
+    }
+}
+
+/// An `UpdateService` with a new task definition at `at` (§2.8).
+#[derive(Clone, Debug)]
+pub struct DeploymentConfig {
+    pub at: SimTime,
+    /// The revision's name in reports (`web:2`).
+    pub name: String,
+    pub task: TaskDefinition,
+}
+
+/// `deploymentConfiguration` of a service with the ECS (rolling) controller.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeploymentConfiguration {
+    /// Healthy tasks kept during a deployment, percent of desiredCount, rounded up (§2.2; default 100).
+    pub minimum_healthy_percent: u32,
+    /// RUNNING + PENDING tasks allowed, percent of desiredCount, rounded down (§2.2; default 200).
+    pub maximum_percent: u32,
+    pub circuit_breaker: Option<CircuitBreaker>,
+}
+
+impl Default for DeploymentConfiguration {
+    fn default() -> Self {
+        DeploymentConfiguration { minimum_healthy_percent: 100, maximum_percent: 200, circuit_breaker: None }
+    }
+}
+
+/// `deploymentCircuitBreaker` (§2.4).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CircuitBreaker {
+    /// Redeploy the last COMPLETED revision when the deployment fails.
+    pub rollback: bool,
+    pub threshold: FailureThreshold,
+    /// A task of the deployment that becomes healthy resets the count (default true).
+    pub reset_on_healthy_task: bool,
+}
+
+/// How many failed tasks fail a deployment (§2.4 model choice).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FailureThreshold {
+    /// clamp(⌈value / 100 × desired⌉, minimum, 200): minimum 3 now, 10 in 2023.
+    BoundedPercent {
+        value: f64,
+        minimum: u32,
+    },
+    /// max(1, ⌈value / 100 × desired⌉).
+    UnboundedPercent(f64),
+    Count(u32),
+}
+
+impl FailureThreshold {
+    pub fn for_desired(self, desired: u32) -> u32 {
+        let share = |v: f64| (v / 100.0 * f64::from(desired) - 1e-9).ceil().max(0.0) as u32;
+        match self {
+            FailureThreshold::BoundedPercent { value, minimum } => share(value).clamp(minimum, 200),
+            FailureThreshold::UnboundedPercent(value) => share(value).max(1),
+            FailureThreshold::Count(n) => n,
+        }
+    }
 }
 
 /// What a task of the service is and how it behaves.
@@ -242,6 +316,15 @@ pub struct TaskDefinition {
     pub assign_public_ip: bool,
     /// Bytes of a successful response (the ALB's processed bytes, §3.6).
     pub response_bytes: u32,
+    /// Requests take this many times the drawn service time (a revision's
+    /// speed against the first; the draws stay common, §6 of issue 6).
+    pub service_time_scale: f64,
+    /// Fault injection per task, drawn at launch: its essential container exits
+    /// before RUNNING; it never passes a health check; it stops answering this
+    /// long after RUNNING.
+    pub start_failure_probability: f64,
+    pub health_check_failure_probability: f64,
+    pub unhealthy_after: Option<SimDuration>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

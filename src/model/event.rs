@@ -10,6 +10,10 @@ pub enum Event {
     TaskRunning(TaskId),
     /// The application accepts connections.
     AppReady(TaskId),
+    /// The application stops answering (a revision's `unhealthy_after`).
+    AppHangs(TaskId),
+    /// `UpdateService` with the service's deployments[i] revision (§2.8).
+    StartDeployment { service: ServiceId, deployment: u32 },
     /// The next request in service in the task finishes.
     RequestsComplete(TaskId),
     /// The target group health-checks the task's target.

@@ -48,6 +48,10 @@ pub enum StopReason {
     ContainerInstanceDraining,
     /// Its EC2 instance ended under it (ASG scale-in without draining, Spot reclaim).
     InstanceTerminated,
+    /// The deployment replaced it with the new revision (§2.2).
+    Deployment,
+    /// An essential container exited before RUNNING (fault injection).
+    TaskFailedToStart,
 }
 
 impl StopReason {
@@ -59,6 +63,8 @@ impl StopReason {
             StopReason::SpotInterruption => "SpotInterruption",
             StopReason::ContainerInstanceDraining => "ServiceSchedulerInitiated",
             StopReason::InstanceTerminated => "TerminationNotice",
+            StopReason::Deployment => "ServiceSchedulerInitiated",
+            StopReason::TaskFailedToStart => "TaskFailedToStart",
         }
     }
     pub fn describe(self) -> &'static str {
@@ -69,6 +75,26 @@ impl StopReason {
             StopReason::SpotInterruption => "Your Spot Task was interrupted.",
             StopReason::ContainerInstanceDraining => "Container instance is draining",
             StopReason::InstanceTerminated => "Host EC2 instance terminated",
+            StopReason::Deployment => "Deployment: replaced by the new revision",
+            StopReason::TaskFailedToStart => "Essential container in task exited before RUNNING",
+        }
+    }
+}
+
+/// A deployment's `rolloutState` (§2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloutState {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl RolloutState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RolloutState::InProgress => "IN_PROGRESS",
+            RolloutState::Completed => "COMPLETED",
+            RolloutState::Failed => "FAILED",
         }
     }
 }
@@ -195,6 +221,8 @@ pub enum Observation {
         from: Option<TaskState>,
         to: TaskState,
         stop_reason: Option<StopReason>,
+        /// Its task-definition revision (0: the service's first).
+        revision: u32,
     },
     TargetHealthChanged {
         at: SimTime,
@@ -208,6 +236,31 @@ pub enum Observation {
         at: SimTime,
         service: ServiceId,
         desired_count: u32,
+    },
+    /// A deployment began, completed or failed (§2.2, §2.4); `ordinal` counts
+    /// the service's deployments from 1, rollbacks included.
+    DeploymentStateChanged {
+        at: SimTime,
+        service: ServiceId,
+        ordinal: u32,
+        revision: u32,
+        state: RolloutState,
+        reason: String,
+    },
+    /// The scheduler can neither start nor stop a task in the deployment (§2.2).
+    DeploymentStuck {
+        at: SimTime,
+        service: ServiceId,
+        ordinal: u32,
+    },
+    /// A task of the deployment failed: the circuit breaker's count (§2.4).
+    DeploymentTaskFailed {
+        at: SimTime,
+        service: ServiceId,
+        ordinal: u32,
+        task: TaskId,
+        failures: u32,
+        threshold: u32,
     },
     /// An ASG provider's instance changed state; `reason` says why.
     InstanceStateChanged {

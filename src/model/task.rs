@@ -43,6 +43,15 @@ pub struct Task {
     pub running_due: SimTime,
     /// On an ASG provider: the instance it is placed on (None while it waits).
     pub instance: Option<InstanceId>,
+    /// Its task-definition revision (0: the service's first), and what the
+    /// revision does to requests: their service time scale and vCPU share.
+    pub revision: u32,
+    pub service_time_scale: f64,
+    pub cpu_millis: u32,
+    /// Fault injection, drawn at launch: it fails before RUNNING; its
+    /// application never answers a health check.
+    pub fails_to_start: bool,
+    pub fails_health_checks: bool,
 }
 
 impl Task {
@@ -74,6 +83,11 @@ impl Task {
             startup,
             running_due: SimTime::ZERO,
             instance: None,
+            revision: 0,
+            service_time_scale: 1.0,
+            cpu_millis: 0,
+            fails_to_start: false,
+            fails_health_checks: false,
         }
     }
 

@@ -12,13 +12,14 @@
 
 mod capacity;
 mod cloudwatch;
+mod deployments;
 mod instances;
 mod lifecycle;
 mod scaling;
 mod scheduler;
 
 use super::alb::TargetGroup;
-use super::config::ClusterConfig;
+use super::config::{ClusterConfig, TaskDefinition};
 use super::event::Event;
 use super::ids::{RouteId, ServiceId, TaskId};
 use super::observation::{FailureCause, Observation, Observer, Outcome, TaskState};
@@ -67,6 +68,14 @@ struct ServiceState {
     /// The scalable target's bounds now (scheduled actions move them, §1.9).
     min_capacity: u32,
     max_capacity: u32,
+    /// The revision new tasks launch with; the deployment in progress; the
+    /// last COMPLETED revision (a rollback's target); deployments opened so far;
+    /// a FAILED deployment without rollback launches nothing more (§2.4).
+    revision: u32,
+    rollout: Option<deployments::Rollout>,
+    completed_revision: u32,
+    deployments_opened: u32,
+    halted: bool,
 }
 
 pub struct World<O: Observer> {
@@ -139,6 +148,9 @@ impl<O: Observer> World<O> {
             for &(at, desired_count) in &world.config.services[s].desired_count_changes {
                 world.queue.schedule(at, Event::SetDesiredCount { service, desired_count });
             }
+            for (i, deployment) in world.config.services[s].deployments.iter().enumerate() {
+                world.queue.schedule(deployment.at, Event::StartDeployment { service, deployment: i as u32 });
+            }
             world.set_desired_count(service, world.config.services[s].desired_count);
             // Scheduled actions due at time zero run then, not at the first tick.
             world.run_scheduled_actions(service);
@@ -169,6 +181,12 @@ impl<O: Observer> World<O> {
         self.observer
     }
 
+    /// The task definition a task runs: its revision's.
+    fn definition(&self, task_id: TaskId) -> &TaskDefinition {
+        let task = &self.tasks[task_id.index()];
+        self.config.services[task.service.index()].revision(task.revision)
+    }
+
     fn emit(&mut self, observation: Observation) {
         self.observer.observe(&observation);
     }
@@ -187,12 +205,7 @@ impl<O: Observer> World<O> {
             Some(demand) => demand,
             None => definition.service_time.sample(&mut self.service_time[service.index()]),
         };
-        let request = Request {
-            arrived: now,
-            demand,
-            cpu_millis: definition.vcpu_per_request_millis,
-            response_bytes: arrival.response_bytes.unwrap_or(definition.response_bytes),
-        };
+        let response_bytes = arrival.response_bytes.unwrap_or(definition.response_bytes);
         let tasks = &self.tasks;
         let picked = self.target_groups[group_id.index()].pick(
             self.config.load_balancer.algorithm,
@@ -208,6 +221,13 @@ impl<O: Observer> World<O> {
         if !task.listening {
             return self.answer_failure(service, now, FailureCause::TargetNotListening);
         }
+        // The task's revision decides how long the request takes and how much CPU it wants.
+        let demand = if task.service_time_scale == 1.0 {
+            demand
+        } else {
+            SimDuration::from_secs_f64(demand.as_secs_f64() * task.service_time_scale)
+        };
+        let request = Request { arrived: now, demand, cpu_millis: task.cpu_millis, response_bytes };
         match task.processor.admit(request, now) {
             Admission::Started => {
                 self.unanswered += 1;
@@ -327,6 +347,8 @@ impl<O: Observer> World<O> {
             Event::TaskProvisioned(task) => self.task_provisioned(task),
             Event::TaskRunning(task) => self.task_running(task),
             Event::AppReady(task) => self.app_ready(task),
+            Event::AppHangs(task) => self.app_hangs(task),
+            Event::StartDeployment { service, deployment } => self.start_deployment(service, deployment),
             Event::HealthCheck(task) => self.health_check(task),
             Event::DeregistrationDelayEnds(task) => self.deregistration_delay_ends(task),
             Event::StopTimeoutEnds(task) => self.stop_timeout_ends(task),

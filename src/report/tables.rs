@@ -100,6 +100,12 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                     "launched": s.tasks_launched,
                     "task_hours": round(s.task_hours, 4),
                     "task_hours_by_provider": by_provider,
+                    "launched_by_revision": s
+                        .tasks_launched_by_revision
+                        .iter()
+                        .enumerate()
+                        .map(|(r, &n)| (revision_name(config, r), json!(n)))
+                        .collect::<serde_json::Map<String, Value>>(),
                 },
                 "interruptions": {
                     "tasks_interrupted": s.tasks_interrupted,
@@ -139,11 +145,48 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         "cost_usd": cost_json(scenario, output),
         "services": services,
         "capacity_providers": providers_json(scenario, output),
+        "deployments": deployments_json(scenario, output),
         "what_if": what_if_notes(scenario),
     });
     let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+fn revision_name(service: &crate::model::config::ServiceConfig, revision: usize) -> String {
+    match revision {
+        0 => format!("{}:1", service.name),
+        k => service.deployments.get(k - 1).map_or_else(|| format!("revision {k}"), |d| d.name.clone()),
+    }
+}
+
+/// Every deployment (§2.2): when, how it ended, how long it took, and what
+/// users and the fleet saw while it ran.
+fn deployments_json(scenario: &Scenario, output: &RunOutput) -> Vec<Value> {
+    let seconds = |t: crate::engine::SimTime| round(t.as_nanos() as f64 / 1e9, 3);
+    output
+        .figures
+        .deployments
+        .iter()
+        .map(|d| {
+            json!({
+                "service": scenario.cluster.services[d.service.index()].name,
+                "deployment": d.ordinal,
+                "revision": d.revision,
+                "why": d.why,
+                "started_s": seconds(d.started),
+                "ended_s": d.ended.map(seconds),
+                "duration_s": d.ended.map(|e| round((e - d.started).as_secs_f64(), 3)),
+                "rollout_state": d.outcome,
+                "circuit_breaker_failed_tasks": d.failed_tasks,
+                "stuck": d.stuck,
+                "peak_running_tasks": d.peak_running,
+                "min_healthy_tasks": d.min_healthy,
+                "requests": d.requests,
+                "requests_failed": d.requests_failed,
+            })
+        })
+        .collect()
 }
 
 /// Each ASG provider's instances over the run (§5).

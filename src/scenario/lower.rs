@@ -11,6 +11,7 @@ use super::schema::{
 };
 use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, SchemeFile};
 use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
+use super::schema::{DeploymentConfigurationFile, ThresholdKind};
 use super::{Problem, Scenario};
 use crate::cost::{PriceFiles, PriceSheet};
 use crate::engine::sample::DurationDistribution;
@@ -30,6 +31,7 @@ use crate::model::config::{
     AutoScalingGroupProvider, CapacityProviderKind, Ec2Spot, InstanceType, ManagedScaling, Placement,
     PlacementResource, PlacementStrategy,
 };
+use crate::model::config::{CircuitBreaker, DeploymentConfig, DeploymentConfiguration, FailureThreshold};
 use crate::model::schedule::ScheduledAction;
 use crate::model::CapacityProviderId;
 use crate::model::{RouteId, ServiceId, TargetGroupId};
@@ -198,44 +200,93 @@ fn lower_service(
     let mut desired_count_changes: Vec<_> =
         s.desired_count_changes.iter().map(|c| (crate::engine::SimTime::ZERO + c.at.0, c.desired_count)).collect();
     desired_count_changes.sort_by_key(|&(at, _)| at);
+    let task = TaskDefinition {
+        cpu_units: s.cpu.unwrap_or(DEFAULT_CPU_UNITS),
+        memory_mib: s.memory.unwrap_or(DEFAULT_MEMORY_MIB),
+        concurrency: s.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        queue_limit: s.queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT),
+        service_time: lower_distribution(&format!("{prefix}.service_time"), &s.service_time, base)?,
+        // fleetsim's default: a request keeps one vCPU busy, or the whole task if smaller.
+        // fleetsim's defaults: a quarter of the task's memory at rest, nothing per request.
+        memory_baseline_mib: s.memory_baseline_mib.unwrap_or(f64::from(s.memory.unwrap_or(DEFAULT_MEMORY_MIB)) / 4.0),
+        memory_per_request_mib: s.memory_per_request_mib.unwrap_or(0.0),
+        vcpu_per_request_millis: (s.vcpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0) as u32,
+        cpu_contention: s.cpu_contention.unwrap_or(true),
+        startup_time,
+        // Model choice: ENI attachment takes "several seconds" (aws-semantics §4.5).
+        provisioning_time: d(s.provisioning_time, secs(5)),
+        app_ready_time: d(s.app_ready_time, SimDuration::ZERO),
+        // Fargate stopTimeout default (aws-semantics §2.5).
+        stop_timeout: d(s.stop_timeout, secs(30)),
+        // Model choice: ENI detachment (DEPROVISIONING, §2.5) as long as attachment.
+        deprovisioning_time: d(s.deprovisioning_time, secs(5)),
+        mean_time_between_crashes: s.mean_time_between_crashes.map(|d| d.0),
+        architecture: match s.cpu_architecture {
+            Some(CpuArchitectureFile::Arm64) => CpuArchitecture::Arm64,
+            _ => CpuArchitecture::X86_64,
+        },
+        // 20 GiB included (aws-semantics §4.1).
+        ephemeral_storage_gib: s.ephemeral_storage_gib.unwrap_or(20),
+        assign_public_ip: s.assign_public_ip.unwrap_or(false),
+        // Model choice: a 4 KiB response.
+        response_bytes: s.response_bytes.unwrap_or(4096),
+        service_time_scale: 1.0,
+        start_failure_probability: s.start_failure_probability.unwrap_or(0.0),
+        health_check_failure_probability: s.health_check_failure_probability.unwrap_or(0.0),
+        unhealthy_after: s.unhealthy_after.map(|d| d.0),
+    };
+    let name = s.name.clone().unwrap_or_else(|| if index == 0 { "web".into() } else { format!("service-{index}") });
+    let mut deployments = Vec::new();
+    for (k, d) in s.deployments.iter().enumerate() {
+        let at = |f: &str| format!("{prefix}.deployments[{k}].{f}");
+        // Each revision is the service's definition with the deployment's changes (model choice).
+        let mut revision = task.clone();
+        if let Some(dist) = &d.startup_time {
+            revision.startup_time = lower_distribution(&at("startup_time"), dist, base)?;
+        }
+        if let Some(v) = d.app_ready_time {
+            revision.app_ready_time = v.0;
+        }
+        if let Some(v) = d.stop_timeout {
+            revision.stop_timeout = v.0;
+        }
+        if let Some(v) = d.service_time_scale {
+            revision.service_time_scale = v;
+        }
+        if let Some(v) = d.vcpu_per_request {
+            revision.vcpu_per_request_millis = (v * 1000.0).round().max(1.0) as u32;
+        }
+        if let Some(v) = d.memory_baseline_mib {
+            revision.memory_baseline_mib = v;
+        }
+        if let Some(v) = d.memory_per_request_mib {
+            revision.memory_per_request_mib = v;
+        }
+        if let Some(v) = d.mean_time_between_crashes {
+            revision.mean_time_between_crashes = Some(v.0);
+        }
+        if let Some(v) = d.start_failure_probability {
+            revision.start_failure_probability = v;
+        }
+        if let Some(v) = d.health_check_failure_probability {
+            revision.health_check_failure_probability = v;
+        }
+        if let Some(v) = d.unhealthy_after {
+            revision.unhealthy_after = Some(v.0);
+        }
+        deployments.push(DeploymentConfig {
+            at: SimTime::ZERO + d.at.0,
+            name: d.name.clone().unwrap_or_else(|| format!("{name}:{}", k + 2)),
+            task: revision,
+        });
+    }
+    deployments.sort_by_key(|d| d.at);
+    let deployment_configuration = lower_deployment_configuration(s.deployment_configuration.as_ref());
     Ok(ServiceConfig {
-        name: s.name.clone().unwrap_or_else(|| if index == 0 { "web".into() } else { format!("service-{index}") }),
+        name,
         desired_count: s.desired_count.unwrap_or(1),
         desired_count_changes,
-        task: TaskDefinition {
-            cpu_units: s.cpu.unwrap_or(DEFAULT_CPU_UNITS),
-            memory_mib: s.memory.unwrap_or(DEFAULT_MEMORY_MIB),
-            concurrency: s.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
-            queue_limit: s.queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT),
-            service_time: lower_distribution(&format!("{prefix}.service_time"), &s.service_time, base)?,
-            // fleetsim's default: a request keeps one vCPU busy, or the whole task if smaller.
-            // fleetsim's defaults: a quarter of the task's memory at rest, nothing per request.
-            memory_baseline_mib: s
-                .memory_baseline_mib
-                .unwrap_or(f64::from(s.memory.unwrap_or(DEFAULT_MEMORY_MIB)) / 4.0),
-            memory_per_request_mib: s.memory_per_request_mib.unwrap_or(0.0),
-            vcpu_per_request_millis: (s.vcpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0)
-                as u32,
-            cpu_contention: s.cpu_contention.unwrap_or(true),
-            startup_time,
-            // Model choice: ENI attachment takes "several seconds" (aws-semantics §4.5).
-            provisioning_time: d(s.provisioning_time, secs(5)),
-            app_ready_time: d(s.app_ready_time, SimDuration::ZERO),
-            // Fargate stopTimeout default (aws-semantics §2.5).
-            stop_timeout: d(s.stop_timeout, secs(30)),
-            // Model choice: ENI detachment (DEPROVISIONING, §2.5) as long as attachment.
-            deprovisioning_time: d(s.deprovisioning_time, secs(5)),
-            mean_time_between_crashes: s.mean_time_between_crashes.map(|d| d.0),
-            architecture: match s.cpu_architecture {
-                Some(CpuArchitectureFile::Arm64) => CpuArchitecture::Arm64,
-                _ => CpuArchitecture::X86_64,
-            },
-            // 20 GiB included (aws-semantics §4.1).
-            ephemeral_storage_gib: s.ephemeral_storage_gib.unwrap_or(20),
-            assign_public_ip: s.assign_public_ip.unwrap_or(false),
-            // Model choice: a 4 KiB response.
-            response_bytes: s.response_bytes.unwrap_or(4096),
-        },
+        task,
         target_group: TargetGroupId(index as u32),
         auto_scaling: match &s.auto_scaling {
             Some(a) => Some(lower_auto_scaling(&format!("{prefix}.auto_scaling"), a, start_epoch_secs)?),
@@ -262,7 +313,35 @@ fn lower_service(
             _ => SplitShortfall::After,
         },
         placement: lower_placement(s),
+        deployments,
+        deployment_configuration,
     })
+}
+
+/// `deploymentConfiguration` with AWS's defaults: 100 / 200 % (§2.2); the
+/// breaker's threshold BOUNDED_PERCENT 50, floor 3 (§2.4 model choice).
+fn lower_deployment_configuration(d: Option<&DeploymentConfigurationFile>) -> DeploymentConfiguration {
+    let Some(d) = d else { return DeploymentConfiguration::default() };
+    let circuit_breaker = d.deployment_circuit_breaker.as_ref().filter(|b| b.enable).map(|b| {
+        let minimum = if b.minimum_threshold_2023 == Some(true) { 10 } else { 3 };
+        CircuitBreaker {
+            rollback: b.rollback,
+            threshold: match &b.threshold {
+                None => FailureThreshold::BoundedPercent { value: 50.0, minimum },
+                Some(t) => match t.kind {
+                    ThresholdKind::BoundedPercent => FailureThreshold::BoundedPercent { value: t.value, minimum },
+                    ThresholdKind::UnboundedPercent => FailureThreshold::UnboundedPercent(t.value),
+                    ThresholdKind::Count => FailureThreshold::Count(t.value as u32),
+                },
+            },
+            reset_on_healthy_task: b.reset_on_healthy_task.unwrap_or(true),
+        }
+    });
+    DeploymentConfiguration {
+        minimum_healthy_percent: d.minimum_healthy_percent.unwrap_or(100),
+        maximum_percent: d.maximum_percent.unwrap_or(200),
+        circuit_breaker,
+    }
 }
 
 /// The service's placement (§5.2). Without a strategy, the API's default

@@ -293,6 +293,68 @@ pub struct DesiredCountChange {
 }
 
 /// A service and its task definition.
+/// `[service.deployment_configuration]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentConfigurationFile {
+    pub minimum_healthy_percent: Option<u32>,
+    pub maximum_percent: Option<u32>,
+    pub deployment_circuit_breaker: Option<CircuitBreakerFile>,
+}
+
+/// `deploymentCircuitBreaker` with the 2026 `thresholdConfiguration`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreakerFile {
+    pub enable: bool,
+    pub rollback: bool,
+    pub threshold: Option<ThresholdFile>,
+    /// Default true (§2.4).
+    pub reset_on_healthy_task: Option<bool>,
+    /// The 2023 guide's floor of 10 instead of 3 (§2.4).
+    pub minimum_threshold_2023: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdFile {
+    #[serde(rename = "type")]
+    pub kind: ThresholdKind,
+    pub value: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum ThresholdKind {
+    #[serde(rename = "COUNT")]
+    Count,
+    #[serde(rename = "BOUNDED_PERCENT")]
+    BoundedPercent,
+    #[serde(rename = "UNBOUNDED_PERCENT")]
+    UnboundedPercent,
+}
+
+/// `[[service.deployments]]`: at `at`, a new revision of the task definition;
+/// each field it sets differs from the service's own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentFile {
+    pub at: DurationField,
+    /// Default `<service>:<revision number>`.
+    pub name: Option<String>,
+    pub startup_time: Option<DistributionFile>,
+    pub app_ready_time: Option<DurationField>,
+    pub stop_timeout: Option<DurationField>,
+    /// Requests take this many times their drawn service time (default 1).
+    pub service_time_scale: Option<f64>,
+    pub vcpu_per_request: Option<f64>,
+    pub memory_baseline_mib: Option<f64>,
+    pub memory_per_request_mib: Option<f64>,
+    pub mean_time_between_crashes: Option<DurationField>,
+    pub start_failure_probability: Option<f64>,
+    pub health_check_failure_probability: Option<f64>,
+    pub unhealthy_after: Option<DurationField>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
@@ -340,6 +402,17 @@ pub struct ServiceFile {
     pub assign_public_ip: Option<bool>,
     /// Bytes of a response, for the ALB's processed bytes (default 4 KiB).
     pub response_bytes: Option<u32>,
+    /// Fault injection: a task fails before RUNNING with this probability.
+    pub start_failure_probability: Option<f64>,
+    /// Fault injection: a task never passes a health check with this probability.
+    pub health_check_failure_probability: Option<f64>,
+    /// Fault injection: a task stops answering this long after RUNNING.
+    pub unhealthy_after: Option<DurationField>,
+    /// `deploymentConfiguration` (§2.2, §2.4).
+    pub deployment_configuration: Option<DeploymentConfigurationFile>,
+    /// Scheduled deployments of new revisions (`[[service.deployments]]`).
+    #[serde(default)]
+    pub deployments: Vec<DeploymentFile>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -1,7 +1,9 @@
 //! Checks a parsed scenario and collects every problem with its field path.
 //! Ranges and defaults come from aws-semantics.md, section by section.
 
-use super::schema::{CpuArchitectureFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind};
+use super::schema::{
+    CpuArchitectureFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, ThresholdKind,
+};
 use super::schema::{DistributionFile, DistributionKind, ScenarioFile, ServiceFile, TrafficFile, TrafficKind};
 use super::{DurationField, Problem};
 use crate::engine::SimDuration;
@@ -234,6 +236,7 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
     let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
     let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
     let asg_providers = check_capacity(c, file, prefix, s);
+    check_deployments(c, prefix, s, duration, base);
     match fargate_memory_range(cpu) {
         _ if asg_providers.is_some() => {}
         None => c.problem(
@@ -592,6 +595,68 @@ fn check_capacity(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Servic
         c.problem(&strategy, "expected at least one weight above 0; the API's default weight is 0 (§4.4)");
     }
     on_asg
+}
+
+/// A probability in [0, 1].
+fn check_probability(c: &mut Checker, field: &str, value: Option<f64>) {
+    if let Some(p) = value {
+        if !(0.0..=1.0).contains(&p) {
+            c.problem(field, format!("expected a probability 0–1, found {p}"));
+        }
+    }
+}
+
+/// Fault injection, `deploymentConfiguration` and `[[service.deployments]]` (§2.2, §2.4).
+fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: SimDuration, base: &Path) {
+    check_probability(c, &format!("{prefix}.start_failure_probability"), s.start_failure_probability);
+    check_probability(c, &format!("{prefix}.health_check_failure_probability"), s.health_check_failure_probability);
+    if let Some(d) = &s.deployment_configuration {
+        let at = |f: &str| format!("{prefix}.deployment_configuration.{f}");
+        c.count_range(&at("minimum_healthy_percent"), d.minimum_healthy_percent, 0, 100, "§2.2");
+        c.count_range(&at("maximum_percent"), d.maximum_percent, 100, 2000, "§2.2; fleetsim's upper bound");
+        if let Some(b) = &d.deployment_circuit_breaker {
+            if let Some(t) = &b.threshold {
+                let ok = match t.kind {
+                    ThresholdKind::Count => t.value >= 1.0 && t.value.fract() == 0.0 && t.value <= 10_000.0,
+                    _ => t.value > 0.0 && t.value <= 100.0,
+                };
+                if !ok {
+                    c.problem(
+                        at("deployment_circuit_breaker.threshold.value"),
+                        format!("expected a whole count ≥ 1 for COUNT, or a percentage in (0, 100], found {}", t.value),
+                    );
+                }
+            }
+        }
+    }
+    let mut previous = SimDuration::ZERO;
+    for (k, d) in s.deployments.iter().enumerate() {
+        let at = |f: &str| format!("{prefix}.deployments[{k}].{f}");
+        if d.at.0 >= duration {
+            c.problem(at("at"), "expected a time before the end of the simulation");
+        }
+        if k > 0 && d.at.0 <= previous {
+            c.problem(at("at"), "expected deployments in time order, each after the one before");
+        }
+        previous = d.at.0;
+        if let Some(scale) = d.service_time_scale {
+            if !(scale.is_finite() && scale > 0.0 && scale <= 100.0) {
+                c.problem(at("service_time_scale"), format!("expected a factor in (0, 100], found {scale}"));
+            }
+        }
+        if let Some(v) = d.vcpu_per_request {
+            let task_vcpu = f64::from(s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS)) / 1024.0;
+            if !(v > 0.0 && v <= task_vcpu) {
+                c.problem(at("vcpu_per_request"), format!("expected (0, {task_vcpu}] vCPU (the task's), found {v}"));
+            }
+        }
+        check_probability(c, &at("start_failure_probability"), d.start_failure_probability);
+        check_probability(c, &at("health_check_failure_probability"), d.health_check_failure_probability);
+        if let Some(dist) = &d.startup_time {
+            check_distribution(c, &at("startup_time"), dist, base, false);
+        }
+        c.duration_range(&at("stop_timeout"), d.stop_timeout, 2, 120, "Fargate, §2.5");
+    }
 }
 
 /// `placementStrategy` and `placementConstraints` as ECS accepts them (§5.2).

@@ -687,3 +687,25 @@ fn request_trace_bad_response_bytes() {
     let missing = ws.scenario(&text.replace("\"bytes\"", "\"size\""));
     assert_one_line_error(&run(&missing, &ws.out()), &[&shown, "line 1:", "size"]);
 }
+
+// Deployments: out of order or past the end; a probability above 1; a maximum below 100 %.
+#[test]
+fn bad_deployments() {
+    let text = |service: &str, tail: &str| format!("{}\n{tail}\n", with_service_line(service));
+    assert_scenario_error(
+        &text("", "[[service.deployments]]\nat = \"20m\""),
+        &["service.deployments[0].at", "before the end"],
+    );
+    assert_scenario_error(
+        &text("", "[[service.deployments]]\nat = \"5m\"\nhealth_check_failure_probability = 1.5"),
+        &["service.deployments[0].health_check_failure_probability", "1.5"],
+    );
+    assert_scenario_error(
+        &text("deployment_configuration = { maximum_percent = 90 }", ""),
+        &["service.deployment_configuration.maximum_percent", "100–2000"],
+    );
+    assert_scenario_error(
+        &text("", "[[service.deployments]]\nat = \"6m\"\n[[service.deployments]]\nat = \"5m\""),
+        &["service.deployments[1].at", "time order"],
+    );
+}

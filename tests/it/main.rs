@@ -6,6 +6,7 @@ mod bad_input;
 mod capacity;
 mod compare;
 mod cost;
+mod deployments;
 mod determinism;
 mod ec2;
 mod lifecycle;

@@ -142,7 +142,7 @@ impl<O: Observer> World<O> {
         self.target_groups[group_id.index()].start_draining(task_id);
         self.emit_health(task_id, group_id, TargetHealth::Draining);
         self.set_state(task_id, TaskState::Deactivating);
-        let stop_timeout = self.config.services[service.index()].task.stop_timeout;
+        let stop_timeout = self.definition(task_id).stop_timeout;
         self.sigterm_within(task_id, stop_timeout.min(warning));
         if replace_at_notice {
             self.reconcile(service);

@@ -16,9 +16,10 @@ impl<O: Observer> World<O> {
         let task = &mut self.tasks[task_id.index()];
         let from = task.state;
         task.state = to;
-        let (service, capacity_provider, stop_reason) = (
+        let (service, capacity_provider, revision, stop_reason) = (
             task.service,
             task.capacity_provider,
+            task.revision,
             if to >= TaskState::Deactivating { task.stopping_for } else { None },
         );
         let at = self.now();
@@ -30,6 +31,7 @@ impl<O: Observer> World<O> {
             from: Some(from),
             to,
             stop_reason,
+            revision,
         });
     }
 
@@ -38,10 +40,22 @@ impl<O: Observer> World<O> {
         let id = TaskId(self.tasks.len() as u32);
         let ordinal = task_ordinal(service, self.services[service.index()].launched_count);
         self.services[service.index()].launched_count += 1;
-        let definition = &self.config.services[service.index()].task;
+        let revision = self.services[service.index()].revision;
+        let definition = self.config.services[service.index()].revision(revision);
         // Drawn by the service's launch ordinal, so policies that launch at other
         // times, or other services' launches, never move these draws.
         let startup = definition.startup_time.sample(&mut self.streams.substream("startup", ordinal));
+        // Fault injection on its own stream, drawn only when a revision asks for it.
+        let (fails_to_start, fails_health_checks) =
+            if definition.start_failure_probability > 0.0 || definition.health_check_failure_probability > 0.0 {
+                let mut faults = self.streams.substream("task_faults", ordinal);
+                (
+                    faults.uniform() < definition.start_failure_probability,
+                    faults.uniform() < definition.health_check_failure_probability,
+                )
+            } else {
+                (false, false)
+            };
         let processor = Processor::new(
             definition.concurrency,
             definition.queue_limit,
@@ -49,7 +63,13 @@ impl<O: Observer> World<O> {
             definition.cpu_contention,
             now,
         );
-        self.tasks.push(Task::new(service, capacity_provider, ordinal, processor, startup));
+        let mut task = Task::new(service, capacity_provider, ordinal, processor, startup);
+        task.revision = revision;
+        task.service_time_scale = definition.service_time_scale;
+        task.cpu_millis = definition.vcpu_per_request_millis;
+        task.fails_to_start = fails_to_start;
+        task.fails_health_checks = fails_health_checks;
+        self.tasks.push(task);
         self.services[service.index()].tasks.push(id);
         self.emit(Observation::TaskStateChanged {
             at: now,
@@ -59,6 +79,7 @@ impl<O: Observer> World<O> {
             from: None,
             to: TaskState::Provisioning,
             stop_reason: None,
+            revision,
         });
         if self.config.capacity_providers[capacity_provider.index()].auto_scaling_group().is_some() {
             self.place_or_wait(id);
@@ -70,7 +91,7 @@ impl<O: Observer> World<O> {
     /// The task has somewhere to run: its start-up clock begins.
     pub(super) fn begin_startup(&mut self, task_id: TaskId) {
         let now = self.now();
-        let provisioning = self.config.services[self.tasks[task_id.index()].service.index()].task.provisioning_time;
+        let provisioning = self.definition(task_id).provisioning_time;
         let task = &mut self.tasks[task_id.index()];
         task.running_due = now + task.startup;
         let provisioned = now + provisioning.min(task.startup);
@@ -88,12 +109,16 @@ impl<O: Observer> World<O> {
     /// ACTIVATING → RUNNING: the target is registered (`initial`) and health checks begin.
     pub(super) fn task_running(&mut self, task_id: TaskId) {
         let now = self.now();
-        self.set_state(task_id, TaskState::Running);
         let service = self.tasks[task_id.index()].service;
+        if self.tasks[task_id.index()].fails_to_start {
+            return self.task_failed_to_start(task_id);
+        }
+        self.set_state(task_id, TaskState::Running);
         let service_config = &self.config.services[service.index()];
         let group_id = service_config.target_group;
-        let (app_ready_time, crash_mean) =
-            (service_config.task.app_ready_time, service_config.task.mean_time_between_crashes);
+        let definition = service_config.revision(self.tasks[task_id.index()].revision);
+        let (app_ready_time, crash_mean, unhealthy_after) =
+            (definition.app_ready_time, definition.mean_time_between_crashes, definition.unhealthy_after);
         let interval = self.config.load_balancer.target_groups[group_id.index()].health_check.interval;
         let task = &mut self.tasks[task_id.index()];
         task.lifecycle_timer = None;
@@ -105,9 +130,13 @@ impl<O: Observer> World<O> {
         self.tasks[task_id.index()].health_check =
             Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
         if app_ready_time.is_zero() {
-            self.tasks[task_id.index()].listening = true;
+            let task = &mut self.tasks[task_id.index()];
+            task.listening = !task.fails_health_checks;
         } else {
             self.queue.schedule(now + app_ready_time, Event::AppReady(task_id));
+        }
+        if let Some(after) = unhealthy_after {
+            self.queue.schedule(now + after, Event::AppHangs(task_id));
         }
         if let Some(mean) = crash_mean {
             let ordinal = self.tasks[task_id.index()].ordinal;
@@ -116,12 +145,34 @@ impl<O: Observer> World<O> {
             self.tasks[task_id.index()].crash = Some(self.queue.schedule(now + after, Event::TaskCrashes(task_id)));
         }
         self.start_spot_clock(task_id);
+        self.deployment_task_running(task_id);
+    }
+
+    /// An essential container exits before RUNNING (fault injection): the task
+    /// stops (`TaskFailedToStart`), the service replaces it, and a deployment
+    /// counts it (§2.4 stage 1).
+    fn task_failed_to_start(&mut self, task_id: TaskId) {
+        let service = self.tasks[task_id.index()].service;
+        self.tasks[task_id.index()].lifecycle_timer = None;
+        self.tasks[task_id.index()].stopping_for = Some(StopReason::TaskFailedToStart);
+        self.set_state(task_id, TaskState::Stopping);
+        self.process_exited(task_id);
+        self.deployment_task_failed(task_id, true);
+        self.reconcile(service);
     }
 
     pub(super) fn app_ready(&mut self, task_id: TaskId) {
         let task = &mut self.tasks[task_id.index()];
         if task.state == TaskState::Running && task.stopping_for.is_none() {
-            task.listening = true;
+            task.listening = !task.fails_health_checks;
+        }
+    }
+
+    /// The application stops answering; health checks will find it unhealthy.
+    pub(super) fn app_hangs(&mut self, task_id: TaskId) {
+        let task = &mut self.tasks[task_id.index()];
+        if task.state == TaskState::Running && task.stopping_for.is_none() {
+            task.listening = false;
         }
     }
 
@@ -148,7 +199,7 @@ impl<O: Observer> World<O> {
     /// Model choice: the application stops accepting, finishes the work it holds
     /// (nobody reads it once the ALB has cut it) and exits when it is done.
     pub(super) fn sigterm(&mut self, task_id: TaskId) {
-        let stop_timeout = self.config.services[self.tasks[task_id.index()].service.index()].task.stop_timeout;
+        let stop_timeout = self.definition(task_id).stop_timeout;
         self.sigterm_within(task_id, stop_timeout);
     }
 
@@ -195,7 +246,7 @@ impl<O: Observer> World<O> {
         task.up_since = None;
         task.processor.clear(now);
         let service = task.service;
-        let deprovisioning = self.config.services[service.index()].task.deprovisioning_time;
+        let deprovisioning = self.definition(task_id).deprovisioning_time;
         let state = &mut self.services[service.index()];
         state.period_cpu_used += cpu_used;
         state.period_requests_in_tasks += requests_in_task;
@@ -211,8 +262,9 @@ impl<O: Observer> World<O> {
         let service = self.tasks[task_id.index()].service;
         self.services[service.index()].tasks.retain(|&t| t != task_id);
         self.release_instance(task_id);
-        // An interrupted Spot task's replacement launches now (model choice §4.3).
-        if std::mem::take(&mut self.tasks[task_id.index()].holds_slot) {
+        // An interrupted Spot task's replacement launches now (model choice §4.3);
+        // a deployment may be complete once an old task has gone.
+        if std::mem::take(&mut self.tasks[task_id.index()].holds_slot) || self.rollout_in_progress(service) {
             self.reconcile(service);
         }
     }

@@ -322,6 +322,14 @@ impl<O: Observer> World<O> {
         if let Some(&&(winner, capacity, ref reason)) =
             eligible.iter().max_by_key(|&&&(i, capacity, _)| (capacity, std::cmp::Reverse(i)))
         {
+            if self.rollout_in_progress(service) {
+                // Application Auto Scaling turns scale-in off during a deployment (§1.7).
+                let reason = format!(
+                    "wants scale-in to {capacity}, but scale-in is off while a deployment is in progress (§1.7)"
+                );
+                self.emit(Observation::ScalingSkipped { at: now, service, policy: winner as u32, reason });
+                return;
+            }
             let reason = reason.clone();
             for &&(i, _, _) in &eligible {
                 let until = now

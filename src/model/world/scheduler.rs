@@ -24,6 +24,12 @@ impl<O: Observer> World<O> {
     /// choice: the scheduler reacts at once; it stops tasks that are not yet
     /// RUNNING first, then the youngest.
     pub(super) fn reconcile(&mut self, service: ServiceId) {
+        if self.services[service.index()].halted {
+            return;
+        }
+        if self.rollout_in_progress(service) {
+            return self.rolling_step(service);
+        }
         let config = &self.config.services[service.index()];
         let desired = self.services[service.index()].desired_count;
         let targets = split(&config.capacity_provider_strategy, desired, config.split_shortfall);
@@ -113,6 +119,7 @@ impl<O: Observer> World<O> {
             now,
             group_config.slow_start,
         );
+        let became_healthy = transition == HealthTransition::BecameHealthy;
         match transition {
             HealthTransition::None => {}
             HealthTransition::BecameHealthy => self.emit_health(task_id, group_id, TargetHealth::Healthy),
@@ -125,10 +132,14 @@ impl<O: Observer> World<O> {
         // (deployments), model choice: drain the unhealthy task now, launch at once.
         if unhealthy && now - running_at >= grace {
             self.stop_task(task_id, StopReason::FailedElbHealthCheck);
+            self.deployment_task_failed(task_id, false);
             self.reconcile(service);
         } else {
             self.tasks[task_id.index()].health_check =
                 Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+            if became_healthy {
+                self.deployment_task_healthy(task_id);
+            }
         }
     }
 
