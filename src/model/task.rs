@@ -52,6 +52,9 @@ pub struct Task {
     /// application never answers a health check.
     pub fails_to_start: bool,
     pub fails_health_checks: bool,
+    /// Its target group found it unhealthy: it runs on until a replacement is
+    /// healthy, or is stopped to make room (§2.3).
+    pub awaiting_replacement: bool,
 }
 
 impl Task {
@@ -88,6 +91,7 @@ impl Task {
             cpu_millis: 0,
             fails_to_start: false,
             fails_health_checks: false,
+            awaiting_replacement: false,
         }
     }
 

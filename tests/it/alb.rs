@@ -118,16 +118,39 @@ fn unhealthy_targets_fail_open() {
 }
 
 /// Goal: without a grace period ECS replaces a task its target group finds
-/// unhealthy (aws-semantics §2.3). Method: as above with grace 0: unhealthy at
-/// 100 s → deregistered and drained (300 s), a replacement launched at once;
-/// it starts no faster, so every replacement fails the same way, 100 s apart.
+/// unhealthy, starting the replacement first (aws-semantics §2.3). Method: as
+/// above with grace 0 and maximumPercent 200 (2 tasks of 1): task 0 is
+/// unhealthy at 100 s and keeps running while task 1 launches at 100 s. Task
+/// 1 starts no faster, so it is unhealthy at 200 s: now 2 tasks fill the
+/// maximum, so the oldest unhealthy one (task 0) is stopped to make room, and
+/// task 2 launches at 200 s.
 #[test]
 fn unhealthy_task_is_replaced() {
     let text = format!("{ONE_TASK}\napp_ready_time = \"100s\"\n");
     let (_, obs) = support::run_observed(&text);
     let launches: Vec<SimTime> = support::launches(&obs).into_iter().map(|(at, _)| at).collect();
-    assert_eq!(launches, [secs(0.0), secs(100.0), secs(200.0), secs(300.0)]);
-    assert!(state_changes(&obs).contains(&(secs(100.0), TaskState::Deactivating)));
+    assert_eq!(launches, [secs(0.0), secs(100.0), secs(200.0)]);
+    let deactivations: Vec<SimTime> =
+        state_changes(&obs).into_iter().filter(|c| c.1 == TaskState::Deactivating).map(|c| c.0).collect();
+    assert_eq!(deactivations, [secs(200.0)]);
+}
+
+/// Goal: with maximumPercent 100 there is no room for a replacement: the
+/// unhealthy task is stopped first (§2.3), and its replacement launches then
+/// (100 s). Unhealthy tasks go one at a time: when the replacement is
+/// unhealthy in its turn (200 s), task 0 is still draining (300 s delay), so
+/// nothing more stops or starts before the end.
+#[test]
+fn unhealthy_task_without_room_is_stopped_first() {
+    let text = format!(
+        "{ONE_TASK}\napp_ready_time = \"100s\"\ndeployment_configuration = {{ minimum_healthy_percent = 0, maximum_percent = 100 }}\n"
+    );
+    let (_, obs) = support::run_observed(&text);
+    let launches: Vec<SimTime> = support::launches(&obs).into_iter().map(|(at, _)| at).collect();
+    assert_eq!(launches, [secs(0.0), secs(100.0)]);
+    let deactivations: Vec<SimTime> =
+        state_changes(&obs).into_iter().filter(|c| c.1 == TaskState::Deactivating).map(|c| c.0).collect();
+    assert_eq!(deactivations, [secs(100.0)]);
 }
 
 /// Goal: deregistration delay (aws-semantics §3.4). Method: one task up at

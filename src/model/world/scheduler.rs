@@ -34,21 +34,26 @@ impl<O: Observer> World<O> {
         let desired = self.services[service.index()].desired_count;
         let targets = split(&config.capacity_provider_strategy, desired, config.split_shortfall);
         let providers: Vec<CapacityProviderId> = config.capacity_provider_strategy.iter().map(|i| i.provider).collect();
+        let maximum = self.maximum_tasks(service);
+        self.make_room_for_replacements(service, maximum);
         for (item, (&provider, &target)) in providers.iter().zip(&targets).enumerate() {
+            // Unhealthy tasks awaiting their replacement do not count toward the
+            // split; they do count toward maximumPercent (§2.3).
             let mut active: Vec<TaskId> = self.services[service.index()]
                 .tasks
                 .iter()
                 .copied()
                 .filter(|t| {
                     let task = &self.tasks[t.index()];
-                    task.capacity_provider == provider && task.is_active()
+                    task.capacity_provider == provider && task.is_active() && !task.awaiting_replacement
                 })
                 .collect();
             let count = active.len() as u32;
             let mut unplaced = 0;
             if count < target {
                 if self.can_place(provider) {
-                    for _ in count..target {
+                    let room = maximum.saturating_sub(self.active_count(service));
+                    for _ in 0..(target - count).min(room) {
                         self.launch(service, provider);
                     }
                 } else {
@@ -73,6 +78,51 @@ impl<O: Observer> World<O> {
             }
         }
         self.report_unplaced(service);
+    }
+
+    /// ⌊maximumPercent × desired⌋, and at least desired (§2.2).
+    pub(super) fn maximum_tasks(&self, service: ServiceId) -> u32 {
+        let desired = self.services[service.index()].desired_count;
+        let percent = self.config.services[service.index()].deployment_configuration.maximum_percent;
+        ((u64::from(desired) * u64::from(percent) / 100) as u32).max(desired)
+    }
+
+    fn active_count(&self, service: ServiceId) -> u32 {
+        self.services[service.index()].tasks.iter().filter(|t| self.tasks[t.index()].is_active()).count() as u32
+    }
+
+    /// Unhealthy tasks awaiting replacement while maximumPercent leaves no
+    /// room for one: stop them one at a time (§2.3; they are not healthy, so
+    /// minimumHealthyPercent is kept).
+    fn make_room_for_replacements(&mut self, service: ServiceId, maximum: u32) {
+        if self.active_count(service) < maximum {
+            return;
+        }
+        let tasks = &self.services[service.index()].tasks;
+        let stopping_one = tasks.iter().any(|t| {
+            let task = &self.tasks[t.index()];
+            task.stopping_for == Some(StopReason::FailedElbHealthCheck)
+        });
+        let oldest_unhealthy = tasks
+            .iter()
+            .copied()
+            .find(|t| self.tasks[t.index()].awaiting_replacement && self.tasks[t.index()].is_stoppable());
+        if let (false, Some(task)) = (stopping_one, oldest_unhealthy) {
+            self.stop_task(task, StopReason::FailedElbHealthCheck);
+        }
+    }
+
+    /// A task became healthy: an unhealthy task it replaces can go now (§2.3).
+    fn replacement_healthy(&mut self, service: ServiceId) {
+        let oldest_unhealthy = self.services[service.index()]
+            .tasks
+            .iter()
+            .copied()
+            .find(|t| self.tasks[t.index()].awaiting_replacement && self.tasks[t.index()].is_stoppable());
+        if let Some(task) = oldest_unhealthy {
+            self.stop_task(task, StopReason::FailedElbHealthCheck);
+            self.reconcile(service);
+        }
     }
 
     fn set_unplaced(&mut self, service: ServiceId, item: usize, unplaced: u32) {
@@ -127,18 +177,28 @@ impl<O: Observer> World<O> {
         }
         let unhealthy = self.target_groups[group_id.index()].health(task_id) == Some(TargetHealth::Unhealthy);
         // ECS replaces a task its target group finds unhealthy, once past the grace
-        // period (§2.3). AWS starts the replacement first, within maximumPercent, and
-        // stops the unhealthy task when it is healthy; until maximumPercent exists
-        // (deployments), model choice: drain the unhealthy task now, launch at once.
-        if unhealthy && now - running_at >= grace {
+        // period (§2.3). A deployment replaces (and counts) its failing tasks at once;
+        // otherwise the replacement starts first, within maximumPercent, and the
+        // unhealthy task stops when a replacement is healthy.
+        if unhealthy && now - running_at >= grace && self.rollout_in_progress(service) {
             self.stop_task(task_id, StopReason::FailedElbHealthCheck);
             self.deployment_task_failed(task_id, false);
             self.reconcile(service);
-        } else {
-            self.tasks[task_id.index()].health_check =
-                Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
-            if became_healthy {
+            return;
+        }
+        self.tasks[task_id.index()].health_check =
+            Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+        if unhealthy && now - running_at >= grace && !self.tasks[task_id.index()].awaiting_replacement {
+            self.tasks[task_id.index()].awaiting_replacement = true;
+            self.reconcile(service);
+        } else if became_healthy {
+            let recovered = std::mem::take(&mut self.tasks[task_id.index()].awaiting_replacement);
+            if self.rollout_in_progress(service) {
                 self.deployment_task_healthy(task_id);
+            } else if recovered {
+                self.reconcile(service);
+            } else {
+                self.replacement_healthy(service);
             }
         }
     }
