@@ -317,7 +317,7 @@ pub struct DeploymentSummary {
     /// `rolloutState` at its end or the run's.
     pub outcome: &'static str,
     pub why: String,
-    /// The circuit breaker's last count, and whether ECS reported it stuck.
+    /// Tasks the circuit breaker counted (resets aside), and whether ECS reported it stuck.
     pub failed_tasks: u32,
     pub stuck: bool,
     /// RUNNING tasks at most, and healthy targets at least, while it ran.
@@ -1084,6 +1084,13 @@ impl Observer for Collector {
                     format!("(service {name}) (deployment {ordinal}) {revision_name}: {}: {reason}.", state.as_str());
                 self.event(at, service, None, "deployment", detail);
             }
+            Observation::TrafficShifted { at, service, ordinal, green_percent, requests_routed, requests_to_green } => {
+                let detail = format!(
+                    "(service {}) (deployment {ordinal}) production traffic: {green_percent} % to the new revision ({requests_to_green} of {requests_routed} requests so far).",
+                    self.names[service.index()]
+                );
+                self.event(at, service, None, "traffic_shift", detail);
+            }
             Observation::DeploymentStuck { at, service, ordinal } => {
                 if let Some(d) = self.open_deployment[service.index()] {
                     self.deployments[d].stuck = true;
@@ -1096,7 +1103,7 @@ impl Observer for Collector {
             }
             Observation::DeploymentTaskFailed { at, service, ordinal, task, failures, threshold } => {
                 if let Some(d) = self.open_deployment[service.index()] {
-                    self.deployments[d].failed_tasks = failures;
+                    self.deployments[d].failed_tasks += 1;
                 }
                 let detail = format!(
                     "(service {}) (deployment {ordinal}) task {} failed: circuit breaker count {failures} of threshold {threshold}.",

@@ -65,6 +65,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             desired_count_changes: vec![],
             task,
             target_group: TargetGroupId(0),
+            alternate_target_group: TargetGroupId(1),
             health_check_grace_period: SimDuration::ZERO,
             auto_scaling: None,
             capacity_provider_strategy: only_on(FARGATE),
@@ -76,12 +77,15 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,
             idle_timeout: SimDuration::from_secs(4000),
-            target_groups: vec![TargetGroupConfig {
-                service: ServiceId(0),
-                health_check: HealthCheckConfig::default(),
-                deregistration_delay: SimDuration::from_secs(300),
-                slow_start: SimDuration::ZERO,
-            }],
+            target_groups: vec![
+                TargetGroupConfig {
+                    service: ServiceId(0),
+                    health_check: HealthCheckConfig::default(),
+                    deregistration_delay: SimDuration::from_secs(300),
+                    slow_start: SimDuration::ZERO,
+                };
+                2
+            ],
             routes: vec![TargetGroupId(0)],
             request_bytes: 0,
             requests_per_connection: 1.0,

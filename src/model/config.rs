@@ -191,6 +191,9 @@ pub struct ServiceConfig {
     pub desired_count_changes: Vec<(SimTime, u32)>,
     pub task: TaskDefinition,
     pub target_group: TargetGroupId,
+    /// The second target group blue/green deploys into (§2.7); production
+    /// traffic moves between the two.
+    pub alternate_target_group: TargetGroupId,
     pub auto_scaling: Option<AutoScalingConfig>,
     /// ECS ignores failing ELB health checks this long after a task starts
     /// (`healthCheckGracePeriodSeconds`, default 0, aws-semantics §2.3).
@@ -227,19 +230,49 @@ pub struct DeploymentConfig {
 }
 
 /// `deploymentConfiguration` of a service with the ECS (rolling) controller.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentConfiguration {
     /// Healthy tasks kept during a deployment, percent of desiredCount, rounded up (§2.2; default 100).
     pub minimum_healthy_percent: u32,
     /// RUNNING + PENDING tasks allowed, percent of desiredCount, rounded down (§2.2; default 200).
     pub maximum_percent: u32,
     pub circuit_breaker: Option<CircuitBreaker>,
+    /// None: a rolling update; else blue/green with traffic shifting (§2.7).
+    pub traffic_shifting: Option<TrafficShifting>,
 }
 
 impl Default for DeploymentConfiguration {
     fn default() -> Self {
-        DeploymentConfiguration { minimum_healthy_percent: 100, maximum_percent: 200, circuit_breaker: None }
+        DeploymentConfiguration {
+            minimum_healthy_percent: 100,
+            maximum_percent: 200,
+            circuit_breaker: None,
+            traffic_shifting: None,
+        }
     }
+}
+
+/// Blue/green (§2.7): the green task set scales to 100 % of desired, then
+/// production traffic moves to it step by step; after the last step both
+/// run for `bake_time`, then blue goes. CodeDeploy's configurations and ECS's
+/// BLUE_GREEN, LINEAR and CANARY strategies all lower to this.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficShifting {
+    /// `CodeDeployDefault.ECSCanary10Percent5Minutes`, `CANARY`, …
+    pub name: String,
+    /// Each step: green's share of requests (percent), then how long it holds.
+    pub steps: Vec<(f64, SimDuration)>,
+    /// After 100 %: how long blue stays (bakeTimeInMinutes, terminationWaitTimeInMinutes).
+    pub bake_time: SimDuration,
+    /// Roll back when the green target group's ELB 5XX count reaches this in
+    /// `evaluation_periods` consecutive minutes (an alarm the scenario names).
+    pub rollback_alarm: Option<RollbackAlarm>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RollbackAlarm {
+    pub threshold: u64,
+    pub evaluation_periods: u32,
 }
 
 /// `deploymentCircuitBreaker` (§2.4).
@@ -250,6 +283,9 @@ pub struct CircuitBreaker {
     pub threshold: FailureThreshold,
     /// A task of the deployment that becomes healthy resets the count (default true).
     pub reset_on_healthy_task: bool,
+    /// The 2023 rule (§2.4): once a task of the revision has been healthy the
+    /// breaker never trips for it.
+    pub never_trips_after_healthy_task: bool,
 }
 
 /// How many failed tasks fail a deployment (§2.4 model choice).

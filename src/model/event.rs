@@ -14,6 +14,13 @@ pub enum Event {
     AppHangs(TaskId),
     /// `UpdateService` with the service's deployments[i] revision (§2.8).
     StartDeployment { service: ServiceId, deployment: u32 },
+    /// A blue/green deployment's next traffic-shift step (§2.7); `ordinal`
+    /// names the deployment, so a step of one rolled back is ignored.
+    TrafficShiftStep { service: ServiceId, ordinal: u32, step: u32 },
+    /// The service throttle's wait is over: the scheduler may launch again (§2.3).
+    ThrottleEnds(ServiceId),
+    /// Blue/green: all traffic is on green and the bake time is over: blue goes.
+    BakeTimeEnds { service: ServiceId, ordinal: u32 },
     /// The next request in service in the task finishes.
     RequestsComplete(TaskId),
     /// The target group health-checks the task's target.

@@ -247,6 +247,17 @@ pub enum Observation {
         state: RolloutState,
         reason: String,
     },
+    /// Blue/green: production traffic now goes `green_percent` to the new
+    /// revision's target group; requests routed so far in the deployment, and
+    /// those that went to the new revision.
+    TrafficShifted {
+        at: SimTime,
+        service: ServiceId,
+        ordinal: u32,
+        green_percent: f64,
+        requests_routed: u64,
+        requests_to_green: u64,
+    },
     /// The scheduler can neither start nor stop a task in the deployment (§2.2).
     DeploymentStuck {
         at: SimTime,

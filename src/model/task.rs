@@ -1,7 +1,7 @@
 //! One ECS task: its lifecycle state, the events pending on it, and the
 //! [`Processor`] that serves its requests.
 
-use super::ids::{CapacityProviderId, InstanceId, ServiceId};
+use super::ids::{CapacityProviderId, InstanceId, ServiceId, TargetGroupId};
 use super::observation::{StopReason, TaskState};
 use super::processor::Processor;
 use crate::engine::{EventId, SimDuration, SimTime};
@@ -52,9 +52,14 @@ pub struct Task {
     /// application never answers a health check.
     pub fails_to_start: bool,
     pub fails_health_checks: bool,
+    /// Its application has stopped answering (`unhealthy_after`) for good.
+    pub hung: bool,
     /// Its target group found it unhealthy: it runs on until a replacement is
     /// healthy, or is stopped to make room (§2.3).
     pub awaiting_replacement: bool,
+    /// The target group it registers with: its service's, or during a
+    /// blue/green deployment the green one (§2.7).
+    pub target_group: TargetGroupId,
 }
 
 impl Task {
@@ -91,7 +96,9 @@ impl Task {
             cpu_millis: 0,
             fails_to_start: false,
             fails_health_checks: false,
+            hung: false,
             awaiting_replacement: false,
+            target_group: TargetGroupId(0),
         }
     }
 

@@ -10,6 +10,7 @@
 //! replacement), `lifecycle` (a task from PROVISIONING to STOPPED) and
 //! `cloudwatch` (the minute's datapoints) add their methods to [`World`].
 
+mod blue_green;
 mod capacity;
 mod cloudwatch;
 mod deployments;
@@ -21,7 +22,7 @@ mod scheduler;
 use super::alb::TargetGroup;
 use super::config::{ClusterConfig, TaskDefinition};
 use super::event::Event;
-use super::ids::{RouteId, ServiceId, TaskId};
+use super::ids::{RouteId, ServiceId, TargetGroupId, TaskId};
 use super::observation::{FailureCause, Observation, Observer, Outcome, TaskState};
 use super::processor::{Admission, Request};
 use super::task::Task;
@@ -76,6 +77,15 @@ struct ServiceState {
     completed_revision: u32,
     deployments_opened: u32,
     halted: bool,
+    /// The target group new tasks register with, the one production traffic
+    /// goes to, and during a blue/green shift the weighted pair (§2.7).
+    launch_group: TargetGroupId,
+    production_group: TargetGroupId,
+    traffic_split: Option<blue_green::TrafficSplit>,
+    /// The service throttle (§2.3): tasks that failed to start in a row, and
+    /// no launch before this time.
+    start_failures: u32,
+    throttled_until: Option<SimTime>,
 }
 
 pub struct World<O: Observer> {
@@ -91,6 +101,8 @@ pub struct World<O: Observer> {
     /// a replayed row takes.
     spot_wave_times: Stream,
     spot_picks: Stream,
+    /// Which of a blue/green pair's target groups a request goes to.
+    traffic_shift: Stream,
     /// EC2 (§5): every instance launched, per provider its group (empty for
     /// Fargate), the `random` placement strategy's and the ASG's draws.
     instances: Vec<instances::Instance>,
@@ -122,6 +134,8 @@ impl<O: Observer> World<O> {
                     min_capacity: s.auto_scaling.as_ref().map_or(0, |a| a.min_capacity),
                     max_capacity: s.auto_scaling.as_ref().map_or(u32::MAX, |a| a.max_capacity),
                     unplaced: vec![0; s.capacity_provider_strategy.len()],
+                    launch_group: s.target_group,
+                    production_group: s.target_group,
                     ..ServiceState::default()
                 })
                 .collect(),
@@ -131,6 +145,7 @@ impl<O: Observer> World<O> {
             routing: streams.stream("routing"),
             spot_wave_times: streams.stream("spot_wave_times"),
             spot_picks: streams.stream("spot_picks"),
+            traffic_shift: streams.stream("traffic_shift"),
             instances: Vec::new(),
             groups: config.capacity_providers.iter().map(|_| Default::default()).collect(),
             placement_random: streams.stream("placement_random"),
@@ -181,6 +196,19 @@ impl<O: Observer> World<O> {
         self.observer
     }
 
+    /// Healthy targets of the service, in both of its target groups (§2.7).
+    fn healthy_targets(&self, service: ServiceId) -> u32 {
+        let config = &self.config.services[service.index()];
+        self.target_groups[config.target_group.index()].healthy_count()
+            + self.target_groups[config.alternate_target_group.index()].healthy_count()
+    }
+
+    fn registered_targets(&self, service: ServiceId) -> u32 {
+        let config = &self.config.services[service.index()];
+        self.target_groups[config.target_group.index()].registered_count()
+            + self.target_groups[config.alternate_target_group.index()].registered_count()
+    }
+
     /// The task definition a task runs: its revision's.
     fn definition(&self, task_id: TaskId) -> &TaskDefinition {
         let task = &self.tasks[task_id.index()];
@@ -197,8 +225,14 @@ impl<O: Observer> World<O> {
     pub fn handle_arrival(&mut self, arrival: Arrival) {
         self.queue.advance_to(arrival.at);
         let now = arrival.at;
-        let group_id = self.config.load_balancer.routes[arrival.route.index()];
-        let service = self.config.load_balancer.target_groups[group_id.index()].service;
+        let listener_group = self.config.load_balancer.routes[arrival.route.index()];
+        let service = self.config.load_balancer.target_groups[listener_group.index()].service;
+        // The listener forwards to the service's production group, or during a
+        // blue/green shift to the pair by weight (§2.7).
+        let group_id = match self.services[service.index()].traffic_split {
+            None => self.services[service.index()].production_group,
+            Some(split) => self.shift_route(service, split),
+        };
         let definition = &self.config.services[service.index()].task;
         // Drawn before routing, so every policy sees the same demands (common random numbers).
         let demand = match arrival.demand {
@@ -214,11 +248,13 @@ impl<O: Observer> World<O> {
             now,
         );
         let Some(task_id) = picked else {
+            self.count_new_group_failure(service, group_id);
             return self.answer_failure(service, now, FailureCause::NoRegisteredTargets);
         };
         self.services[service.index()].period_request_count += 1;
         let task = &mut self.tasks[task_id.index()];
         if !task.listening {
+            self.count_new_group_failure(service, group_id);
             return self.answer_failure(service, now, FailureCause::TargetNotListening);
         }
         // The task's revision decides how long the request takes and how much CPU it wants.
@@ -234,7 +270,10 @@ impl<O: Observer> World<O> {
                 self.reschedule_completion(task_id);
             }
             Admission::Queued => self.unanswered += 1,
-            Admission::Refused => self.answer_failure(service, now, FailureCause::Refused),
+            Admission::Refused => {
+                self.count_new_group_failure(service, group_id);
+                self.answer_failure(service, now, FailureCause::Refused)
+            }
         }
     }
 
@@ -277,9 +316,12 @@ impl<O: Observer> World<O> {
         if task.connections_cut || task.processor.is_empty() {
             return;
         }
-        let service = task.service;
+        let (service, group) = (task.service, task.target_group);
         let mut requests = Vec::with_capacity(task.processor.len());
         task.processor.for_each_request(|r| requests.push(*r));
+        for _ in 0..requests.len() {
+            self.count_new_group_failure(service, group);
+        }
         for request in &requests {
             self.answer_cut(service, request, cause);
         }
@@ -349,6 +391,9 @@ impl<O: Observer> World<O> {
             Event::AppReady(task) => self.app_ready(task),
             Event::AppHangs(task) => self.app_hangs(task),
             Event::StartDeployment { service, deployment } => self.start_deployment(service, deployment),
+            Event::TrafficShiftStep { service, ordinal, step } => self.traffic_shift_step(service, ordinal, step),
+            Event::BakeTimeEnds { service, ordinal } => self.bake_time_ends(service, ordinal),
+            Event::ThrottleEnds(service) => self.reconcile(service),
             Event::HealthCheck(task) => self.health_check(task),
             Event::DeregistrationDelayEnds(task) => self.deregistration_delay_ends(task),
             Event::StopTimeoutEnds(task) => self.stop_timeout_ends(task),

@@ -11,7 +11,7 @@ use super::schema::{
 };
 use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, SchemeFile};
 use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
-use super::schema::{DeploymentConfigurationFile, ThresholdKind};
+use super::schema::{DeploymentConfigurationFile, StrategyFile, ThresholdKind};
 use super::{Problem, Scenario};
 use crate::cost::{PriceFiles, PriceSheet};
 use crate::engine::sample::DurationDistribution;
@@ -32,6 +32,7 @@ use crate::model::config::{
     PlacementResource, PlacementStrategy,
 };
 use crate::model::config::{CircuitBreaker, DeploymentConfig, DeploymentConfiguration, FailureThreshold};
+use crate::model::config::{RollbackAlarm, TrafficShifting};
 use crate::model::schedule::ScheduledAction;
 use crate::model::CapacityProviderId;
 use crate::model::{RouteId, ServiceId, TargetGroupId};
@@ -69,6 +70,10 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
     for (i, (prefix, service)) in services_in_file.iter().enumerate() {
         services.push(lower_service(file, prefix, service, i, base, start_epoch_secs(file))?);
     }
+    let count = services.len() as u32;
+    for service in &mut services {
+        service.alternate_target_group = TargetGroupId(service.target_group.0 + count);
+    }
     let lb = &file.load_balancer;
     let hc = &lb.health_check;
     // ALB target-group defaults: aws-semantics §3.2 (health check), §3.4 (deregistration delay).
@@ -79,9 +84,10 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         unhealthy_threshold_count: hc.unhealthy_threshold_count.unwrap_or(2),
         new_target_needs_threshold: hc.new_target_healthy_after == Some(NewTargetHealthyAfter::HealthyThreshold),
     };
-    let target_groups = (0..services.len())
+    // Each service's target group, then each one's alternate for blue/green (§2.7).
+    let target_groups = (0..2 * services.len())
         .map(|i| TargetGroupConfig {
-            service: ServiceId(i as u32),
+            service: ServiceId((i % services.len()) as u32),
             health_check: health_check.clone(),
             deregistration_delay: lb.deregistration_delay.map_or(secs(300), |d| d.0),
             // slow_start.duration_seconds: 0, off (§3.4).
@@ -256,12 +262,6 @@ fn lower_service(
         if let Some(v) = d.vcpu_per_request {
             revision.vcpu_per_request_millis = (v * 1000.0).round().max(1.0) as u32;
         }
-        if let Some(v) = d.memory_baseline_mib {
-            revision.memory_baseline_mib = v;
-        }
-        if let Some(v) = d.memory_per_request_mib {
-            revision.memory_per_request_mib = v;
-        }
         if let Some(v) = d.mean_time_between_crashes {
             revision.mean_time_between_crashes = Some(v.0);
         }
@@ -288,6 +288,8 @@ fn lower_service(
         desired_count_changes,
         task,
         target_group: TargetGroupId(index as u32),
+        // Set once every service is lowered (the alternates follow the primaries).
+        alternate_target_group: TargetGroupId(index as u32),
         auto_scaling: match &s.auto_scaling {
             Some(a) => Some(lower_auto_scaling(&format!("{prefix}.auto_scaling"), a, start_epoch_secs)?),
             None => None,
@@ -323,7 +325,8 @@ fn lower_service(
 fn lower_deployment_configuration(d: Option<&DeploymentConfigurationFile>) -> DeploymentConfiguration {
     let Some(d) = d else { return DeploymentConfiguration::default() };
     let circuit_breaker = d.deployment_circuit_breaker.as_ref().filter(|b| b.enable).map(|b| {
-        let minimum = if b.minimum_threshold_2023 == Some(true) { 10 } else { 3 };
+        let rules_2023 = b.minimum_threshold_2023 == Some(true);
+        let minimum = if rules_2023 { 10 } else { 3 };
         CircuitBreaker {
             rollback: b.rollback,
             threshold: match &b.threshold {
@@ -335,13 +338,74 @@ fn lower_deployment_configuration(d: Option<&DeploymentConfigurationFile>) -> De
                 },
             },
             reset_on_healthy_task: b.reset_on_healthy_task.unwrap_or(true),
+            never_trips_after_healthy_task: rules_2023,
         }
     });
     DeploymentConfiguration {
         minimum_healthy_percent: d.minimum_healthy_percent.unwrap_or(100),
         maximum_percent: d.maximum_percent.unwrap_or(200),
         circuit_breaker,
+        traffic_shifting: lower_traffic_shifting(d),
     }
+}
+
+/// CodeDeploy's predefined configurations (§2.7): name → (percent, hold) steps.
+pub fn code_deploy_steps(name: &str) -> Option<Vec<(f64, SimDuration)>> {
+    let minutes = |m: u64| SimDuration::from_secs(60 * m);
+    let linear = |every: u64| {
+        (1..=10).map(|k| (10.0 * k as f64, if k < 10 { minutes(every) } else { SimDuration::ZERO })).collect()
+    };
+    Some(match name {
+        "CodeDeployDefault.ECSAllAtOnce" => vec![(100.0, SimDuration::ZERO)],
+        "CodeDeployDefault.ECSCanary10Percent5Minutes" => vec![(10.0, minutes(5)), (100.0, SimDuration::ZERO)],
+        "CodeDeployDefault.ECSCanary10Percent15Minutes" => vec![(10.0, minutes(15)), (100.0, SimDuration::ZERO)],
+        "CodeDeployDefault.ECSLinear10PercentEvery1Minutes" => linear(1),
+        "CodeDeployDefault.ECSLinear10PercentEvery3Minutes" => linear(3),
+        _ => return None,
+    })
+}
+
+/// A traffic-shifting strategy's steps (§2.7): CODE_DEPLOY's configuration,
+/// or ECS's BLUE_GREEN (all at once), LINEAR (stepPercent 10, 6 min a step;
+/// no bake after the step reaching 100 %), CANARY (5 %, 10 min). Model
+/// choice: bakeTimeInMinutes 0 for LINEAR and CANARY, terminationWaitTime 0.
+fn lower_traffic_shifting(d: &DeploymentConfigurationFile) -> Option<TrafficShifting> {
+    let minutes = |m: u32| SimDuration::from_secs(60 * u64::from(m));
+    let bake = minutes(d.bake_time_in_minutes.unwrap_or(0));
+    let rollback_alarm = d
+        .rollback_alarm
+        .as_ref()
+        .map(|a| RollbackAlarm { threshold: a.threshold, evaluation_periods: a.evaluation_periods.unwrap_or(1) });
+    let (name, steps, bake_time) = if let Some(cd) = &d.code_deploy {
+        // Validated: a predefined name.
+        let steps = code_deploy_steps(&cd.deployment_config).unwrap_or_default();
+        (cd.deployment_config.clone(), steps, minutes(cd.termination_wait_time_in_minutes.unwrap_or(0)))
+    } else {
+        match d.strategy.unwrap_or(StrategyFile::Rolling) {
+            StrategyFile::Rolling => return None,
+            StrategyFile::BlueGreen => ("BLUE_GREEN".to_string(), vec![(100.0, SimDuration::ZERO)], bake),
+            StrategyFile::Linear => {
+                let l = d.linear_configuration.as_ref();
+                let step = l.and_then(|l| l.step_percent).unwrap_or(10.0);
+                let hold = minutes(l.and_then(|l| l.step_bake_time_in_minutes).unwrap_or(6));
+                let mut steps = Vec::new();
+                let mut k = 1.0;
+                while step * k < 100.0 - 1e-9 {
+                    steps.push((step * k, hold));
+                    k += 1.0;
+                }
+                steps.push((100.0, SimDuration::ZERO));
+                ("LINEAR".to_string(), steps, bake)
+            }
+            StrategyFile::Canary => {
+                let c = d.canary_configuration.as_ref();
+                let share = c.and_then(|c| c.canary_percent).unwrap_or(5.0);
+                let hold = minutes(c.and_then(|c| c.canary_bake_time_in_minutes).unwrap_or(10));
+                ("CANARY".to_string(), vec![(share, hold), (100.0, SimDuration::ZERO)], bake)
+            }
+        }
+    };
+    Some(TrafficShifting { name, steps, bake_time, rollback_alarm })
 }
 
 /// The service's placement (§5.2). Without a strategy, the API's default

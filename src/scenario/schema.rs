@@ -300,6 +300,57 @@ pub struct DeploymentConfigurationFile {
     pub minimum_healthy_percent: Option<u32>,
     pub maximum_percent: Option<u32>,
     pub deployment_circuit_breaker: Option<CircuitBreakerFile>,
+    /// ECS-native strategies (§2.7): ROLLING (default), BLUE_GREEN, LINEAR, CANARY.
+    pub strategy: Option<StrategyFile>,
+    pub bake_time_in_minutes: Option<u32>,
+    pub linear_configuration: Option<LinearFile>,
+    pub canary_configuration: Option<CanaryFile>,
+    /// The CODE_DEPLOY controller with a predefined configuration (§2.7).
+    pub code_deploy: Option<CodeDeployFile>,
+    /// Roll a traffic-shifting deployment back when the new target group's
+    /// ELB 5XX count reaches `threshold` in `evaluation_periods` minutes in a row.
+    pub rollback_alarm: Option<RollbackAlarmFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum StrategyFile {
+    #[serde(rename = "ROLLING")]
+    Rolling,
+    #[serde(rename = "BLUE_GREEN")]
+    BlueGreen,
+    #[serde(rename = "LINEAR")]
+    Linear,
+    #[serde(rename = "CANARY")]
+    Canary,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearFile {
+    pub step_percent: Option<f64>,
+    pub step_bake_time_in_minutes: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanaryFile {
+    pub canary_percent: Option<f64>,
+    pub canary_bake_time_in_minutes: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeDeployFile {
+    /// `CodeDeployDefault.ECSAllAtOnce`, `…ECSCanary10Percent5Minutes`, …
+    pub deployment_config: String,
+    pub termination_wait_time_in_minutes: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackAlarmFile {
+    pub threshold: u64,
+    pub evaluation_periods: Option<u32>,
 }
 
 /// `deploymentCircuitBreaker` with the 2026 `thresholdConfiguration`.
@@ -347,8 +398,6 @@ pub struct DeploymentFile {
     /// Requests take this many times their drawn service time (default 1).
     pub service_time_scale: Option<f64>,
     pub vcpu_per_request: Option<f64>,
-    pub memory_baseline_mib: Option<f64>,
-    pub memory_per_request_mib: Option<f64>,
     pub mean_time_between_crashes: Option<DurationField>,
     pub start_failure_probability: Option<f64>,
     pub health_check_failure_probability: Option<f64>,

@@ -4,6 +4,7 @@
 use super::schema::{
     CpuArchitectureFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, ThresholdKind,
 };
+use super::schema::{DeploymentConfigurationFile, StrategyFile};
 use super::schema::{DistributionFile, DistributionKind, ScenarioFile, ServiceFile, TrafficFile, TrafficKind};
 use super::{DurationField, Problem};
 use crate::engine::SimDuration;
@@ -597,6 +598,81 @@ fn check_capacity(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Servic
     on_asg
 }
 
+/// Blue/green settings (§2.7): one controller, a known configuration, AWS's ranges.
+fn check_traffic_shifting(c: &mut Checker, prefix: &str, d: &DeploymentConfigurationFile) {
+    let at = |f: &str| format!("{prefix}.deployment_configuration.{f}");
+    let strategy = d.strategy.unwrap_or(StrategyFile::Rolling);
+    if let Some(cd) = &d.code_deploy {
+        if d.strategy.is_some() {
+            c.problem(at("code_deploy"), "a service has the CODE_DEPLOY controller or an ECS strategy, not both");
+        }
+        if super::lower::code_deploy_steps(&cd.deployment_config).is_none() {
+            c.problem(
+                at("code_deploy.deployment_config"),
+                format!(
+                    "expected a predefined configuration (CodeDeployDefault.ECSAllAtOnce, …ECSCanary10Percent5Minutes, \
+                     …ECSCanary10Percent15Minutes, …ECSLinear10PercentEvery1Minutes, …ECSLinear10PercentEvery3Minutes), found \"{}\"",
+                    cd.deployment_config
+                ),
+            );
+        }
+        c.count_range(
+            &at("code_deploy.termination_wait_time_in_minutes"),
+            cd.termination_wait_time_in_minutes,
+            0,
+            2880,
+            "§2.7",
+        );
+    }
+    c.count_range(&at("bake_time_in_minutes"), d.bake_time_in_minutes, 0, 1440, "§2.7");
+    if strategy == StrategyFile::BlueGreen && d.bake_time_in_minutes.is_none() && d.code_deploy.is_none() {
+        c.problem(at("bake_time_in_minutes"), "BLUE_GREEN needs bake_time_in_minutes (§2.7)");
+    }
+    if let Some(l) = &d.linear_configuration {
+        if strategy != StrategyFile::Linear {
+            c.problem(at("linear_configuration"), "only with strategy = \"LINEAR\"");
+        }
+        if let Some(p) = l.step_percent {
+            if !(3.0..=100.0).contains(&p) {
+                c.problem(at("linear_configuration.step_percent"), format!("expected 3.0–100.0 (§2.7), found {p}"));
+            }
+        }
+        c.count_range(
+            &at("linear_configuration.step_bake_time_in_minutes"),
+            l.step_bake_time_in_minutes,
+            0,
+            1440,
+            "§2.7",
+        );
+    }
+    if let Some(k) = &d.canary_configuration {
+        if strategy != StrategyFile::Canary {
+            c.problem(at("canary_configuration"), "only with strategy = \"CANARY\"");
+        }
+        if let Some(p) = k.canary_percent {
+            if !(0.1..=100.0).contains(&p) {
+                c.problem(at("canary_configuration.canary_percent"), format!("expected 0.1–100.0 (§2.7), found {p}"));
+            }
+        }
+        c.count_range(
+            &at("canary_configuration.canary_bake_time_in_minutes"),
+            k.canary_bake_time_in_minutes,
+            0,
+            1440,
+            "§2.7",
+        );
+    }
+    if let Some(a) = &d.rollback_alarm {
+        if strategy == StrategyFile::Rolling && d.code_deploy.is_none() {
+            c.problem(at("rollback_alarm"), "fleetsim's rollback alarm watches a traffic-shifting deployment's new target group; give a strategy or code_deploy");
+        }
+        if a.threshold == 0 {
+            c.problem(at("rollback_alarm.threshold"), "expected at least 1 request");
+        }
+        c.count_range(&at("rollback_alarm.evaluation_periods"), a.evaluation_periods, 1, 60, "minutes");
+    }
+}
+
 /// A probability in [0, 1].
 fn check_probability(c: &mut Checker, field: &str, value: Option<f64>) {
     if let Some(p) = value {
@@ -614,6 +690,7 @@ fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: S
         let at = |f: &str| format!("{prefix}.deployment_configuration.{f}");
         c.count_range(&at("minimum_healthy_percent"), d.minimum_healthy_percent, 0, 100, "§2.2");
         c.count_range(&at("maximum_percent"), d.maximum_percent, 100, 2000, "§2.2; fleetsim's upper bound");
+        check_traffic_shifting(c, prefix, d);
         if let Some(b) = &d.deployment_circuit_breaker {
             if let Some(t) = &b.threshold {
                 let ok = match t.kind {
@@ -630,8 +707,18 @@ fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: S
         }
     }
     let mut previous = SimDuration::ZERO;
+    let service_name = s.name.clone().unwrap_or_else(|| "web".into());
+    let mut names = vec![format!("{service_name}:1")];
     for (k, d) in s.deployments.iter().enumerate() {
         let at = |f: &str| format!("{prefix}.deployments[{k}].{f}");
+        let name = d.name.clone().unwrap_or_else(|| format!("{service_name}:{}", k + 2));
+        if names.contains(&name) {
+            c.problem(
+                at("name"),
+                format!("\"{name}\" names another revision of the service; revision names must differ"),
+            );
+        }
+        names.push(name);
         if d.at.0 >= duration {
             c.problem(at("at"), "expected a time before the end of the simulation");
         }

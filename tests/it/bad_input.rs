@@ -709,3 +709,22 @@ fn bad_deployments() {
         &["service.deployments[1].at", "time order"],
     );
 }
+
+// Blue/green: an unknown CodeDeploy configuration; BLUE_GREEN without its bake time.
+#[test]
+fn bad_traffic_shifting() {
+    assert_scenario_error(
+        &with_service_line("deployment_configuration = { code_deploy = { deployment_config = \"CodeDeployDefault.ECSCanary5Percent\" } }"),
+        &["service.deployment_configuration.code_deploy.deployment_config", "ECSCanary5Percent"],
+    );
+    assert_scenario_error(
+        &with_service_line("deployment_configuration = { strategy = \"BLUE_GREEN\" }"),
+        &["service.deployment_configuration.bake_time_in_minutes", "BLUE_GREEN"],
+    );
+    assert_scenario_error(
+        &with_service_line(
+            "deployment_configuration = { strategy = \"LINEAR\", linear_configuration = { step_percent = 1.0 } }",
+        ),
+        &["service.deployment_configuration.linear_configuration.step_percent", "3.0–100.0"],
+    );
+}

@@ -138,7 +138,7 @@ impl<O: Observer> World<O> {
         }
         let service = self.tasks[task_id.index()].service;
         self.emit(Observation::SpotInterruptionNotice { at: now, service, task: task_id, source });
-        let group_id = self.config.services[service.index()].target_group;
+        let group_id = self.tasks[task_id.index()].target_group;
         self.target_groups[group_id.index()].start_draining(task_id);
         self.emit_health(task_id, group_id, TargetHealth::Draining);
         self.set_state(task_id, TaskState::Deactivating);

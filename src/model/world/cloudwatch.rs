@@ -65,11 +65,10 @@ impl<O: Observer> World<O> {
                 integrals.requests_in_tasks += requests;
                 integrals.up_nanos += u128::from(task.take_up_nanos(now));
             }
-            let group = &self.target_groups[self.config.services[s].target_group.index()];
             // RequestCountPerTarget: per healthy target, per registered one when
-            // none is healthy (§3.5 model choice).
-            let healthy = group.healthy_count();
-            integrals.targets = if healthy > 0 { healthy } else { group.registered_count() };
+            // none is healthy (§3.5 model choice); both of a blue/green pair's groups.
+            let healthy = self.healthy_targets(service);
+            integrals.targets = if healthy > 0 { healthy } else { self.registered_targets(service) };
             let state = &mut self.services[s];
             state.minute.add(&integrals);
             self.record_period(service, integrals);
@@ -81,6 +80,7 @@ impl<O: Observer> World<O> {
         }
         if closes_minute {
             self.managed_scaling_minute();
+            self.blue_green_minute();
         }
         self.schedule_metrics_tick();
     }
@@ -93,12 +93,12 @@ impl<O: Observer> World<O> {
         let s = service.index();
         let minute = std::mem::take(&mut self.services[s].minute);
         let datapoints = minute.datapoints(&self.config.services[s].task, true);
-        let group = &self.target_groups[self.config.services[s].target_group.index()];
+        let healthy_count = self.healthy_targets(service);
         let observation = Observation::MinuteClosed {
             start,
             service,
             running_count,
-            healthy_count: group.healthy_count(),
+            healthy_count,
             desired_count: self.services[s].desired_count,
             cpu_utilization: datapoints.cpu_utilization,
             requests_in_tasks_integral: minute.requests_in_tasks,

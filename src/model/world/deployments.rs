@@ -6,19 +6,22 @@
 
 use super::World;
 use crate::model::capacity::split;
-use crate::model::ids::{CapacityProviderId, ServiceId, TaskId};
-use crate::model::observation::{Observation, Observer, RolloutState, StopReason, TargetHealth};
+use crate::model::ids::{ServiceId, TargetGroupId, TaskId};
+use crate::model::observation::{Observation, Observer, RolloutState, StopReason, TargetHealth, TaskState};
 
 /// The deployment in progress on a service.
 #[derive(Clone, Debug)]
 pub(super) struct Rollout {
     /// Counts the service's deployments from 1, rollbacks included.
-    ordinal: u32,
-    revision: u32,
+    pub ordinal: u32,
+    pub revision: u32,
+    /// Blue/green: the traffic shift's progress; None for a rolling update.
+    pub shift: Option<super::blue_green::Shift>,
     /// The circuit breaker's count (§2.4), and whether a task of this
     /// revision has reached RUNNING (its second stage).
     failures: u32,
     any_running: bool,
+    any_healthy: bool,
     stuck_reported: bool,
 }
 
@@ -37,12 +40,41 @@ impl<O: Observer> World<O> {
 
     fn open_rollout(&mut self, service: ServiceId, revision: u32, reason: String) {
         let at = self.now();
+        // A blue/green deployment this one replaces gives its traffic back to blue.
+        if let Some(previous) = self.services[service.index()].rollout.as_ref().and_then(|r| r.shift.clone()) {
+            if !previous.cleaning {
+                let state = &mut self.services[service.index()];
+                state.traffic_split = None;
+                state.production_group = previous.blue;
+            }
+        }
+        let old_revision = self.services[service.index()].revision;
+        let shifting = self.config.services[service.index()].deployment_configuration.traffic_shifting.is_some();
+        let shift = shifting.then(|| self.new_shift(service, old_revision));
         let state = &mut self.services[service.index()];
         state.deployments_opened += 1;
         let ordinal = state.deployments_opened;
         state.revision = revision;
         state.halted = false;
-        state.rollout = Some(Rollout { ordinal, revision, failures: 0, any_running: false, stuck_reported: false });
+        state.launch_group = shift.as_ref().map_or(state.production_group, |s| s.green);
+        // A new task definition resets the throttle (§2.3).
+        state.start_failures = 0;
+        state.throttled_until = None;
+        // A rollback's revision may already run: its breaker starts in stage two.
+        let any_running = state.tasks.iter().any(|t| {
+            let task = &self.tasks[t.index()];
+            task.revision == revision && task.state == crate::model::TaskState::Running && task.is_active()
+        });
+        let state = &mut self.services[service.index()];
+        state.rollout = Some(Rollout {
+            ordinal,
+            revision,
+            failures: 0,
+            any_running,
+            any_healthy: false,
+            stuck_reported: false,
+            shift,
+        });
         self.emit(Observation::DeploymentStateChanged {
             at,
             service,
@@ -63,25 +95,48 @@ impl<O: Observer> World<O> {
     /// first, then the oldest healthy ones.
     pub(super) fn rolling_step(&mut self, service: ServiceId) {
         let Some(rollout) = self.services[service.index()].rollout.clone() else { return };
+        if rollout.shift.is_some() {
+            return self.blue_green_step(service);
+        }
         let config = &self.config.services[service.index()];
-        let settings = config.deployment_configuration;
+        let settings = &config.deployment_configuration;
         let desired = self.services[service.index()].desired_count;
         let maximum = (u64::from(desired) * u64::from(settings.maximum_percent) / 100) as u32;
         let minimum_healthy = (u64::from(desired) * u64::from(settings.minimum_healthy_percent)).div_ceil(100) as u32;
-        let group = config.target_group;
         let tasks: Vec<TaskId> = self.services[service.index()].tasks.clone();
         let active: Vec<TaskId> = tasks.iter().copied().filter(|t| self.tasks[t.index()].is_active()).collect();
-        let healthy = |world: &Self, t: TaskId| {
-            world.target_groups[group.index()].health(t) == Some(TargetHealth::Healthy)
-                && world.tasks[t.index()].stopping_for.is_none()
-        };
-        let (new, old): (Vec<TaskId>, Vec<TaskId>) =
+        let healthy = |world: &Self, t: TaskId| world.is_healthy(t) && world.tasks[t.index()].stopping_for.is_none();
+        let (mut new, old): (Vec<TaskId>, Vec<TaskId>) =
             active.iter().partition(|t| self.tasks[t.index()].revision == rollout.revision);
         let healthy_count = active.iter().filter(|&&t| healthy(self, t)).count() as u32;
-        // Stop: old tasks that do not count as healthy cost nothing; healthy ones
-        // only down to the minimum.
-        let mut stops: Vec<TaskId> = old.iter().copied().filter(|&t| !healthy(self, t)).collect();
         let mut spare = healthy_count.saturating_sub(minimum_healthy);
+        let mut stops: Vec<TaskId> = Vec::new();
+        // More new tasks than desired (desiredCount fell): those not serving go
+        // first, youngest first; healthy ones only within the minimum.
+        if new.len() as u32 > desired {
+            let mut victims = new.clone();
+            victims.sort_by_key(|&t| {
+                (healthy(self, t), self.tasks[t.index()].state == TaskState::Running, std::cmp::Reverse(t))
+            });
+            let mut excess = new.len() - desired as usize;
+            for t in victims {
+                if excess == 0 {
+                    break;
+                }
+                if healthy(self, t) {
+                    if spare == 0 {
+                        continue;
+                    }
+                    spare -= 1;
+                }
+                stops.push(t);
+                excess -= 1;
+            }
+            new.retain(|t| !stops.contains(t));
+        }
+        // Old tasks that do not count as healthy cost nothing; healthy ones
+        // only down to the minimum.
+        stops.extend(old.iter().copied().filter(|&t| !healthy(self, t)));
         for &t in old.iter().filter(|&&t| healthy(self, t)) {
             if spare == 0 {
                 break;
@@ -90,35 +145,36 @@ impl<O: Observer> World<O> {
             spare -= 1;
         }
         for &t in &stops {
-            self.stop_task(t, StopReason::Deployment);
+            let reason = if self.tasks[t.index()].revision == rollout.revision {
+                StopReason::ServiceScaledIn
+            } else {
+                StopReason::Deployment
+            };
+            self.stop_task(t, reason);
         }
         let remaining = active.len() as u32 - stops.len() as u32;
         // Start: new tasks up to the desired count, within the maximum.
         let starts = desired.saturating_sub(new.len() as u32).min(maximum.saturating_sub(remaining));
-        let mut launched = 0;
-        for _ in 0..starts {
-            let Some(provider) = self.provider_for_next_task(service, rollout.revision) else { break };
-            self.launch(service, provider);
-            launched += 1;
-        }
-        // More new tasks than desired (desiredCount fell): the youngest go.
-        if new.len() as u32 > desired {
-            let excess = new.len() - desired as usize;
-            for &t in new.iter().rev().take(excess) {
-                self.stop_task(t, StopReason::ServiceScaledIn);
-            }
-        }
-        self.report_unplaced(service);
-        self.check_rollout_done(service, stops.len() + launched);
+        let (launched, short) = self.launch_revision(service, rollout.revision, None, starts);
+        self.check_rollout_done(service, stops.len() + launched as usize, short);
     }
 
-    /// The capacity provider the next task of `revision` goes to: the first
-    /// whose share of the revision's tasks is below the strategy's split
-    /// (§4.4), None when that provider cannot place now.
-    fn provider_for_next_task(&self, service: ServiceId, revision: u32) -> Option<CapacityProviderId> {
+    /// Launches up to `count` tasks of `revision` (in `group`, or the
+    /// service's launch group), each on the provider the strategy's split
+    /// gives (§4.4). Tasks a provider cannot place now are reported unplaced
+    /// (§4.3); the service throttle may hold every launch (§2.3). Returns
+    /// (launched, whether capacity or the throttle held some back).
+    pub(super) fn launch_revision(
+        &mut self,
+        service: ServiceId,
+        revision: u32,
+        group: Option<TargetGroupId>,
+        count: u32,
+    ) -> (u32, bool) {
         let config = &self.config.services[service.index()];
-        let counts: Vec<u32> = config
-            .capacity_provider_strategy
+        let strategy = config.capacity_provider_strategy.clone();
+        let shortfall = config.split_shortfall;
+        let mut counts: Vec<u32> = strategy
             .iter()
             .map(|item| {
                 self.services[service.index()]
@@ -131,59 +187,91 @@ impl<O: Observer> World<O> {
                     .count() as u32
             })
             .collect();
-        let total: u32 = counts.iter().sum();
-        let targets = split(&config.capacity_provider_strategy, total + 1, config.split_shortfall);
-        let item = (0..counts.len()).find(|&i| counts[i] < targets[i])?;
-        let provider = config.capacity_provider_strategy[item].provider;
-        self.can_place(provider).then_some(provider)
+        let mut unplaced = vec![0u32; strategy.len()];
+        let mut launched = 0;
+        let throttled = !self.may_launch(service);
+        for _ in 0..count {
+            let total: u32 = counts.iter().sum();
+            let targets = split(&strategy, total + 1, shortfall);
+            let Some(item) = (0..counts.len()).find(|&i| counts[i] < targets[i]) else { break };
+            counts[item] += 1;
+            let provider = strategy[item].provider;
+            if throttled {
+                continue;
+            }
+            if !self.can_place(provider) {
+                unplaced[item] += 1;
+                continue;
+            }
+            let group = group.unwrap_or(self.services[service.index()].launch_group);
+            self.launch_as(service, provider, revision, group);
+            launched += 1;
+        }
+        for (item, &n) in unplaced.iter().enumerate() {
+            if self.config.capacity_providers[strategy[item].provider.index()].auto_scaling_group().is_none() {
+                self.set_unplaced(service, item, n);
+            }
+        }
+        self.report_unplaced(service);
+        (launched, throttled || unplaced.iter().any(|&n| n > 0))
     }
 
     /// COMPLETED (§2.8): the new revision runs at the desired count, every
     /// task healthy, and every old task has STOPPED (deregistration included).
     /// Otherwise, when nothing moved and nothing can, the deployment is stuck.
-    fn check_rollout_done(&mut self, service: ServiceId, moved: usize) {
+    fn check_rollout_done(&mut self, service: ServiceId, moved: usize, capacity_short: bool) {
         let Some(rollout) = self.services[service.index()].rollout.clone() else { return };
-        let group = self.config.services[service.index()].target_group;
         let desired = self.services[service.index()].desired_count as usize;
         let tasks = &self.services[service.index()].tasks;
         let new_healthy = tasks
             .iter()
             .filter(|t| {
                 let task = &self.tasks[t.index()];
-                task.revision == rollout.revision
-                    && task.is_active()
-                    && self.target_groups[group.index()].health(**t) == Some(TargetHealth::Healthy)
+                task.revision == rollout.revision && task.is_active() && self.is_healthy(**t)
             })
             .count();
         let all_new = tasks.iter().all(|t| self.tasks[t.index()].revision == rollout.revision);
         let all_settled = tasks.iter().all(|t| {
             let task = &self.tasks[t.index()];
-            task.is_active() && self.target_groups[group.index()].health(*t) == Some(TargetHealth::Healthy)
+            task.is_active() && self.is_healthy(*t)
         });
         if all_new && new_healthy == desired && all_settled {
-            let at = self.now();
-            let state = &mut self.services[service.index()];
-            state.rollout = None;
-            state.completed_revision = rollout.revision;
-            self.emit(Observation::DeploymentStateChanged {
-                at,
-                service,
-                ordinal: rollout.ordinal,
-                revision: rollout.revision,
-                state: RolloutState::Completed,
-                reason: format!("{} tasks of the revision running and healthy; the old ones stopped", desired),
-            });
-            return;
+            let reason = format!("{desired} tasks of the revision running and healthy; the old ones stopped");
+            return self.complete_rollout(service, reason);
         }
         // Stuck: nothing started or stopped now, every task settled (RUNNING and
         // healthy, none starting or stopping), and still not done (§2.2).
-        if moved == 0 && all_settled && !rollout.stuck_reported {
+        if moved == 0 && all_settled && !capacity_short && !rollout.stuck_reported {
             if let Some(r) = self.services[service.index()].rollout.as_mut() {
                 r.stuck_reported = true;
             }
             let at = self.now();
             self.emit(Observation::DeploymentStuck { at, service, ordinal: rollout.ordinal });
         }
+    }
+
+    /// COMPLETED: the revision is the service's; a rollback would return here.
+    pub(super) fn complete_rollout(&mut self, service: ServiceId, reason: String) {
+        let at = self.now();
+        let state = &mut self.services[service.index()];
+        let Some(rollout) = state.rollout.take() else { return };
+        state.completed_revision = rollout.revision;
+        state.launch_group = state.production_group;
+        self.emit(Observation::DeploymentStateChanged {
+            at,
+            service,
+            ordinal: rollout.ordinal,
+            revision: rollout.revision,
+            state: RolloutState::Completed,
+            reason,
+        });
+        self.reconcile(service);
+    }
+
+    /// Its target group finds it healthy.
+    pub(super) fn is_healthy(&self, task_id: TaskId) -> bool {
+        let group = self.tasks[task_id.index()].target_group;
+        self.target_groups[group.index()].health(task_id) == Some(TargetHealth::Healthy)
     }
 
     /// A task of the deployment reached RUNNING: the breaker's second stage.
@@ -208,8 +296,11 @@ impl<O: Observer> World<O> {
             .circuit_breaker
             .is_some_and(|b| b.reset_on_healthy_task);
         let Some(rollout) = self.services[service.index()].rollout.as_mut() else { return };
-        if rollout.revision == revision && reset {
-            rollout.failures = 0;
+        if rollout.revision == revision {
+            rollout.any_healthy = true;
+            if reset {
+                rollout.failures = 0;
+            }
         }
         self.reconcile(service);
     }
@@ -226,7 +317,10 @@ impl<O: Observer> World<O> {
         };
         let desired = self.services[service.index()].desired_count;
         let Some(rollout) = self.services[service.index()].rollout.as_mut() else { return };
-        if rollout.revision != revision || before_running == rollout.any_running {
+        if rollout.revision != revision
+            || before_running == rollout.any_running
+            || (breaker.never_trips_after_healthy_task && rollout.any_healthy)
+        {
             return;
         }
         rollout.failures += 1;
@@ -237,6 +331,11 @@ impl<O: Observer> World<O> {
         if failures < threshold {
             return;
         }
+        let breaker_reason =
+            format!("the deployment circuit breaker tripped: {failures} failed tasks, threshold {threshold}");
+        if self.services[service.index()].rollout.as_ref().is_some_and(|r| r.shift.is_some()) {
+            return self.roll_back_shift(service, breaker_reason);
+        }
         let rollout = self.services[service.index()].rollout.take().expect("in progress");
         self.emit(Observation::DeploymentStateChanged {
             at,
@@ -244,7 +343,7 @@ impl<O: Observer> World<O> {
             ordinal,
             revision,
             state: RolloutState::Failed,
-            reason: format!("the deployment circuit breaker tripped: {failures} failed tasks, threshold {threshold}"),
+            reason: breaker_reason,
         });
         let previous = self.services[service.index()].completed_revision;
         if breaker.rollback && previous != rollout.revision {

@@ -35,12 +35,24 @@ impl<O: Observer> World<O> {
         });
     }
 
+    /// A task of the service's current revision, in its launch target group.
     pub(super) fn launch(&mut self, service: ServiceId, capacity_provider: CapacityProviderId) {
+        let state = &self.services[service.index()];
+        let (revision, group) = (state.revision, state.launch_group);
+        self.launch_as(service, capacity_provider, revision, group);
+    }
+
+    pub(super) fn launch_as(
+        &mut self,
+        service: ServiceId,
+        capacity_provider: CapacityProviderId,
+        revision: u32,
+        target_group: TargetGroupId,
+    ) {
         let now = self.now();
         let id = TaskId(self.tasks.len() as u32);
         let ordinal = task_ordinal(service, self.services[service.index()].launched_count);
         self.services[service.index()].launched_count += 1;
-        let revision = self.services[service.index()].revision;
         let definition = self.config.services[service.index()].revision(revision);
         // Drawn by the service's launch ordinal, so policies that launch at other
         // times, or other services' launches, never move these draws.
@@ -65,6 +77,7 @@ impl<O: Observer> World<O> {
         );
         let mut task = Task::new(service, capacity_provider, ordinal, processor, startup);
         task.revision = revision;
+        task.target_group = target_group;
         task.service_time_scale = definition.service_time_scale;
         task.cpu_millis = definition.vcpu_per_request_millis;
         task.fails_to_start = fails_to_start;
@@ -115,7 +128,7 @@ impl<O: Observer> World<O> {
         }
         self.set_state(task_id, TaskState::Running);
         let service_config = &self.config.services[service.index()];
-        let group_id = service_config.target_group;
+        let group_id = self.tasks[task_id.index()].target_group;
         let definition = service_config.revision(self.tasks[task_id.index()].revision);
         let (app_ready_time, crash_mean, unhealthy_after) =
             (definition.app_ready_time, definition.mean_time_between_crashes, definition.unhealthy_after);
@@ -145,6 +158,7 @@ impl<O: Observer> World<O> {
             self.tasks[task_id.index()].crash = Some(self.queue.schedule(now + after, Event::TaskCrashes(task_id)));
         }
         self.start_spot_clock(task_id);
+        self.services[service.index()].start_failures = 0;
         self.deployment_task_running(task_id);
     }
 
@@ -152,25 +166,41 @@ impl<O: Observer> World<O> {
     /// stops (`TaskFailedToStart`), the service replaces it, and a deployment
     /// counts it (§2.4 stage 1).
     fn task_failed_to_start(&mut self, task_id: TaskId) {
+        let now = self.now();
         let service = self.tasks[task_id.index()].service;
         self.tasks[task_id.index()].lifecycle_timer = None;
         self.tasks[task_id.index()].stopping_for = Some(StopReason::TaskFailedToStart);
         self.set_state(task_id, TaskState::Stopping);
         self.process_exited(task_id);
+        // The service throttle (§2.3): longer and longer waits, up to 15 minutes.
+        // Model choice: 10 s after the first failure in a row, doubling.
+        let state = &mut self.services[service.index()];
+        state.start_failures += 1;
+        let wait = SimDuration::from_secs((10u64 << (state.start_failures - 1).min(7)).min(900));
+        if state.throttled_until.is_none_or(|t| t < now + wait) {
+            state.throttled_until = Some(now + wait);
+            self.queue.schedule(now + wait, Event::ThrottleEnds(service));
+        }
         self.deployment_task_failed(task_id, true);
         self.reconcile(service);
+    }
+
+    /// Whether the service throttle lets the scheduler launch now (§2.3).
+    pub(super) fn may_launch(&self, service: ServiceId) -> bool {
+        self.services[service.index()].throttled_until.is_none_or(|t| t <= self.now())
     }
 
     pub(super) fn app_ready(&mut self, task_id: TaskId) {
         let task = &mut self.tasks[task_id.index()];
         if task.state == TaskState::Running && task.stopping_for.is_none() {
-            task.listening = !task.fails_health_checks;
+            task.listening = !task.fails_health_checks && !task.hung;
         }
     }
 
     /// The application stops answering; health checks will find it unhealthy.
     pub(super) fn app_hangs(&mut self, task_id: TaskId) {
         let task = &mut self.tasks[task_id.index()];
+        task.hung = true;
         if task.state == TaskState::Running && task.stopping_for.is_none() {
             task.listening = false;
         }
@@ -179,7 +209,8 @@ impl<O: Observer> World<O> {
     pub(super) fn emit_health(&mut self, task_id: TaskId, group_id: TargetGroupId, health: TargetHealth) {
         let at = self.now();
         let service = self.tasks[task_id.index()].service;
-        let healthy_count = self.target_groups[group_id.index()].healthy_count();
+        let _ = group_id;
+        let healthy_count = self.healthy_targets(service);
         self.emit(Observation::TargetHealthChanged { at, service, task: task_id, health, healthy_count });
     }
 
@@ -189,7 +220,7 @@ impl<O: Observer> World<O> {
         self.tasks[task_id.index()].lifecycle_timer = None;
         self.cut_requests(task_id, FailureCause::DeregistrationCutOff);
         self.tasks[task_id.index()].connections_cut = true;
-        let group_id = self.config.services[self.tasks[task_id.index()].service.index()].target_group;
+        let group_id = self.tasks[task_id.index()].target_group;
         self.target_groups[group_id.index()].remove(task_id);
         self.emit_health(task_id, group_id, TargetHealth::Unused);
         self.sigterm(task_id);
@@ -230,7 +261,7 @@ impl<O: Observer> World<O> {
     /// target still draining (an interrupted Spot task) leaves its group now.
     pub(super) fn process_exited(&mut self, task_id: TaskId) {
         let now = self.now();
-        let group_id = self.config.services[self.tasks[task_id.index()].service.index()].target_group;
+        let group_id = self.tasks[task_id.index()].target_group;
         if self.target_groups[group_id.index()].health(task_id).is_some() {
             self.target_groups[group_id.index()].remove(task_id);
             self.emit_health(task_id, group_id, TargetHealth::Unused);
@@ -286,7 +317,7 @@ impl<O: Observer> World<O> {
         let service = task.service;
         self.cut_requests(task_id, FailureCause::TaskStopped);
         self.tasks[task_id.index()].connections_cut = true;
-        let group_id = self.config.services[service.index()].target_group;
+        let group_id = self.tasks[task_id.index()].target_group;
         self.target_groups[group_id.index()].remove(task_id);
         self.emit_health(task_id, group_id, TargetHealth::Unused);
         self.set_state(task_id, TaskState::Stopping);

@@ -51,7 +51,9 @@ impl<O: Observer> World<O> {
             let count = active.len() as u32;
             let mut unplaced = 0;
             if count < target {
-                if self.can_place(provider) {
+                if !self.may_launch(service) {
+                    // Throttled: the wait's end reconciles again.
+                } else if self.can_place(provider) {
                     let room = maximum.saturating_sub(self.active_count(service));
                     for _ in 0..(target - count).min(room) {
                         self.launch(service, provider);
@@ -125,7 +127,7 @@ impl<O: Observer> World<O> {
         }
     }
 
-    fn set_unplaced(&mut self, service: ServiceId, item: usize, unplaced: u32) {
+    pub(super) fn set_unplaced(&mut self, service: ServiceId, item: usize, unplaced: u32) {
         let state = &mut self.services[service.index()];
         if state.unplaced[item] != unplaced {
             state.unplaced[item] = unplaced;
@@ -158,7 +160,7 @@ impl<O: Observer> World<O> {
         let (passed, service) = (task.listening, task.service);
         let running_at = task.running_at.unwrap_or(now);
         let service_config = &self.config.services[service.index()];
-        let group_id = service_config.target_group;
+        let group_id = self.tasks[task_id.index()].target_group;
         let grace = service_config.health_check_grace_period;
         let group_config = &self.config.load_balancer.target_groups[group_id.index()];
         let interval = group_config.health_check.interval;
@@ -225,7 +227,7 @@ impl<O: Observer> World<O> {
             self.sigterm(task_id);
             return;
         }
-        let group_id = self.config.services[task.service.index()].target_group;
+        let group_id = task.target_group;
         let delay = self.config.load_balancer.target_groups[group_id.index()].deregistration_delay;
         self.target_groups[group_id.index()].start_draining(task_id);
         self.emit_health(task_id, group_id, TargetHealth::Draining);
