@@ -111,6 +111,8 @@ pub struct MinuteRow {
     pub policies: Vec<PolicyMinute>,
     /// RUNNING tasks at the minute's end, per capacity provider (cluster order).
     pub running_by_provider: Vec<u32>,
+    /// RUNNING tasks at the minute's end, per task-definition revision.
+    pub running_by_revision: Vec<u32>,
     /// Billed task-nanoseconds in the minute, per capacity provider; a task's
     /// rounding up and one-minute minimum land in the minute it stops.
     pub billed_task_nanos_by_provider: Vec<u128>,
@@ -246,6 +248,7 @@ struct ServiceCollector {
     scale_out_activities: u64,
     scale_in_activities: u64,
     running_by_provider: Vec<u32>,
+    running_by_revision: Vec<u32>,
     billing: Vec<BillingMeter>,
     tasks_interrupted: u64,
     unplaced: Vec<u32>,
@@ -438,6 +441,7 @@ impl Collector {
                 scale_out_activities: 0,
                 scale_in_activities: 0,
                 running_by_provider: vec![0; 2],
+                running_by_revision: Vec::new(),
                 billing: vec![BillingMeter::default(); 2],
                 tasks_interrupted: 0,
                 unplaced: vec![0; 2],
@@ -827,10 +831,14 @@ impl Observer for Collector {
                 }
                 let provider = capacity_provider.index();
                 let s = &mut self.services[service.index()];
+                if s.running_by_revision.len() <= revision as usize {
+                    s.running_by_revision.resize(revision as usize + 1, 0);
+                }
                 if to == TaskState::Running {
                     let v = s.running.value + 1;
                     s.running.set(at, v, end);
                     s.running_by_provider[provider] += 1;
+                    s.running_by_revision[revision as usize] += 1;
                     if let Some(d) = self.open_deployment[service.index()] {
                         let d = &mut self.deployments[d];
                         d.peak_running = d.peak_running.max(v);
@@ -839,6 +847,7 @@ impl Observer for Collector {
                     let v = s.running.value - 1;
                     s.running.set(at, v, end);
                     s.running_by_provider[provider] -= 1;
+                    s.running_by_revision[revision as usize] -= 1;
                 }
                 // Fargate bills from the image pull (PENDING) until the containers
                 // are gone (DEPROVISIONING; model choice: ENI release unbilled), §4.2.
@@ -946,6 +955,7 @@ impl Observer for Collector {
                 }
                 row.mean_requests_in_tasks = requests_in_tasks_integral as f64 / 60e9;
                 row.running_by_provider.clone_from(&s.running_by_provider);
+                row.running_by_revision.clone_from(&s.running_by_revision);
             }
             Observation::SpotInterruptionNotice { at, service, task, source } => {
                 self.services[service.index()].tasks_interrupted += 1;

@@ -333,6 +333,22 @@ fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), S
         tasks.push((format!("{} desired", service.name), BLACK, counts(|r| r.desired_count)));
         tasks.push((format!("{} running", service.name), color, counts(|r| r.running_count)));
         tasks.push((format!("{} healthy", service.name), GREEN, counts(|r| r.healthy_count)));
+        // With deployments, each revision's RUNNING tasks.
+        let revision_colors =
+            [RGBColor(230, 120, 0), RGBColor(140, 60, 170), RGBColor(0, 150, 150), RGBColor(120, 120, 120)];
+        for r in 0..=service.deployments.len() {
+            if service.deployments.is_empty() {
+                break;
+            }
+            let name = if r == 0 { format!("{}:1", service.name) } else { service.deployments[r - 1].name.clone() };
+            let running: Series = rows
+                .iter()
+                .enumerate()
+                .filter(in_run)
+                .map(|(m, row)| (hours(m), f64::from(row.running_by_revision.get(r).copied().unwrap_or(0))))
+                .collect();
+            tasks.push((format!("running {name}"), revision_colors[r % revision_colors.len()], running));
+        }
         latency.push((
             format!("{} p99 latency", service.name),
             color,
@@ -356,6 +372,18 @@ fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), S
             .map(|(m, r)| (hours(m), f64::from(r.instances)))
             .collect();
         tasks.push((format!("{} instances", provider.name), colors[(p + 3) % colors.len()], instances));
+    }
+    // Each deployment: a vertical mark where it began, with how it ended.
+    let task_top = tasks.iter().flat_map(|(_, _, s)| s.iter().map(|p| p.1)).fold(1.0f64, f64::max);
+    for d in &output.figures.deployments {
+        let x = (d.started.as_nanos() as f64 / 3.6e12).min(x_max);
+        let name = &scenario.cluster.services[d.service.index()].name;
+        let took = d.ended.map_or_else(String::new, |e| format!(" in {:.0} s", (e - d.started).as_secs_f64()));
+        tasks.push((
+            format!("{name} deployment {} {}: {}{took}", d.ordinal, d.revision, d.outcome),
+            RGBColor(200, 0, 0),
+            vec![(x, 0.0), (x, task_top)],
+        ));
     }
     let title = format!("{} (seed {})", scenario.name, output.seed);
     panel(

@@ -285,6 +285,17 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     let groups: Vec<usize> = (0..scenario.cluster.capacity_providers.len())
         .filter(|&p| scenario.cluster.capacity_providers[p].auto_scaling_group().is_some())
         .collect();
+    // RUNNING tasks per task-definition revision, when a service deploys (revision 1 is the first).
+    let revisions = scenario
+        .cluster
+        .services
+        .iter()
+        .map(|s| if s.deployments.is_empty() { 0 } else { s.deployments.len() + 1 })
+        .max()
+        .unwrap_or(0);
+    for r in 0..revisions {
+        out.push_str(&format!(",running_revision_{}", r + 1));
+    }
     for &p in &groups {
         let name = &output.figures.provider_names[p];
         out.push_str(&format!(",instances_{name},capacity_provider_reservation_{name}"));
@@ -334,6 +345,9 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
             }
             for &p in &providers {
                 out.push_str(&format!(",{}", row.running_by_provider.get(p).copied().unwrap_or(0)));
+            }
+            for r in 0..revisions {
+                out.push_str(&format!(",{}", row.running_by_revision.get(r).copied().unwrap_or(0)));
             }
             for &p in &groups {
                 let row = output.figures.providers.get(p).and_then(|g| g.minutes.get(minute));
