@@ -1,6 +1,7 @@
 //! The command line: clap derive, one file per subcommand. Turns arguments
 //! into library calls and errors into one line and an exit code; no domain logic.
 
+mod check;
 mod compare;
 mod mmc;
 mod run;
@@ -22,6 +23,8 @@ pub enum Command {
     Run(run::Args),
     /// Check scenario files and list every problem with its field path.
     Validate(validate::Args),
+    /// Run scenarios over their [expect] seeds; fail (exit 1) when a bound is broken.
+    Check(check::Args),
     /// Run several scenarios and write a side-by-side table of cost and availability.
     Compare(compare::Args),
     /// M/M/c adapter for ../shared/peers-bench (prints one JSON object).
@@ -37,6 +40,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Check(args) => check::run(args),
         Command::Mmc(args) => mmc::run(args),
     };
     match result {

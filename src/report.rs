@@ -1,10 +1,11 @@
 //! The only module that writes files: `summary.json`, `timeseries.csv`,
 //! `events.csv` and `plot.png` of a run, and `comparison.csv`/`comparison.png`
-//! of several, each written to a temporary name and renamed, so an interrupted
+//! of several, JUnit XML of `fleetsim check`, each written to a temporary name and renamed, so an interrupted
 //! run never leaves a half-written file that looks whole.
 
 mod atomic_write;
 mod compare;
+mod junit;
 mod plot;
 mod tables;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use atomic_write::atomic_write;
 pub use compare::{comparison, comparison_csv, comparison_text, write_comparison, Comparison, ComparisonRow};
+pub use junit::junit_xml;
 pub use tables::what_if_notes;
 
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,8 @@ pub struct Scenario {
     pub prices: crate::cost::PriceSheet,
     /// FNV-1a 64 of the scenario file's bytes, recorded in reports.
     pub file_hash: u64,
+    /// `[expect]`: what `fleetsim check` holds the runs to.
+    pub expect: Option<crate::check::Expectations>,
 }
 
 /// One thing wrong with a scenario, at a field path such as `service.concurrency`.

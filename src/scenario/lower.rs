@@ -12,7 +12,9 @@ use super::schema::{
 use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, SchemeFile};
 use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
 use super::schema::{DeploymentConfigurationFile, StrategyFile, ThresholdKind};
+use super::schema::{ExpectFile, StatisticFile};
 use super::{Problem, Scenario};
+use crate::check::{Expectation, Expectations, Metric, Statistic};
 use crate::cost::{PriceFiles, PriceSheet};
 use crate::engine::sample::DurationDistribution;
 use crate::engine::{SimDuration, SimTime};
@@ -138,6 +140,7 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         prices,
         traffic: lower_traffic(file, base),
         file_hash,
+        expect: file.expect.as_ref().map(lower_expect),
     })
 }
 
@@ -318,6 +321,33 @@ fn lower_service(
         deployments,
         deployment_configuration,
     })
+}
+
+/// `[expect]`: each metric's bounds, over the table's statistic unless it
+/// names its own; 1 seed by default.
+fn lower_expect(e: &ExpectFile) -> Expectations {
+    let statistic = |s: Option<&StatisticFile>| match s {
+        None | Some(StatisticFile::Mean) => Statistic::Mean,
+        Some(StatisticFile::Min) => Statistic::Min,
+        Some(StatisticFile::Max) => Statistic::Max,
+        Some(StatisticFile::Median) => Statistic::Quantile(0.5),
+        Some(StatisticFile::P90) => Statistic::Quantile(0.9),
+        Some(StatisticFile::P95) => Statistic::Quantile(0.95),
+        Some(StatisticFile::P99) => Statistic::Quantile(0.99),
+    };
+    let checks = Metric::ALL
+        .iter()
+        .filter_map(|&metric| {
+            let bound = e.bound(metric)?;
+            Some(Expectation {
+                metric,
+                min: bound.min,
+                max: bound.max,
+                over: statistic(bound.over.as_ref().or(e.over.as_ref())),
+            })
+        })
+        .collect();
+    Expectations { seeds: e.seeds.unwrap_or(1), checks }
 }
 
 /// `deploymentConfiguration` with AWS's defaults: 100 / 200 % (§2.2); the

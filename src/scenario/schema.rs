@@ -32,6 +32,68 @@ pub struct ScenarioFile {
     pub capacity_providers: Vec<CapacityProviderFile>,
     #[serde(default)]
     pub pricing: PricingFile,
+    /// Bounds for `fleetsim check` (policy regression tests).
+    pub expect: Option<ExpectFile>,
+}
+
+/// `[expect]`: bounds on a run's figures, each `{ min = …, max = …, over = … }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFile {
+    /// Seeds to run: the scenario's seed, then seed + 1, … (default 1).
+    pub seeds: Option<u32>,
+    /// How the seeds' figures are summarised (default mean).
+    pub over: Option<StatisticFile>,
+    pub availability: Option<BoundFile>,
+    pub latency_p50_ms: Option<BoundFile>,
+    pub latency_p99_ms: Option<BoundFile>,
+    pub cost_usd: Option<BoundFile>,
+    pub cost_per_million_requests_usd: Option<BoundFile>,
+    pub failed_requests: Option<BoundFile>,
+    pub scale_outs_per_hour: Option<BoundFile>,
+    pub task_hours: Option<BoundFile>,
+    pub capacity_short_minutes: Option<BoundFile>,
+    pub tasks_interrupted: Option<BoundFile>,
+    pub deployment_duration_s: Option<BoundFile>,
+}
+
+impl ExpectFile {
+    pub fn bound(&self, metric: crate::check::Metric) -> Option<&BoundFile> {
+        use crate::check::Metric;
+        match metric {
+            Metric::Availability => self.availability.as_ref(),
+            Metric::LatencyP50Ms => self.latency_p50_ms.as_ref(),
+            Metric::LatencyP99Ms => self.latency_p99_ms.as_ref(),
+            Metric::CostUsd => self.cost_usd.as_ref(),
+            Metric::CostPerMillionRequestsUsd => self.cost_per_million_requests_usd.as_ref(),
+            Metric::FailedRequests => self.failed_requests.as_ref(),
+            Metric::ScaleOutsPerHour => self.scale_outs_per_hour.as_ref(),
+            Metric::TaskHours => self.task_hours.as_ref(),
+            Metric::CapacityShortMinutes => self.capacity_short_minutes.as_ref(),
+            Metric::TasksInterrupted => self.tasks_interrupted.as_ref(),
+            Metric::DeploymentDurationS => self.deployment_duration_s.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundFile {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub over: Option<StatisticFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatisticFile {
+    Mean,
+    Min,
+    Max,
+    Median,
+    P90,
+    P95,
+    P99,
 }
 
 /// `[[capacity_providers]]`: an ASG of one instance type (aws-semantics §5).

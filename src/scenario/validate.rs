@@ -120,6 +120,7 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     check_fargate_spot(&mut c, file, base);
     check_capacity_providers(&mut c, file, base);
     check_pricing(&mut c, file, base);
+    check_expect(&mut c, file);
     c.problems
 }
 
@@ -670,6 +671,31 @@ fn check_traffic_shifting(c: &mut Checker, prefix: &str, d: &DeploymentConfigura
             c.problem(at("rollback_alarm.threshold"), "expected at least 1 request");
         }
         c.count_range(&at("rollback_alarm.evaluation_periods"), a.evaluation_periods, 1, 60, "minutes");
+    }
+}
+
+/// `[expect]`: at least one bound, each with a min or a max in order.
+fn check_expect(c: &mut Checker, file: &ScenarioFile) {
+    let Some(e) = &file.expect else { return };
+    c.count_range("expect.seeds", e.seeds, 1, 1000, "fleetsim's limit");
+    let mut any = false;
+    for metric in crate::check::Metric::ALL {
+        let Some(bound) = e.bound(metric) else { continue };
+        any = true;
+        let field = format!("expect.{}", metric.key());
+        for (name, value) in [("min", bound.min), ("max", bound.max)] {
+            if value.is_some_and(|v| !v.is_finite()) {
+                c.problem(format!("{field}.{name}"), "expected a finite number");
+            }
+        }
+        match (bound.min, bound.max) {
+            (None, None) => c.problem(&field, "expected a min, a max or both"),
+            (Some(lo), Some(hi)) if lo > hi => c.problem(&field, format!("min {lo} is above max {hi}")),
+            _ => {}
+        }
+    }
+    if !any {
+        c.problem("expect", "expected at least one bound, such as availability = { min = 0.999 }");
     }
 }
 

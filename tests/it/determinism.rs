@@ -123,7 +123,7 @@ fn golden_outputs() {
 fn shipped_scenarios_are_valid() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut checked = 0;
-    for dir in ["scenarios", "benches"] {
+    for dir in ["scenarios", "scenarios/policies", "benches"] {
         for entry in fs::read_dir(root.join(dir)).expect("folder") {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "toml") {

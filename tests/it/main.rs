@@ -4,6 +4,7 @@ mod alb;
 mod autoscaling;
 mod bad_input;
 mod capacity;
+mod check;
 mod compare;
 mod cost;
 mod deployments;

@@ -1,0 +1,218 @@
+//! Policy regression checks: a scenario's `[expect]` bounds, measured on runs
+//! over several seeds and summarised across them (mean, a quantile, the
+//! worst). Pure: runs come in, verdicts go out; `cli::check` runs the seeds
+//! and `report` writes JUnit XML.
+
+use crate::run::RunOutput;
+
+/// What an expectation bounds, measured on one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Succeeded requests over all, 0–1.
+    Availability,
+    LatencyP50Ms,
+    LatencyP99Ms,
+    CostUsd,
+    CostPerMillionRequestsUsd,
+    FailedRequests,
+    /// Scaling activities that raised desiredCount, per simulated hour.
+    ScaleOutsPerHour,
+    TaskHours,
+    /// Minutes with tasks unplaced (a Spot drought, EC2 waiting for instances).
+    CapacityShortMinutes,
+    TasksInterrupted,
+    /// The longest deployment; infinite when one did not complete.
+    DeploymentDurationS,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 11] = [
+        Metric::Availability,
+        Metric::LatencyP50Ms,
+        Metric::LatencyP99Ms,
+        Metric::CostUsd,
+        Metric::CostPerMillionRequestsUsd,
+        Metric::FailedRequests,
+        Metric::ScaleOutsPerHour,
+        Metric::TaskHours,
+        Metric::CapacityShortMinutes,
+        Metric::TasksInterrupted,
+        Metric::DeploymentDurationS,
+    ];
+
+    /// The `[expect]` key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::Availability => "availability",
+            Metric::LatencyP50Ms => "latency_p50_ms",
+            Metric::LatencyP99Ms => "latency_p99_ms",
+            Metric::CostUsd => "cost_usd",
+            Metric::CostPerMillionRequestsUsd => "cost_per_million_requests_usd",
+            Metric::FailedRequests => "failed_requests",
+            Metric::ScaleOutsPerHour => "scale_outs_per_hour",
+            Metric::TaskHours => "task_hours",
+            Metric::CapacityShortMinutes => "capacity_short_minutes",
+            Metric::TasksInterrupted => "tasks_interrupted",
+            Metric::DeploymentDurationS => "deployment_duration_s",
+        }
+    }
+
+    /// The metric's value on one run.
+    pub fn measure(self, output: &RunOutput, simulated_hours: f64) -> f64 {
+        let f = &output.figures;
+        let services = || f.services.iter();
+        match self {
+            Metric::Availability => f.requests.availability(),
+            Metric::LatencyP50Ms => f.latency.p50_ms,
+            Metric::LatencyP99Ms => f.latency.p99_ms,
+            Metric::CostUsd => output.bill.total_usd,
+            Metric::CostPerMillionRequestsUsd => {
+                if f.requests.total == 0 {
+                    0.0
+                } else {
+                    output.bill.total_usd / f.requests.total as f64 * 1e6
+                }
+            }
+            Metric::FailedRequests => f.requests.failed() as f64,
+            Metric::ScaleOutsPerHour => {
+                services().map(|s| s.scale_out_activities).sum::<u64>() as f64 / simulated_hours.max(1e-9)
+            }
+            Metric::TaskHours => services().map(|s| s.task_hours).sum(),
+            Metric::CapacityShortMinutes => services().map(|s| s.capacity_short_minutes).sum(),
+            Metric::TasksInterrupted => services().map(|s| s.tasks_interrupted).sum::<u64>() as f64,
+            Metric::DeploymentDurationS => f
+                .deployments
+                .iter()
+                .map(|d| match (d.outcome, d.ended) {
+                    ("COMPLETED", Some(end)) => (end - d.started).as_secs_f64(),
+                    _ => f64::INFINITY,
+                })
+                .fold(0.0, f64::max),
+        }
+    }
+}
+
+/// How the runs over seeds are summarised into the figure checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Statistic {
+    Mean,
+    Min,
+    Max,
+    /// A quantile, 0–1, by the nearest-rank rule (0.5: the median).
+    Quantile(f64),
+}
+
+impl Statistic {
+    pub fn describe(self, seeds: usize) -> String {
+        let of = if seeds == 1 { "1 seed".to_string() } else { format!("{seeds} seeds") };
+        match self {
+            Statistic::Mean => format!("mean of {of}"),
+            Statistic::Min => format!("min of {of}"),
+            Statistic::Max => format!("max of {of}"),
+            Statistic::Quantile(q) => format!("p{} of {of}", (q * 100.0).round()),
+        }
+    }
+
+    pub fn apply(self, values: &[f64]) -> f64 {
+        if values.is_empty() {
+            return f64::NAN;
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        match self {
+            // An infinite value (a deployment that never completed) stays infinite.
+            Statistic::Mean => sorted.iter().sum::<f64>() / sorted.len() as f64,
+            Statistic::Min => sorted[0],
+            Statistic::Max => sorted[sorted.len() - 1],
+            Statistic::Quantile(q) => {
+                let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+                sorted[rank.min(sorted.len()) - 1]
+            }
+        }
+    }
+}
+
+/// One `[expect]` bound.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    pub metric: Metric,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub over: Statistic,
+}
+
+/// A scenario's `[expect]` table: its bounds and how many seeds to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectations {
+    pub seeds: u32,
+    pub checks: Vec<Expectation>,
+}
+
+/// An expectation's verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub expectation: Expectation,
+    pub seeds: usize,
+    /// The figure across seeds, and each seed's.
+    pub measured: f64,
+    pub per_seed: Vec<f64>,
+    pub passed: bool,
+}
+
+impl Verdict {
+    /// `latency_p99_ms ≤ 300 (mean of 5 seeds)`.
+    pub fn name(&self) -> String {
+        let e = &self.expectation;
+        let bound = match (e.min, e.max) {
+            (Some(lo), Some(hi)) => format!("in [{lo}, {hi}]"),
+            (Some(lo), None) => format!("≥ {lo}"),
+            (None, Some(hi)) => format!("≤ {hi}"),
+            (None, None) => "measured".to_string(),
+        };
+        format!("{} {bound} ({})", e.metric.key(), e.over.describe(self.seeds))
+    }
+
+    /// `measured 410.2`, with each seed's figure when there are several.
+    pub fn measured_text(&self) -> String {
+        let shown = |v: f64| if v.is_infinite() { "not completed".to_string() } else { format!("{v:.6}") };
+        let mut text = format!("measured {}", shown(self.measured));
+        if self.per_seed.len() > 1 {
+            let each: Vec<String> = self.per_seed.iter().map(|&v| shown(v)).collect();
+            text.push_str(&format!(" (seeds: {})", each.join(", ")));
+        }
+        text
+    }
+}
+
+/// Each expectation measured on `runs` (one per seed, in seed order).
+pub fn evaluate(expectations: &Expectations, runs: &[RunOutput], simulated_hours: f64) -> Vec<Verdict> {
+    expectations
+        .checks
+        .iter()
+        .map(|e| {
+            let per_seed: Vec<f64> = runs.iter().map(|r| e.metric.measure(r, simulated_hours)).collect();
+            let measured = e.over.apply(&per_seed);
+            let passed =
+                !measured.is_nan() && e.min.is_none_or(|lo| measured >= lo) && e.max.is_none_or(|hi| measured <= hi);
+            Verdict { expectation: e.clone(), seeds: runs.len(), measured, per_seed, passed }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_across_seeds() {
+        let v = [3.0, 1.0, 4.0, 1.0, 5.0];
+        assert_eq!(Statistic::Mean.apply(&v), 2.8);
+        assert_eq!(Statistic::Min.apply(&v), 1.0);
+        assert_eq!(Statistic::Max.apply(&v), 5.0);
+        // Nearest rank: p50 of 5 → the 3rd smallest; p90 → the 5th.
+        assert_eq!(Statistic::Quantile(0.5).apply(&v), 3.0);
+        assert_eq!(Statistic::Quantile(0.9).apply(&v), 5.0);
+        assert_eq!(Statistic::Quantile(0.2).apply(&v), 1.0);
+        assert!(Statistic::Mean.apply(&[1.0, f64::INFINITY]).is_infinite());
+    }
+}

@@ -1,0 +1,134 @@
+//! `fleetsim check` (issue 6, scope 3): a scenario's `[expect]` bounds over
+//! seeds, PASS/FAIL lines with the measured figures, JUnit XML, exit 0 / 1 /
+//! 2, and the same verdicts on one thread or many.
+
+use crate::support;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A 10-minute service of 3 tasks at 20 req/s, with `expect` as its [expect] table.
+fn scenario_with(dir: &Path, name: &str, expect: &str) -> PathBuf {
+    let text = format!(
+        r#"
+name = "{name}"
+duration = "10m"
+seed = 5
+[traffic]
+kind = "constant"
+rate_per_second = 20.0
+[service]
+desired_count = 3
+service_time = {{ distribution = "exponential", mean = "50ms" }}
+startup_time = {{ distribution = "constant", value = "30s" }}
+[expect]
+{expect}
+"#
+    );
+    let path = dir.join(format!("{name}.toml"));
+    write(&path, &text);
+    path
+}
+
+/// Writes a test fixture (a temporary folder: atomicity does not matter).
+fn write(path: &Path, text: &str) {
+    #[allow(clippy::disallowed_methods)]
+    fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+fn check(args: &[&Path], extra: &[&str], threads: Option<&str>) -> Output {
+    let mut command = support::fleetsim();
+    command.arg("check").args(args).args(extra);
+    if let Some(n) = threads {
+        command.env("RAYON_NUM_THREADS", n);
+    }
+    command.output().expect("fleetsim runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Goal: bounds that hold exit 0; one that breaks exits 1 and its FAIL line
+/// names the bound, the figure across seeds and each seed's.
+#[test]
+fn a_broken_bound_fails_the_check_with_its_figures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good =
+        scenario_with(dir.path(), "good", "seeds = 2\nlatency_p99_ms = { max = 10000.0 }\ncost_usd = { max = 1.0 }");
+    let output = check(&[&good], &[], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("all 2 expectations hold"));
+    let bad = scenario_with(dir.path(), "bad", "seeds = 2\nlatency_p50_ms = { max = 1.0 }\ntask_hours = { min = 0.1 }");
+    let output = check(&[&good, &bad], &[], None);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    let fail = text.lines().find(|l| l.starts_with("FAIL")).expect("a FAIL line");
+    assert!(fail.contains("bad: latency_p50_ms ≤ 1 (mean of 2 seeds): measured"), "{fail}");
+    assert!(fail.contains("(seeds: "), "{fail}");
+    assert!(text.contains("PASS  bad: task_hours ≥ 0.1"), "{text}");
+    assert!(text.contains("1 of 4 expectations failed"), "{text}");
+}
+
+/// Goal: JUnit XML for CI: a suite per scenario, a case per expectation, a
+/// failure where one failed; the same bytes on one thread and two (the
+/// seeds run in parallel; determinism holds across thread counts).
+#[test]
+fn junit_xml_is_the_same_on_one_thread_and_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = scenario_with(dir.path(), "a", "seeds = 3\nover = \"p90\"\nlatency_p99_ms = { max = 1.0 }");
+    let b = scenario_with(dir.path(), "b", "seeds = 2\navailability = { min = 0.5, over = \"min\" }");
+    let (one, two) = (dir.path().join("one.xml"), dir.path().join("two.xml"));
+    let o1 = check(&[&a, &b], &["--junit", one.to_str().unwrap()], Some("1"));
+    let o2 = check(&[&a, &b], &["--junit", two.to_str().unwrap()], Some("2"));
+    assert_eq!(o1.status.code(), Some(1));
+    let (x1, x2) = (fs::read(&one).expect("xml"), fs::read(&two).expect("xml"));
+    assert_eq!(x1, x2, "JUnit XML differs between 1 and 2 threads");
+    let xml = String::from_utf8(x1).expect("utf-8");
+    assert!(xml.contains("<testsuites name=\"fleetsim check\" tests=\"2\" failures=\"1\">"), "{xml}");
+    assert!(xml.contains("<testsuite name=\"a\" tests=\"1\" failures=\"1\">"));
+    assert!(xml.contains("name=\"latency_p99_ms ≤ 1 (p90 of 3 seeds)\""));
+    assert!(xml.contains("name=\"availability ≥ 0.5 (min of 2 seeds)\""));
+    // The terminal's verdicts are the same too, apart from the wall time.
+    let lines = |o: &Output| {
+        stdout(o).lines().skip(1).filter(|l| !l.starts_with("wrote")).map(String::from).collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&o1), lines(&o2));
+}
+
+/// Goal: a deployment that does not complete fails `deployment_duration_s`.
+#[test]
+fn a_deployment_that_never_completes_fails_its_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = scenario_with(dir.path(), "stuck", "deployment_duration_s = { max = 900.0 }");
+    let text = fs::read_to_string(&path).unwrap().replace(
+        "[expect]",
+        "deployment_configuration = { minimum_healthy_percent = 100, maximum_percent = 100 }\n[[service.deployments]]\nat = \"2m\"\n[expect]",
+    );
+    write(&path, &text);
+    let output = check(&[&path], &[], None);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("measured not completed"), "{}", stdout(&output));
+}
+
+/// Goal: bad input exits 2 naming the file: no [expect] table; a bound with
+/// neither min nor max; min above max.
+#[test]
+fn check_bad_input_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let none = scenario_with(dir.path(), "none", "");
+    let text = fs::read_to_string(&none).unwrap().replace("[expect]\n", "");
+    write(&none, &text);
+    let output = check(&[&none], &[], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no [expect] table"));
+    let empty = scenario_with(dir.path(), "empty", "cost_usd = { over = \"max\" }");
+    let output = check(&[&empty], &[], None);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(stderr.contains("expect.cost_usd") && stderr.contains("min, a max"), "{stderr}");
+    let crossed = scenario_with(dir.path(), "crossed", "availability = { min = 0.9, max = 0.5 }");
+    let output = check(&[&crossed], &[], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expect.availability"));
+}
