@@ -59,6 +59,7 @@ struct ServiceState {
     period_cpu_used: u128,
     period_up_nanos: u128,
     period_requests_in_tasks: u128,
+    period_memory_used: f64,
     period_request_count: u64,
     /// Ended 20-second periods, oldest first (enough for the longest alarm).
     history: std::collections::VecDeque<cloudwatch::PeriodIntegrals>,

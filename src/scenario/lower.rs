@@ -265,6 +265,12 @@ fn lower_service(
         if let Some(v) = d.vcpu_per_request {
             revision.vcpu_per_request_millis = (v * 1000.0).round().max(1.0) as u32;
         }
+        if let Some(v) = d.memory_baseline_mib {
+            revision.memory_baseline_mib = v;
+        }
+        if let Some(v) = d.memory_per_request_mib {
+            revision.memory_per_request_mib = v;
+        }
         if let Some(v) = d.mean_time_between_crashes {
             revision.mean_time_between_crashes = Some(v.0);
         }

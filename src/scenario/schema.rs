@@ -460,6 +460,9 @@ pub struct DeploymentFile {
     /// Requests take this many times their drawn service time (default 1).
     pub service_time_scale: Option<f64>,
     pub vcpu_per_request: Option<f64>,
+    /// The memory model behind `MemoryUtilization` (a leak: a higher baseline).
+    pub memory_baseline_mib: Option<f64>,
+    pub memory_per_request_mib: Option<f64>,
     pub mean_time_between_crashes: Option<DurationField>,
     pub start_failure_probability: Option<f64>,
     pub health_check_failure_probability: Option<f64>,

@@ -763,6 +763,13 @@ fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: S
                 c.problem(at("vcpu_per_request"), format!("expected (0, {task_vcpu}] vCPU (the task's), found {v}"));
             }
         }
+        for (field, value) in
+            [("memory_baseline_mib", d.memory_baseline_mib), ("memory_per_request_mib", d.memory_per_request_mib)]
+        {
+            if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+                c.problem(at(field), format!("expected MiB ≥ 0, found {}", value.unwrap_or_default()));
+            }
+        }
         check_probability(c, &at("start_failure_probability"), d.start_failure_probability);
         check_probability(c, &at("health_check_failure_probability"), d.health_check_failure_probability);
         if let Some(dist) = &d.startup_time {

@@ -378,3 +378,15 @@ fn a_task_that_hangs_before_it_is_ready_never_answers() {
     let states = rollout_states(&observations);
     assert_eq!(states, [(at(300), 1, RolloutState::InProgress)], "the revision never becomes healthy");
 }
+
+/// Goal: a revision's memory model reaches `MemoryUtilization` (a leak shows
+/// once its tasks run): the service's 512 MiB baseline of 2048 is 25 %; the
+/// revision's 1536 MiB is 75 % once the old tasks are gone.
+#[test]
+fn a_revision_with_more_memory_raises_memory_utilization() {
+    let text = rolling(2, "", "memory_baseline_mib = 1536.0", "");
+    let (figures, _) = support::run_observed(&text);
+    let rows = &figures.minutes[0];
+    assert_eq!(rows[3].memory_utilization.map(|m| (m * 100.0).round() / 100.0), Some(25.0));
+    assert_eq!(rows[15].memory_utilization.map(|m| (m * 100.0).round() / 100.0), Some(75.0));
+}

@@ -49,21 +49,26 @@ impl<O: Observer> World<O> {
                     cpu_used: state.period_cpu_used,
                     up_nanos: state.period_up_nanos,
                     requests_in_tasks: state.period_requests_in_tasks,
+                    memory_used: state.period_memory_used,
                     request_count: state.period_request_count,
                     targets: 0,
                 };
                 (state.period_cpu_used, state.period_up_nanos, state.period_requests_in_tasks) = (0, 0, 0);
+                state.period_memory_used = 0.0;
                 state.period_request_count = 0;
                 taken
             };
             let mut running_count = 0;
+            let config = &self.config.services[s];
             for &task_id in &self.services[s].tasks {
                 let task = &mut self.tasks[task_id.index()];
                 running_count += u32::from(task.state == TaskState::Running);
                 let (cpu, requests) = task.processor.take_integrals(now);
+                let up = task.take_up_nanos(now);
                 integrals.cpu_used += cpu;
                 integrals.requests_in_tasks += requests;
-                integrals.up_nanos += u128::from(task.take_up_nanos(now));
+                integrals.up_nanos += u128::from(up);
+                integrals.memory_used += memory_used(config.revision(task.revision), up, requests);
             }
             // RequestCountPerTarget: per healthy target, per registered one when
             // none is healthy (§3.5 model choice); both of a blue/green pair's groups.
@@ -111,6 +116,12 @@ impl<O: Observer> World<O> {
     }
 }
 
+/// A task's memory use over a stretch (MiB-nanoseconds): a baseline while its
+/// containers are up, plus a fixed amount per request inside it.
+pub(super) fn memory_used(definition: &TaskDefinition, up_nanos: u64, requests_in_task: u128) -> f64 {
+    definition.memory_baseline_mib * up_nanos as f64 + definition.memory_per_request_mib * requests_in_task as f64
+}
+
 /// One service's raw CloudWatch integrals over one or more 20-second periods:
 /// sums, so any multiple of 20 s adds up exactly.
 #[derive(Clone, Copy, Debug, Default)]
@@ -123,6 +134,8 @@ pub(super) struct PeriodIntegrals {
     pub up_nanos: u128,
     /// Request-nanoseconds inside tasks (the memory model's load).
     pub requests_in_tasks: u128,
+    /// MiB-nanoseconds of memory used, each task by its revision's model.
+    pub memory_used: f64,
     /// ALB `RequestCount`: requests that had a target chosen.
     pub request_count: u64,
     /// Targets `RequestCountPerTarget` divides by, at the (last) period's end.
@@ -136,6 +149,7 @@ impl PeriodIntegrals {
         self.cpu_used += later.cpu_used;
         self.up_nanos += later.up_nanos;
         self.requests_in_tasks += later.requests_in_tasks;
+        self.memory_used += later.memory_used;
         self.request_count += later.request_count;
         self.targets = later.targets;
     }
@@ -148,8 +162,7 @@ impl PeriodIntegrals {
     /// when a request had a target chosen. None where CloudWatch has nothing.
     pub fn datapoints(&self, definition: &TaskDefinition, with_requests: bool) -> scaling::Datapoints {
         let capacity_millis = f64::from(definition.cpu_units) * 1000.0 / 1024.0;
-        let memory_used = definition.memory_baseline_mib * self.up_nanos as f64
-            + definition.memory_per_request_mib * self.requests_in_tasks as f64;
+        let memory_used = self.memory_used;
         let requests = (with_requests && self.request_count > 0).then_some(self.request_count as f64);
         scaling::Datapoints {
             cpu_utilization: utilization(self.cpu_used as f64, capacity_millis, self.up_nanos),

@@ -277,8 +277,11 @@ impl<O: Observer> World<O> {
         task.up_since = None;
         task.processor.clear(now);
         let service = task.service;
-        let deprovisioning = self.definition(task_id).deprovisioning_time;
+        let definition = self.definition(task_id);
+        let deprovisioning = definition.deprovisioning_time;
+        let memory = super::cloudwatch::memory_used(definition, up_nanos, requests_in_task);
         let state = &mut self.services[service.index()];
+        state.period_memory_used += memory;
         state.period_cpu_used += cpu_used;
         state.period_requests_in_tasks += requests_in_task;
         state.period_up_nanos += u128::from(up_nanos);
