@@ -390,3 +390,42 @@ fn a_revision_with_more_memory_raises_memory_utilization() {
     assert_eq!(rows[3].memory_utilization.map(|m| (m * 100.0).round() / 100.0), Some(25.0));
     assert_eq!(rows[15].memory_utilization.map(|m| (m * 100.0).round() / 100.0), Some(75.0));
 }
+
+/// Goal: a blue/green deployment that supersedes one still shifting gives the
+/// traffic back to blue and stops the superseded green set: the newest
+/// revision's canary share is its own (no revision-2 task survives it), and
+/// it completes.
+#[test]
+fn a_superseding_blue_green_deployment_stops_the_previous_green_set() {
+    let text = blue_green("code_deploy = { deployment_config = \"CodeDeployDefault.ECSCanary10Percent5Minutes\" }", "")
+        .replace("[load_balancer]", "[[service.deployments]]\nat = \"8m\"\n[load_balancer]");
+    let (figures, observations) = support::run_observed(&text);
+    let states = rollout_states(&observations);
+    assert_eq!(states.last().map(|s| (s.1, s.2)), Some((2, RolloutState::Completed)), "{states:?}");
+    let last = figures.minutes[0].last().expect("rows");
+    assert_eq!(last.running_by_revision.get(1).copied().unwrap_or(0), 0, "{:?}", last.running_by_revision);
+    assert_eq!(last.running_by_revision.get(2).copied(), Some(4));
+}
+
+/// Goal: the throttle rises one step per wait (a batch failing together
+/// raises it once), and a task that reaches RUNNING lifts it: with half the
+/// tasks failing, the service reaches its desired count in minutes. (A run of
+/// single failures still backs off: 40, 80, 160 s … as ECS's throttle does.)
+#[test]
+fn the_throttle_rises_once_per_wait_and_lifts_when_a_task_runs() {
+    let text = r#"
+        duration = "20m"
+        seed = 3
+        [traffic]
+        kind = "constant"
+        rate_per_second = 5.0
+        [service]
+        desired_count = 12
+        service_time = { distribution = "constant", value = "10ms" }
+        startup_time = { distribution = "uniform", min = "20s", max = "40s" }
+        start_failure_probability = 0.5
+    "#;
+    let (figures, _) = support::run_observed(text);
+    let reached = figures.minutes[0].iter().position(|m| m.running_count == 12).expect("reaches 12 tasks");
+    assert!(reached <= 12, "12 RUNNING tasks only at minute {reached}");
+}

@@ -66,6 +66,15 @@ impl<O: Observer> World<O> {
         let desired = self.services[service.index()].desired_count;
         let tasks = self.services[service.index()].tasks.clone();
         if shift.cleaning {
+            // Green serves alone now: keep it at the desired count.
+            let green = tasks
+                .iter()
+                .filter(|t| {
+                    let task = &self.tasks[t.index()];
+                    task.revision == rollout.revision && task.is_active() && !task.awaiting_replacement
+                })
+                .count() as u32;
+            self.launch_revision(service, rollout.revision, Some(shift.green), desired.saturating_sub(green));
             if tasks.iter().all(|t| self.tasks[t.index()].revision == rollout.revision) {
                 self.complete_rollout(service, "traffic on the new revision; the original task set terminated".into());
             }

@@ -40,12 +40,20 @@ impl<O: Observer> World<O> {
 
     fn open_rollout(&mut self, service: ServiceId, revision: u32, reason: String) {
         let at = self.now();
-        // A blue/green deployment this one replaces gives its traffic back to blue.
-        if let Some(previous) = self.services[service.index()].rollout.as_ref().and_then(|r| r.shift.clone()) {
-            if !previous.cleaning {
-                let state = &mut self.services[service.index()];
-                state.traffic_split = None;
-                state.production_group = previous.blue;
+        // A blue/green deployment this one replaces gives its traffic back to
+        // blue and its green set goes: blue's revision is the one running.
+        let superseded =
+            self.services[service.index()].rollout.as_ref().and_then(|r| r.shift.clone().map(|s| (r.revision, s)));
+        if let Some((green_revision, previous)) = superseded.filter(|(_, s)| !s.cleaning) {
+            let state = &mut self.services[service.index()];
+            state.traffic_split = None;
+            state.production_group = previous.blue;
+            state.launch_group = previous.blue;
+            state.revision = previous.old_revision;
+            let green: Vec<TaskId> =
+                state.tasks.iter().copied().filter(|t| self.tasks[t.index()].revision == green_revision).collect();
+            for task in green {
+                self.stop_task(task, StopReason::Deployment);
             }
         }
         let old_revision = self.services[service.index()].revision;
@@ -318,6 +326,7 @@ impl<O: Observer> World<O> {
         let desired = self.services[service.index()].desired_count;
         let Some(rollout) = self.services[service.index()].rollout.as_mut() else { return };
         if rollout.revision != revision
+            || rollout.shift.as_ref().is_some_and(|s| s.cleaning)
             || before_running == rollout.any_running
             || (breaker.never_trips_after_healthy_task && rollout.any_healthy)
         {

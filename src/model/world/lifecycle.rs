@@ -160,6 +160,10 @@ impl<O: Observer> World<O> {
         self.start_spot_clock(task_id);
         self.services[service.index()].start_failures = 0;
         self.deployment_task_running(task_id);
+        // A task that starts lifts the throttle (§2.3).
+        if self.services[service.index()].throttled_until.take().is_some_and(|t| t > now) {
+            self.reconcile(service);
+        }
     }
 
     /// An essential container exits before RUNNING (fault injection): the task
@@ -174,10 +178,11 @@ impl<O: Observer> World<O> {
         self.process_exited(task_id);
         // The service throttle (§2.3): longer and longer waits, up to 15 minutes.
         // Model choice: 10 s after the first failure in a row, doubling.
+        // One step per wait: a batch that fails together raises it once.
         let state = &mut self.services[service.index()];
-        state.start_failures += 1;
-        let wait = SimDuration::from_secs((10u64 << (state.start_failures - 1).min(7)).min(900));
-        if state.throttled_until.is_none_or(|t| t < now + wait) {
+        if state.throttled_until.is_none_or(|t| t <= now) {
+            state.start_failures += 1;
+            let wait = SimDuration::from_secs((10u64 << (state.start_failures - 1).min(7)).min(900));
             state.throttled_until = Some(now + wait);
             self.queue.schedule(now + wait, Event::ThrottleEnds(service));
         }
@@ -298,7 +303,11 @@ impl<O: Observer> World<O> {
         self.release_instance(task_id);
         // An interrupted Spot task's replacement launches now (model choice §4.3);
         // a deployment may be complete once an old task has gone.
-        if std::mem::take(&mut self.tasks[task_id.index()].holds_slot) || self.rollout_in_progress(service) {
+        let replaced_unhealthy = self.tasks[task_id.index()].stopping_for == Some(StopReason::FailedElbHealthCheck);
+        if std::mem::take(&mut self.tasks[task_id.index()].holds_slot)
+            || self.rollout_in_progress(service)
+            || replaced_unhealthy
+        {
             self.reconcile(service);
         }
     }

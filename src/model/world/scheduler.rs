@@ -61,7 +61,22 @@ impl<O: Observer> World<O> {
                 } else {
                     unplaced = target - count;
                 }
-            } else if count > target {
+            }
+            if count > target {
+                // Unhealthy tasks awaiting a replacement go first: with fewer tasks
+                // wanted, their replacements are enough (or too many).
+                let awaiting: Vec<TaskId> = self.services[service.index()]
+                    .tasks
+                    .iter()
+                    .copied()
+                    .filter(|t| {
+                        let task = &self.tasks[t.index()];
+                        task.capacity_provider == provider && task.awaiting_replacement && task.is_stoppable()
+                    })
+                    .collect();
+                for &task in &awaiting {
+                    self.stop_task(task, StopReason::FailedElbHealthCheck);
+                }
                 // Interrupted Spot tasks holding their place leave anyway: stop only
                 // what stays above the target once they are gone.
                 active.retain(|t| self.tasks[t.index()].is_stoppable());
