@@ -8,6 +8,8 @@ use crate::run::RunOutput;
 /// What an expectation bounds, measured on one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
+    /// Requests that reached the ALB.
+    Requests,
     /// Succeeded requests over all, 0–1.
     Availability,
     LatencyP50Ms,
@@ -26,7 +28,8 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 12] = [
+        Metric::Requests,
         Metric::Availability,
         Metric::LatencyP50Ms,
         Metric::LatencyP99Ms,
@@ -43,6 +46,7 @@ impl Metric {
     /// The `[expect]` key.
     pub fn key(self) -> &'static str {
         match self {
+            Metric::Requests => "requests",
             Metric::Availability => "availability",
             Metric::LatencyP50Ms => "latency_p50_ms",
             Metric::LatencyP99Ms => "latency_p99_ms",
@@ -62,6 +66,7 @@ impl Metric {
         let f = &output.figures;
         let services = || f.services.iter();
         match self {
+            Metric::Requests => f.requests.total as f64,
             Metric::Availability => f.requests.availability(),
             Metric::LatencyP50Ms => f.latency.p50_ms,
             Metric::LatencyP99Ms => f.latency.p99_ms,

@@ -5,6 +5,7 @@ mod check;
 mod compare;
 mod mmc;
 mod run;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Run scenarios over their [expect] seeds; fail (exit 1) when a bound is broken.
     Check(check::Args),
+    /// Run a grid of variants (--set key=v1,v2) × seeds; write runs.csv and variants.csv.
+    Sweep(sweep::Args),
     /// Run several scenarios and write a side-by-side table of cost and availability.
     Compare(compare::Args),
     /// M/M/c adapter for ../shared/peers-bench (prints one JSON object).
@@ -41,6 +44,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Check(args) => check::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::Mmc(args) => mmc::run(args),
     };
     match result {

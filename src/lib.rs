@@ -32,4 +32,5 @@ pub mod queueing;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod sweep;
 pub mod traffic;

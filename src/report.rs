@@ -7,6 +7,7 @@ mod atomic_write;
 mod compare;
 mod junit;
 mod plot;
+mod sweep;
 mod tables;
 
 use crate::run::RunOutput;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub use atomic_write::atomic_write;
 pub use compare::{comparison, comparison_csv, comparison_text, write_comparison, Comparison, ComparisonRow};
 pub use junit::junit_xml;
+pub use sweep::{runs_csv, variants_csv};
 pub use tables::what_if_notes;
 
 #[derive(Debug, thiserror::Error)]

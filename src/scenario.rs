@@ -5,6 +5,7 @@
 mod duration;
 mod instance_types;
 mod lower;
+pub mod overrides;
 mod schedule_expr;
 pub mod schema;
 mod validate;
@@ -80,6 +81,15 @@ impl Error {
 pub fn load(path: &Path) -> Result<Scenario, Error> {
     let text =
         std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.display().to_string(), source })?;
+    parse(&text, path)
+}
+
+/// Reads a scenario file with `--set key=value` overrides applied first.
+pub fn load_with_overrides(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, Error> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.display().to_string(), source })?;
+    let text = overrides::apply(&text, overrides)
+        .map_err(|p| Error::Invalid { path: path.display().to_string(), problems: vec![p] })?;
     parse(&text, path)
 }
 

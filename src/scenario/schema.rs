@@ -44,6 +44,7 @@ pub struct ExpectFile {
     pub seeds: Option<u32>,
     /// How the seeds' figures are summarised (default mean).
     pub over: Option<StatisticFile>,
+    pub requests: Option<BoundFile>,
     pub availability: Option<BoundFile>,
     pub latency_p50_ms: Option<BoundFile>,
     pub latency_p99_ms: Option<BoundFile>,
@@ -61,6 +62,7 @@ impl ExpectFile {
     pub fn bound(&self, metric: crate::check::Metric) -> Option<&BoundFile> {
         use crate::check::Metric;
         match metric {
+            Metric::Requests => self.requests.as_ref(),
             Metric::Availability => self.availability.as_ref(),
             Metric::LatencyP50Ms => self.latency_p50_ms.as_ref(),
             Metric::LatencyP99Ms => self.latency_p99_ms.as_ref(),

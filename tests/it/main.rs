@@ -13,5 +13,6 @@ mod ec2;
 mod lifecycle;
 mod queueing;
 mod support;
+mod sweep;
 mod tidy;
 mod traffic;

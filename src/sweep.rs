@@ -1,0 +1,144 @@
+//! Sweeps: a grid of variants (each a set of `--set` overrides) × seeds, and
+//! their statistics across seeds: mean, standard deviation, a 95 % Student-t
+//! interval, and each variant's paired difference from the first (the
+//! baseline) on the same seeds. Pure: `cli::sweep` runs the grid on rayon and
+//! hands the runs back in grid order; `report` writes the tables.
+
+use crate::check::Metric;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// One point of the grid: its name and its overrides.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// `target_value=50 scale_in_cooldown=120s`, or `baseline` with no overrides.
+    pub name: String,
+    pub overrides: Vec<(String, String)>,
+}
+
+/// The cartesian product of the settings, in order (the last key varies fastest).
+pub fn grid(settings: &[(String, Vec<String>)]) -> Vec<Variant> {
+    let mut variants = vec![Vec::new()];
+    for (key, values) in settings {
+        variants = variants
+            .into_iter()
+            .flat_map(|prefix: Vec<(String, String)>| {
+                values.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push((key.clone(), v.clone()));
+                    next
+                })
+            })
+            .collect();
+    }
+    variants
+        .into_iter()
+        .map(|overrides| {
+            let name = if overrides.is_empty() {
+                "baseline".to_string()
+            } else {
+                overrides
+                    .iter()
+                    .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            Variant { name, overrides }
+        })
+        .collect()
+}
+
+/// A mean with its spread across seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub std_dev: f64,
+    /// The 95 % Student-t interval of the mean; None with one seed or an
+    /// infinite value (a deployment that never completed).
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// The two-sided 95 % Student-t quantile for `n` samples.
+fn t_quantile(n: usize) -> Option<f64> {
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).ok()?;
+    Some(t.inverse_cdf(0.975))
+}
+
+pub fn estimate(values: &[f64]) -> Estimate {
+    let n = values.len();
+    if n == 0 {
+        return Estimate { mean: f64::NAN, std_dev: f64::NAN, ci95: None };
+    }
+    // Summed in seed order: the same bytes on any thread count.
+    let mean = values.iter().sum::<f64>() / n as f64;
+    if n == 1 || !mean.is_finite() {
+        return Estimate { mean, std_dev: 0.0, ci95: None };
+    }
+    let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+    let std_dev = variance.sqrt();
+    let ci95 = t_quantile(n).map(|t| {
+        let half = t * std_dev / (n as f64).sqrt();
+        (mean - half, mean + half)
+    });
+    Estimate { mean, std_dev, ci95 }
+}
+
+/// One variant's figures across seeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantSummary {
+    pub variant: Variant,
+    pub seeds: usize,
+    /// Per metric (in `Metric::ALL` order).
+    pub estimates: Vec<Estimate>,
+    /// Per metric: this variant minus the baseline on each seed (common
+    /// random numbers), estimated across seeds. None for the baseline.
+    pub paired_differences: Option<Vec<Estimate>>,
+}
+
+/// `values[v][k][m]`: variant v, seed k, metric m.
+pub fn summarize(variants: &[Variant], values: &[Vec<Vec<f64>>]) -> Vec<VariantSummary> {
+    let metrics = Metric::ALL.len();
+    let column = |v: usize, m: usize| values[v].iter().map(|run| run[m]).collect::<Vec<f64>>();
+    variants
+        .iter()
+        .enumerate()
+        .map(|(v, variant)| VariantSummary {
+            variant: variant.clone(),
+            seeds: values[v].len(),
+            estimates: (0..metrics).map(|m| estimate(&column(v, m))).collect(),
+            paired_differences: (v > 0).then(|| {
+                (0..metrics)
+                    .map(|m| {
+                        let diffs: Vec<f64> = column(v, m).iter().zip(column(0, m)).map(|(a, b)| a - b).collect();
+                        estimate(&diffs)
+                    })
+                    .collect()
+            }),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_is_the_cartesian_product_in_order() {
+        let g = grid(&[("service.a".into(), vec!["1".into(), "2".into()]), ("b".into(), vec!["x".into(), "y".into()])]);
+        let names: Vec<&str> = g.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["a=1 b=x", "a=1 b=y", "a=2 b=x", "a=2 b=y"]);
+        assert_eq!(grid(&[])[0].name, "baseline");
+    }
+
+    #[test]
+    fn student_t_interval_by_hand() {
+        // 1, 2, 3, 4, 5: mean 3, s = √2.5 = 1.5811; t(0.975, 4) = 2.7764:
+        // half-width 2.7764 × 1.5811 / √5 = 1.9632.
+        let e = estimate(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert!((e.mean - 3.0).abs() < 1e-12);
+        assert!((e.std_dev - 2.5f64.sqrt()).abs() < 1e-12);
+        let (lo, hi) = e.ci95.unwrap();
+        assert!((hi - 3.0 - 1.9632).abs() < 1e-3, "{hi}");
+        assert!((3.0 - lo - 1.9632).abs() < 1e-3, "{lo}");
+        assert_eq!(estimate(&[7.0]).ci95, None);
+    }
+}

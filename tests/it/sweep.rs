@@ -1,0 +1,135 @@
+//! `fleetsim sweep` (issue 6, scopes 1 and 4): a grid of `--set` variants ×
+//! seeds on rayon, the same bytes on one thread or two, common random numbers
+//! across variants, paired differences, and bad `--set` input.
+
+use crate::support;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn write(path: &Path, text: &str) {
+    #[allow(clippy::disallowed_methods)] // a test fixture in a temporary folder
+    fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// 10 minutes of 40 req/s on `desired` tasks of concurrency 1 (an M/M/c queue).
+fn scenario(dir: &Path) -> PathBuf {
+    let path = dir.join("sweep.toml");
+    write(
+        &path,
+        r#"
+name = "sweep-test"
+duration = "10m"
+seed = 11
+[traffic]
+kind = "constant"
+rate_per_second = 40.0
+[service]
+desired_count = 3
+concurrency = 1
+queue_limit = 1000
+cpu_contention = false
+service_time = { distribution = "exponential", mean = "50ms" }
+startup_time = { distribution = "constant", value = "0s" }
+provisioning_time = "0s"
+[load_balancer]
+algorithm = "least_outstanding_requests"
+"#,
+    );
+    path
+}
+
+fn sweep(path: &Path, out: &Path, sets: &[&str], seeds: &str, threads: Option<&str>) -> Output {
+    let mut command = support::fleetsim();
+    command.arg("sweep").arg(path).args(["--seeds", seeds, "--out"]).arg(out);
+    for set in sets {
+        command.args(["--set", set]);
+    }
+    if let Some(n) = threads {
+        command.env("RAYON_NUM_THREADS", n);
+    }
+    command.output().expect("fleetsim runs")
+}
+
+fn rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("csv");
+    let header = reader.headers().expect("header").iter().map(String::from).collect();
+    let rows = reader.records().map(|r| r.expect("row").iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
+/// Goal: the sweep's tables are the same bytes on one thread and two.
+#[test]
+fn sweep_tables_are_the_same_on_one_thread_and_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = scenario(dir.path());
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    let set = ["service.desired_count=3,4"];
+    let o1 = sweep(&path, &one, &set, "4", Some("1"));
+    let o2 = sweep(&path, &two, &set, "4", Some("2"));
+    assert!(o1.status.success(), "{}", String::from_utf8_lossy(&o1.stderr));
+    assert!(o2.status.success());
+    for file in ["runs.csv", "variants.csv"] {
+        assert_eq!(fs::read(one.join(file)).expect("one"), fs::read(two.join(file)).expect("two"), "{file}");
+    }
+    let (_, runs) = rows(&one.join("runs.csv"));
+    assert_eq!(runs.len(), 8);
+    let stdout = String::from_utf8_lossy(&o1.stdout);
+    assert!(stdout.contains("2 variants × 4 seeds = 8 runs"), "{stdout}");
+}
+
+/// Goal: common random numbers: two variants that differ in a setting that
+/// cannot move arrivals (the desired count) see the same requests on each
+/// seed; and the paired interval of a real difference (p99 with 3 tasks
+/// against 4) is narrower than the unpaired one.
+#[test]
+fn variants_share_arrivals_and_paired_differences_are_tighter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = scenario(dir.path());
+    let out = dir.path().join("out");
+    let output = sweep(&path, &out, &["service.desired_count=3,4"], "8", None);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (header, runs) = rows(&out.join("runs.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (requests, p99) = (col("requests"), col("latency_p99_ms"));
+    let (a, b): (Vec<&Vec<String>>, Vec<&Vec<String>>) = runs.iter().partition(|r| r[0] == "desired_count=3");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x[1], y[1], "same seed");
+        assert_eq!(x[requests], y[requests], "seed {}: arrivals differ between variants", x[1]);
+    }
+    let values = |rows: &[&Vec<String>]| rows.iter().map(|r| r[p99].parse::<f64>().unwrap()).collect::<Vec<f64>>();
+    let (va, vb) = (values(&a), values(&b));
+    let var = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64
+    };
+    let diffs: Vec<f64> = vb.iter().zip(&va).map(|(x, y)| x - y).collect();
+    let paired_sd = var(&diffs).sqrt();
+    let unpaired_sd = (var(&va) + var(&vb)).sqrt();
+    assert!(paired_sd < unpaired_sd, "paired sd {paired_sd} vs unpaired {unpaired_sd}");
+    let (vheader, variants) = rows(&out.join("variants.csv"));
+    let diff_low = vheader.iter().position(|h| h == "latency_p99_ms_diff_ci95_low").expect("column");
+    assert!(variants[0][diff_low].is_empty(), "the baseline has no difference");
+    let high: f64 = variants[1][diff_low + 1].parse().expect("a number");
+    assert!(high < 0.0, "4 tasks are faster than 3 on every seed: {}", variants[1][diff_low + 1]);
+}
+
+/// Goal: a `--set` key that is not in the scenario, or a value that makes
+/// it invalid, exits 2 naming the key or the field and the variant.
+#[test]
+fn bad_set_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = scenario(dir.path());
+    let out = dir.path().join("out");
+    let output = sweep(&path, &out, &["service.auto_scaling.target_tracking[0].target_value=50"], "2", None);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(stderr.contains("--set service.auto_scaling.target_tracking[0].target_value"), "{stderr}");
+    let output = sweep(&path, &out, &["service.concurrency=0,2"], "2", None);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(stderr.contains("service.concurrency") && stderr.contains("concurrency=0"), "{stderr}");
+    let output = sweep(&path, &out, &["nonsense"], "2", None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!out.exists(), "no output for bad input");
+}
