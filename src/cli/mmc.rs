@@ -71,6 +71,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             capacity_provider_strategy: only_on(FARGATE),
             split_shortfall: SplitShortfall::After,
             placement: Default::default(),
+            warm_start: false,
             deployments: Vec::new(),
             deployment_configuration: Default::default(),
         }],

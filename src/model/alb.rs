@@ -85,6 +85,19 @@ impl TargetGroup {
         self.refresh();
     }
 
+    /// A target that was registered and healthy before the run began.
+    pub fn register_healthy(&mut self, task: TaskId, now: SimTime, healthy_threshold_count: u32) {
+        self.targets.push(Target {
+            task,
+            health: TargetHealth::Healthy,
+            consecutive_passes: healthy_threshold_count,
+            consecutive_failures: 0,
+            healthy_since: Some(now),
+            slow_start: None,
+        });
+        self.refresh();
+    }
+
     /// The target stops getting new requests (aws-semantics §3.4).
     pub fn start_draining(&mut self, task: TaskId) {
         self.target_mut(task).health = TargetHealth::Draining;

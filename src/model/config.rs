@@ -203,6 +203,9 @@ pub struct ServiceConfig {
     pub split_shortfall: SplitShortfall,
     /// On ASG providers: how tasks are placed on instances (§5.2).
     pub placement: Placement,
+    /// The service was running before the run began: its first tasks are
+    /// RUNNING, listening and healthy at time zero.
+    pub warm_start: bool,
     /// Scheduled deployments of new revisions, in time order (§2.2).
     pub deployments: Vec<DeploymentConfig>,
     /// `deploymentConfiguration` (§2.2, §2.4).

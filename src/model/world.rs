@@ -168,6 +168,9 @@ impl<O: Observer> World<O> {
                 world.queue.schedule(deployment.at, Event::StartDeployment { service, deployment: i as u32 });
             }
             world.set_desired_count(service, world.config.services[s].desired_count);
+            if world.config.services[s].warm_start {
+                world.warm_start(service);
+            }
             // Scheduled actions due at time zero run then, not at the first tick.
             world.run_scheduled_actions(service);
         }

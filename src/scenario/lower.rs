@@ -324,6 +324,7 @@ fn lower_service(
             _ => SplitShortfall::After,
         },
         placement: lower_placement(s),
+        warm_start: s.warm_start.unwrap_or(false),
         deployments,
         deployment_configuration,
     })

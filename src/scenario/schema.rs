@@ -518,6 +518,8 @@ pub struct ServiceFile {
     pub assign_public_ip: Option<bool>,
     /// Bytes of a response, for the ALB's processed bytes (default 4 KiB).
     pub response_bytes: Option<u32>,
+    /// The service was running before the run began (default false: cold).
+    pub warm_start: Option<bool>,
     /// Fault injection: a task fails before RUNNING with this probability.
     pub start_failure_probability: Option<f64>,
     /// Fault injection: a task never passes a health check with this probability.

@@ -264,3 +264,15 @@ fn slow_start_settings() {
     assert_eq!(figures.requests.failed(), figures.requests.failed_with_status(503));
     assert_eq!(figures.minutes[0][1..].iter().map(|r| r.requests.failed()).sum::<u64>(), 0);
 }
+
+/// Goal: `warm_start`: a service that was running before the run began has
+/// its tasks RUNNING and healthy at time zero, so the first minute has no
+/// cold-start failures; without it the first 40 s answer 503.
+#[test]
+fn a_warm_start_serves_from_time_zero() {
+    let cold = support::run(ONE_TASK);
+    assert!(cold.requests.failed_with_status(503) > 300, "{:?}", cold.requests);
+    let warm = support::run(&format!("{ONE_TASK}\nwarm_start = true\n"));
+    assert_eq!(warm.requests.failed(), 0, "{:?}", warm.requests);
+    assert_eq!(warm.minutes[0][0].healthy_count, 1);
+}

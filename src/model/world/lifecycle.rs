@@ -166,6 +166,34 @@ impl<O: Observer> World<O> {
         }
     }
 
+    /// Time zero of a service that was already running: its placed tasks skip
+    /// start-up and are RUNNING, listening and healthy now.
+    pub(super) fn warm_start(&mut self, service: ServiceId) {
+        let now = self.now();
+        let tasks = self.services[service.index()].tasks.clone();
+        for task_id in tasks {
+            let task = &mut self.tasks[task_id.index()];
+            if task.state != TaskState::Provisioning || task.lifecycle_timer.is_none() {
+                continue; // still waiting for an EC2 instance
+            }
+            task.fails_to_start = false;
+            if let Some(id) = task.lifecycle_timer.take() {
+                self.queue.cancel(id);
+            }
+            self.set_state(task_id, TaskState::Pending);
+            self.set_state(task_id, TaskState::Activating);
+            self.task_running(task_id);
+            let group_id = self.tasks[task_id.index()].target_group;
+            let threshold =
+                self.config.load_balancer.target_groups[group_id.index()].health_check.healthy_threshold_count;
+            self.target_groups[group_id.index()].remove(task_id);
+            self.target_groups[group_id.index()].register_healthy(task_id, now, threshold);
+            self.emit_health(task_id, group_id, TargetHealth::Healthy);
+            let task = &mut self.tasks[task_id.index()];
+            task.listening = !task.fails_health_checks && !task.hung;
+        }
+    }
+
     /// An essential container exits before RUNNING (fault injection): the task
     /// stops (`TaskFailedToStart`), the service replaces it, and a deployment
     /// counts it (§2.4 stage 1).
