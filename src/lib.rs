@@ -25,6 +25,7 @@
 pub mod check;
 pub mod cli;
 pub mod cost;
+pub mod elasticity;
 pub mod engine;
 pub mod model;
 pub mod observe;

@@ -77,7 +77,8 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         .services
         .iter()
         .zip(&scenario.cluster.services)
-        .map(|(s, config)| {
+        .zip(&f.minutes)
+        .map(|((s, config), rows)| {
             let by_provider: serde_json::Map<String, Value> = config
                 .capacity_provider_strategy
                 .iter()
@@ -114,6 +115,7 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                     "requests_failed_while_capacity_short": s.failed_while_capacity_short,
                 },
                 "healthy_target_minutes_below_desired": round(s.healthy_target_minutes_below_desired, 3),
+                "elasticity": elasticity_json(scenario, config, rows),
                 "mean_requests_in_tasks": round(s.mean_requests_in_tasks, 4),
                 "scaling": {
                     "scale_out_activities": s.scale_out_activities,
@@ -187,6 +189,33 @@ fn deployments_json(scenario: &Scenario, output: &RunOutput) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// SPEC's elasticity figures over the run's whole minutes (see `elasticity`).
+fn elasticity_json(
+    scenario: &Scenario,
+    config: &crate::model::config::ServiceConfig,
+    rows: &[crate::observe::MinuteRow],
+) -> Value {
+    let minutes = (scenario.duration.as_nanos() / 60_000_000_000) as usize;
+    let rows = &rows[..minutes.min(rows.len())];
+    let arrivals: Vec<u64> = rows.iter().map(|r| r.arrivals).collect();
+    let supply: Vec<u32> = rows.iter().map(|r| r.healthy_count).collect();
+    let Some(demand) = crate::elasticity::demand_per_minute(config, &arrivals) else {
+        return json!({ "note": "not computed: requests carry their own service times, so there is no mean demand" });
+    };
+    match crate::elasticity::elasticity(&demand, &supply) {
+        None => Value::Null,
+        Some(e) => json!({
+            "under_provisioning_accuracy_percent": round(e.under_provisioning_accuracy, 4),
+            "over_provisioning_accuracy_percent": round(e.over_provisioning_accuracy, 4),
+            "under_provisioning_timeshare_percent": round(e.under_provisioning_timeshare, 4),
+            "over_provisioning_timeshare_percent": round(e.over_provisioning_timeshare, 4),
+            "instability_percent": round(e.instability, 4),
+            "jitter_per_hour": round(e.jitter_per_hour, 4),
+            "note": "SPEC RG (Herbst et al.): demand = tasks the minute's arrivals need at the first target tracking policy's target (CPU or requests per target; else 100 % CPU), supply = healthy tasks at the minute's end",
+        }),
+    }
 }
 
 /// Each ASG provider's instances over the run (§5).
