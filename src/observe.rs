@@ -959,10 +959,14 @@ impl Observer for Collector {
             }
             Observation::SpotInterruptionNotice { at, service, task, source } => {
                 self.services[service.index()].tasks_interrupted += 1;
-                let detail = format!(
-                    "(task {}) Fargate Spot interruption notice ({source}): deregistering and SIGTERM; SIGKILL within 2 minutes.",
-                    task.0
-                );
+                let detail = if source.starts_with("EC2") {
+                    format!("(task {}) interrupted by EC2 Spot ({source}).", task.0)
+                } else {
+                    format!(
+                        "(task {}) Fargate Spot interruption notice ({source}): deregistering and SIGTERM; SIGKILL within 2 minutes.",
+                        task.0
+                    )
+                };
                 self.event(at, service, Some(task), "spot_interruption", detail);
             }
             Observation::UnplacedTasksChanged { at, service, capacity_provider, unplaced } => {

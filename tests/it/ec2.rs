@@ -291,6 +291,7 @@ fn a_reclaimed_spot_instance_takes_its_tasks_and_is_replaced() {
         .any(|o| matches!(o, Observation::TaskStateChanged { stop_reason: Some(StopReason::InstanceTerminated), .. })));
     assert!(figures.requests.failed_by_cause[FailureCause::SpotInterruption as usize] > 0);
     assert!(figures.providers[2].spot_reclaims >= 1);
+    assert!(figures.services[0].tasks_interrupted >= 1, "EC2 Spot's tasks count as interrupted");
 
     let draining = text.replace(
         "interruptions_per_instance_hour = 2.0",

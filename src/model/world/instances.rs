@@ -506,6 +506,11 @@ impl<O: Observer> World<O> {
         let mut services: Vec<ServiceId> = Vec::new();
         for &task in &tasks {
             if self.tasks[task.index()].state < TaskState::Deprovisioning {
+                // Tasks drained at the notice were counted then.
+                let drained = self.tasks[task.index()].stopping_for == Some(StopReason::ContainerInstanceDraining);
+                if cause == FailureCause::SpotInterruption && !drained {
+                    self.report_ec2_spot_task(task, "EC2 Spot instance reclaimed");
+                }
                 self.kill_task(task, StopReason::InstanceTerminated, cause);
                 services.push(self.tasks[task.index()].service);
             }
@@ -538,6 +543,13 @@ impl<O: Observer> World<O> {
 
     // ---- EC2 Spot ---------------------------------------------------------------
 
+    /// A task that EC2 Spot takes: counted with the service's interruptions.
+    fn report_ec2_spot_task(&mut self, task: TaskId, source: &'static str) {
+        let at = self.now();
+        let service = self.tasks[task.index()].service;
+        self.emit(Observation::SpotInterruptionNotice { at, service, task, source });
+    }
+
     /// The two-minute notice (§5.5): with Spot instance draining on, the
     /// instance drains now; either way EC2 takes it when the notice runs out.
     pub(super) fn instance_spot_notice(&mut self, id: InstanceId) {
@@ -555,6 +567,11 @@ impl<O: Observer> World<O> {
         let capacity_provider = self.instances[id.index()].provider;
         self.emit(Observation::InstanceSpotNotice { at: now, capacity_provider, instance: id });
         if spot.spot_instance_draining && self.instances[id.index()].state == InstanceState::Active {
+            for task in self.instances[id.index()].tasks.clone() {
+                if self.tasks[task.index()].is_stoppable() {
+                    self.report_ec2_spot_task(task, "EC2 Spot notice: the instance drains");
+                }
+            }
             self.drain_instance(id, "Spot interruption notice (ECS_ENABLE_SPOT_INSTANCE_DRAINING)");
         }
         self.instances[id.index()].timer = Some(self.queue.schedule(now + spot.warning, Event::InstanceReclaimed(id)));
