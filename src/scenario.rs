@@ -90,7 +90,13 @@ pub fn load_with_overrides(path: &Path, overrides: &[(String, String)]) -> Resul
         std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.display().to_string(), source })?;
     let text = overrides::apply(&text, overrides)
         .map_err(|p| Error::Invalid { path: path.display().to_string(), problems: vec![p] })?;
-    parse(&text, path)
+    // Line numbers would point into the re-serialised text, not the file.
+    parse(&text, path).map_err(|e| match e {
+        Error::Invalid { path, problems } => {
+            Error::Invalid { path, problems: problems.into_iter().map(|p| Problem { line: None, ..p }).collect() }
+        }
+        other => other,
+    })
 }
 
 /// Validates and lowers scenario text; `path` names it in errors and anchors

@@ -17,6 +17,12 @@ pub struct Variant {
 
 /// The cartesian product of the settings, in order (the last key varies fastest).
 pub fn grid(settings: &[(String, Vec<String>)]) -> Vec<Variant> {
+    // Short names (the key's last part) unless two keys share it.
+    let short = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    let mut lasts: Vec<String> = settings.iter().map(|(k, _)| short(k)).collect();
+    lasts.sort();
+    let unique = lasts.windows(2).all(|w| w[0] != w[1]);
+    let label = move |k: &str| if unique { short(k) } else { k.to_string() };
     let mut variants = vec![Vec::new()];
     for (key, values) in settings {
         variants = variants
@@ -36,11 +42,7 @@ pub fn grid(settings: &[(String, Vec<String>)]) -> Vec<Variant> {
             let name = if overrides.is_empty() {
                 "baseline".to_string()
             } else {
-                overrides
-                    .iter()
-                    .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                overrides.iter().map(|(k, v)| format!("{}={v}", label(k))).collect::<Vec<_>>().join(" ")
             };
             Variant { name, overrides }
         })
@@ -70,7 +72,10 @@ pub fn estimate(values: &[f64]) -> Estimate {
     }
     // Summed in seed order: the same bytes on any thread count.
     let mean = values.iter().sum::<f64>() / n as f64;
-    if n == 1 || !mean.is_finite() {
+    if !mean.is_finite() {
+        return Estimate { mean, std_dev: f64::NAN, ci95: None };
+    }
+    if n == 1 {
         return Estimate { mean, std_dev: 0.0, ci95: None };
     }
     let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
@@ -127,6 +132,9 @@ mod tests {
         let names: Vec<&str> = g.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["a=1 b=x", "a=1 b=y", "a=2 b=x", "a=2 b=y"]);
         assert_eq!(grid(&[])[0].name, "baseline");
+        // Keys that end alike keep their full paths, so names stay apart.
+        let g = grid(&[("x[0].t".into(), vec!["1".into()]), ("x[1].t".into(), vec!["2".into()])]);
+        assert_eq!(g[0].name, "x[0].t=1 x[1].t=2");
     }
 
     #[test]
@@ -140,5 +148,6 @@ mod tests {
         assert!((hi - 3.0 - 1.9632).abs() < 1e-3, "{hi}");
         assert!((3.0 - lo - 1.9632).abs() < 1e-3, "{lo}");
         assert_eq!(estimate(&[7.0]).ci95, None);
+        assert!(estimate(&[1.0, f64::INFINITY]).std_dev.is_nan());
     }
 }

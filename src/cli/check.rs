@@ -38,8 +38,8 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             Err(e) => problems.extend(e.lines()),
         }
     }
-    if args.seeds == Some(0) {
-        problems.push("--seeds: expected at least 1".into());
+    if let Some(n) = args.seeds.filter(|&n| n == 0 || n > 1000) {
+        problems.push(format!("--seeds: expected 1–1000, found {n}"));
     }
     if !problems.is_empty() {
         return Err(problems);

@@ -54,6 +54,11 @@ fn parse_sets(sets: &[String]) -> Result<Vec<(String, Vec<String>)>, Vec<String>
             let (key, values) =
                 s.split_once('=').ok_or_else(|| vec![format!("--set {s}: expected KEY=VALUE[,VALUE…]")])?;
             let values = split_values(values);
+            if key.trim() == "seed" {
+                return Err(vec![format!(
+                    "--set {s}: vary seeds with --seeds; every variant runs the same seeds, so differences are paired"
+                )]);
+            }
             if key.trim().is_empty() || values.iter().any(String::is_empty) {
                 return Err(vec![format!("--set {s}: expected KEY=VALUE[,VALUE…] with no empty value")]);
             }

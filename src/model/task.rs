@@ -57,6 +57,8 @@ pub struct Task {
     /// Its target group found it unhealthy: it runs on until a replacement is
     /// healthy, or is stopped to make room (§2.3).
     pub awaiting_replacement: bool,
+    /// EC2 Spot took it and it was counted as interrupted.
+    pub spot_counted: bool,
     /// The target group it registers with: its service's, or during a
     /// blue/green deployment the green one (§2.7).
     pub target_group: TargetGroupId,
@@ -98,6 +100,7 @@ impl Task {
             fails_health_checks: false,
             hung: false,
             awaiting_replacement: false,
+            spot_counted: false,
             target_group: TargetGroupId(0),
         }
     }

@@ -10,6 +10,8 @@ fn number(x: f64) -> String {
         format!("{x:.6}")
     } else if x.is_nan() {
         String::new()
+    } else if x < 0.0 {
+        "-inf".into()
     } else {
         "inf".into()
     }

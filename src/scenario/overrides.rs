@@ -13,7 +13,11 @@ fn problem(key: &str, message: String) -> Problem {
 /// A value as TOML, or the raw text as a string.
 pub fn parse_value(raw: &str) -> Value {
     match format!("v = {raw}").parse::<Table>() {
-        Ok(mut table) => table.remove("v").unwrap_or_else(|| Value::String(raw.to_string())),
+        // Scenarios write times as strings (`start_time = "2026-11-02T00:00:00Z"`).
+        Ok(mut table) => match table.remove("v") {
+            Some(Value::Datetime(_)) | None => Value::String(raw.to_string()),
+            Some(value) => value,
+        },
         Err(_) => Value::String(raw.to_string()),
     }
 }
@@ -112,6 +116,8 @@ mod tests {
         let tt = &table["service"]["auto_scaling"]["target_tracking"][0]["target_value"];
         assert_eq!(tt.as_integer(), Some(50));
         assert_eq!(table["load_balancer"]["deregistration_delay"].as_str(), Some("60s"));
+        // A time stays the string scenarios write.
+        assert_eq!(parse_value("2026-11-02T00:00:00Z"), Value::String("2026-11-02T00:00:00Z".into()));
         let err = apply(text, &[("service.auto_scaling.target_tracking[3].x".into(), "1".into())]).unwrap_err();
         assert!(err.message.contains("has 1 items"), "{err:?}");
     }

@@ -129,6 +129,9 @@ fn bad_set_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(stderr.contains("service.concurrency") && stderr.contains("concurrency=0"), "{stderr}");
+    let output = sweep(&path, &out, &["seed=1,2"], "2", None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--seeds"));
     let output = sweep(&path, &out, &["nonsense"], "2", None);
     assert_eq!(output.status.code(), Some(2));
     assert!(!out.exists(), "no output for bad input");

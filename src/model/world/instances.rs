@@ -506,9 +506,7 @@ impl<O: Observer> World<O> {
         let mut services: Vec<ServiceId> = Vec::new();
         for &task in &tasks {
             if self.tasks[task.index()].state < TaskState::Deprovisioning {
-                // Tasks drained at the notice were counted then.
-                let drained = self.tasks[task.index()].stopping_for == Some(StopReason::ContainerInstanceDraining);
-                if cause == FailureCause::SpotInterruption && !drained {
+                if cause == FailureCause::SpotInterruption {
                     self.report_ec2_spot_task(task, "EC2 Spot instance reclaimed");
                 }
                 self.kill_task(task, StopReason::InstanceTerminated, cause);
@@ -545,6 +543,9 @@ impl<O: Observer> World<O> {
 
     /// A task that EC2 Spot takes: counted with the service's interruptions.
     fn report_ec2_spot_task(&mut self, task: TaskId, source: &'static str) {
+        if std::mem::replace(&mut self.tasks[task.index()].spot_counted, true) {
+            return; // counted at the notice
+        }
         let at = self.now();
         let service = self.tasks[task.index()].service;
         self.emit(Observation::SpotInterruptionNotice { at, service, task, source });

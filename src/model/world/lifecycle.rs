@@ -183,6 +183,9 @@ impl<O: Observer> World<O> {
             self.set_state(task_id, TaskState::Pending);
             self.set_state(task_id, TaskState::Activating);
             self.task_running(task_id);
+            if self.tasks[task_id.index()].fails_health_checks {
+                continue; // a faulty task was never healthy: it stays `initial`
+            }
             let group_id = self.tasks[task_id.index()].target_group;
             let threshold =
                 self.config.load_balancer.target_groups[group_id.index()].health_check.healthy_threshold_count;
