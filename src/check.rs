@@ -14,6 +14,8 @@ pub enum Metric {
     Availability,
     LatencyP50Ms,
     LatencyP99Ms,
+    /// Mean time succeeded requests waited in a task's queue (Wq), ms.
+    MeanQueueTimeMs,
     CostUsd,
     CostPerMillionRequestsUsd,
     FailedRequests,
@@ -28,11 +30,12 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 12] = [
+    pub const ALL: [Metric; 13] = [
         Metric::Requests,
         Metric::Availability,
         Metric::LatencyP50Ms,
         Metric::LatencyP99Ms,
+        Metric::MeanQueueTimeMs,
         Metric::CostUsd,
         Metric::CostPerMillionRequestsUsd,
         Metric::FailedRequests,
@@ -50,6 +53,7 @@ impl Metric {
             Metric::Availability => "availability",
             Metric::LatencyP50Ms => "latency_p50_ms",
             Metric::LatencyP99Ms => "latency_p99_ms",
+            Metric::MeanQueueTimeMs => "mean_queue_time_ms",
             Metric::CostUsd => "cost_usd",
             Metric::CostPerMillionRequestsUsd => "cost_per_million_requests_usd",
             Metric::FailedRequests => "failed_requests",
@@ -70,6 +74,16 @@ impl Metric {
             Metric::Availability => f.requests.availability(),
             Metric::LatencyP50Ms => f.latency.p50_ms,
             Metric::LatencyP99Ms => f.latency.p99_ms,
+            Metric::MeanQueueTimeMs => {
+                // Exact means, weighted by each service's succeeded requests.
+                let count: u64 = services().map(|s| s.queue_time.count).sum();
+                let total: f64 = services().map(|s| s.queue_time.mean_ms * s.queue_time.count as f64).sum();
+                if count == 0 {
+                    0.0
+                } else {
+                    total / count as f64
+                }
+            }
             Metric::CostUsd => output.bill.total_usd,
             Metric::CostPerMillionRequestsUsd => {
                 if f.requests.total == 0 {
