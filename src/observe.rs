@@ -1130,6 +1130,13 @@ impl Observer for Collector {
                 let detail = format!("(task {}) placed on instance {} in AZ {availability_zone}.", task.0, instance.0);
                 self.event(at, service, Some(task), "task_placed", detail);
             }
+            Observation::SpotReplayShort { at, row, asked, found } => {
+                let detail = format!(
+                    "replayed interruption row {}: {asked} Spot tasks named, {found} running to take.",
+                    row + 1
+                );
+                self.cluster_event(at, "spot_replay_short", detail);
+            }
             Observation::InstanceSpotNotice { at, capacity_provider, instance } => {
                 let detail = format!(
                     "(capacity provider {}) instance {}: EC2 Spot interruption notice; reclaimed in 2 minutes.",

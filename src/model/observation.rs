@@ -291,6 +291,14 @@ pub enum Observation {
         instance: InstanceId,
         availability_zone: u32,
     },
+    /// A replayed Spot row named more interruptions than RUNNING Spot tasks.
+    SpotReplayShort {
+        at: SimTime,
+        /// The row of the interruptions file (0 = the first data row).
+        row: u32,
+        asked: u32,
+        found: u32,
+    },
     /// EC2's two-minute notice for a Spot instance (§5.5).
     InstanceSpotNotice {
         at: SimTime,

@@ -256,3 +256,35 @@ fn scale_in_counts_an_interrupted_task_as_leaving() {
         obs.iter().filter(|o| matches!(o, Observation::TaskStateChanged { to: TaskState::Deactivating, .. })).count();
     assert_eq!(stops, 1, "only the interrupted task stops");
 }
+
+/// Goal: a replayed row that names more interruptions than there are RUNNING
+/// Spot tasks takes them all and says it fell short, rather than pass in silence.
+#[test]
+fn a_replayed_row_larger_than_the_spot_fleet_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
+    std::fs::write(dir.path().join("spot.csv"), "t_seconds,tasks\n300,5\n").expect("write");
+    let text = r#"
+        duration = "10m"
+        [traffic]
+        kind = "constant"
+        rate_per_second = 1.0
+        [service]
+        desired_count = 2
+        service_time = { distribution = "constant", value = "10ms" }
+        capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
+        [fargate_spot]
+        interruptions_file = "spot.csv"
+    "#;
+    let scenario = fleetsim::scenario::parse(text, &dir.path().join("replay.toml")).expect("valid");
+    let (figures, obs) = support::run_scenario_observed(&scenario, None);
+    let short: Vec<(SimTime, u32, u32)> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::SpotReplayShort { at, asked, found, .. } => Some((at, asked, found)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(short, [(at(300), 5, 2)]);
+    assert_eq!(figures.services[0].tasks_interrupted, 2);
+}

@@ -92,6 +92,11 @@ impl<O: Observer> World<O> {
     pub(super) fn spot_replay(&mut self, row: u32) {
         let Some(&(_, tasks)) = self.spot_market().and_then(|m| m.replayed.get(row as usize)) else { return };
         let running = self.interruptible_spot_tasks();
+        if (running.len() as u32) < tasks {
+            // The replay names more interruptions than there are Spot tasks to take.
+            let at = self.now();
+            self.emit(Observation::SpotReplayShort { at, row, asked: tasks, found: running.len() as u32 });
+        }
         self.interrupt_some(running, tasks as usize, "replayed interruption");
     }
 
