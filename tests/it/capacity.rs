@@ -6,6 +6,7 @@ use fleetsim::engine::{SimDuration, SimTime};
 use fleetsim::model::capacity::{split, SplitShortfall, StrategyItem};
 use fleetsim::model::config::{FARGATE, FARGATE_SPOT};
 use fleetsim::model::{FailureCause, Observation, TargetHealth, TaskId, TaskState};
+use fleetsim::observe::RunFigures;
 
 fn at(seconds: u64) -> SimTime {
     SimTime::ZERO + SimDuration::from_secs(seconds)
@@ -180,27 +181,34 @@ fn a_spot_drought_leaves_the_spot_share_unplaced_without_fallback() {
     assert!((figures.services[0].capacity_short_minutes - 60.0).abs() < 1e-9);
 }
 
-/// Goal: a replayed interruption file (§4.3) interrupts that many tasks at
-/// each time; a Poisson rate per task-hour gives about rate × task-hours.
-#[test]
-fn replayed_and_random_interruptions_take_spot_tasks() {
+/// `desired` Fargate Spot tasks for `duration`, interruptions replayed from `csv`.
+fn replayed(duration: &str, desired: u32, csv: &str) -> (RunFigures, Vec<Observation>) {
     let dir = tempfile::tempdir().expect("tempdir");
     #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
-    std::fs::write(dir.path().join("spot.csv"), "t_seconds,tasks\n300,2\n900,1\n").expect("write");
-    let text = r#"
-        duration = "20m"
+    std::fs::write(dir.path().join("spot.csv"), csv).expect("write");
+    let text = format!(
+        r#"
+        duration = "{duration}"
         [traffic]
         kind = "constant"
         rate_per_second = 1.0
         [service]
-        desired_count = 4
-        service_time = { distribution = "constant", value = "10ms" }
-        capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
+        desired_count = {desired}
+        service_time = {{ distribution = "constant", value = "10ms" }}
+        capacity_provider_strategy = [{{ capacity_provider = "FARGATE_SPOT", weight = 1 }}]
         [fargate_spot]
         interruptions_file = "spot.csv"
-    "#;
-    let scenario = fleetsim::scenario::parse(text, &dir.path().join("replay.toml")).expect("valid");
-    let (figures, obs) = support::run_scenario_observed(&scenario, None);
+    "#
+    );
+    let scenario = fleetsim::scenario::parse(&text, &dir.path().join("replay.toml")).expect("valid");
+    support::run_scenario_observed(&scenario, None)
+}
+
+/// Goal: a replayed interruption file (§4.3) interrupts that many tasks at
+/// each time; a Poisson rate per task-hour gives about rate × task-hours.
+#[test]
+fn replayed_and_random_interruptions_take_spot_tasks() {
+    let (figures, obs) = replayed("20m", 4, "t_seconds,tasks\n300,2\n900,1\n");
     let notices: Vec<SimTime> = obs
         .iter()
         .filter_map(|o| match *o {
@@ -261,23 +269,7 @@ fn scale_in_counts_an_interrupted_task_as_leaving() {
 /// Spot tasks takes them all and says it fell short, rather than pass in silence.
 #[test]
 fn a_replayed_row_larger_than_the_spot_fleet_is_reported() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
-    std::fs::write(dir.path().join("spot.csv"), "t_seconds,tasks\n300,5\n").expect("write");
-    let text = r#"
-        duration = "10m"
-        [traffic]
-        kind = "constant"
-        rate_per_second = 1.0
-        [service]
-        desired_count = 2
-        service_time = { distribution = "constant", value = "10ms" }
-        capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
-        [fargate_spot]
-        interruptions_file = "spot.csv"
-    "#;
-    let scenario = fleetsim::scenario::parse(text, &dir.path().join("replay.toml")).expect("valid");
-    let (figures, obs) = support::run_scenario_observed(&scenario, None);
+    let (figures, obs) = replayed("10m", 2, "t_seconds,tasks\n300,5\n");
     let short: Vec<(SimTime, u32, u32)> = obs
         .iter()
         .filter_map(|o| match *o {

@@ -145,7 +145,7 @@ impl<O: Observer> World<O> {
         self.emit(Observation::SpotInterruptionNotice { at: now, service, task: task_id, source });
         let group_id = self.tasks[task_id.index()].target_group;
         self.target_groups[group_id.index()].start_draining(task_id);
-        self.emit_health(task_id, group_id, TargetHealth::Draining);
+        self.emit_health(task_id, TargetHealth::Draining);
         self.set_state(task_id, TaskState::Deactivating);
         let stop_timeout = self.definition(task_id).stop_timeout;
         self.sigterm_within(task_id, stop_timeout.min(warning));

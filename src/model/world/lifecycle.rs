@@ -138,7 +138,7 @@ impl<O: Observer> World<O> {
         task.running_at = Some(now);
         task.up_since = Some(now);
         self.target_groups[group_id.index()].register(task_id);
-        self.emit_health(task_id, group_id, TargetHealth::Initial);
+        self.emit_health(task_id, TargetHealth::Initial);
         // Model choice: the first check comes one interval after registration.
         self.tasks[task_id.index()].health_check =
             Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
@@ -191,7 +191,7 @@ impl<O: Observer> World<O> {
                 self.config.load_balancer.target_groups[group_id.index()].health_check.healthy_threshold_count;
             self.target_groups[group_id.index()].remove(task_id);
             self.target_groups[group_id.index()].register_healthy(task_id, now, threshold);
-            self.emit_health(task_id, group_id, TargetHealth::Healthy);
+            self.emit_health(task_id, TargetHealth::Healthy);
             let task = &mut self.tasks[task_id.index()];
             task.listening = !task.fails_health_checks && !task.hung;
         }
@@ -242,10 +242,11 @@ impl<O: Observer> World<O> {
         }
     }
 
-    pub(super) fn emit_health(&mut self, task_id: TaskId, group_id: TargetGroupId, health: TargetHealth) {
+    /// A target's health changed; the count is the service's healthy targets
+    /// in both its target groups (§2.7).
+    pub(super) fn emit_health(&mut self, task_id: TaskId, health: TargetHealth) {
         let at = self.now();
         let service = self.tasks[task_id.index()].service;
-        let _ = group_id;
         let healthy_count = self.healthy_targets(service);
         self.emit(Observation::TargetHealthChanged { at, service, task: task_id, health, healthy_count });
     }
@@ -258,7 +259,7 @@ impl<O: Observer> World<O> {
         self.tasks[task_id.index()].connections_cut = true;
         let group_id = self.tasks[task_id.index()].target_group;
         self.target_groups[group_id.index()].remove(task_id);
-        self.emit_health(task_id, group_id, TargetHealth::Unused);
+        self.emit_health(task_id, TargetHealth::Unused);
         self.sigterm(task_id);
     }
 
@@ -300,7 +301,7 @@ impl<O: Observer> World<O> {
         let group_id = self.tasks[task_id.index()].target_group;
         if self.target_groups[group_id.index()].health(task_id).is_some() {
             self.target_groups[group_id.index()].remove(task_id);
-            self.emit_health(task_id, group_id, TargetHealth::Unused);
+            self.emit_health(task_id, TargetHealth::Unused);
         }
         let task = &mut self.tasks[task_id.index()];
         for id in [task.completion.take().map(|(_, id)| id), task.lifecycle_timer.take()].into_iter().flatten() {
@@ -362,7 +363,7 @@ impl<O: Observer> World<O> {
         self.tasks[task_id.index()].connections_cut = true;
         let group_id = self.tasks[task_id.index()].target_group;
         self.target_groups[group_id.index()].remove(task_id);
-        self.emit_health(task_id, group_id, TargetHealth::Unused);
+        self.emit_health(task_id, TargetHealth::Unused);
         self.set_state(task_id, TaskState::Stopping);
         self.process_exited(task_id);
         self.reconcile(service);

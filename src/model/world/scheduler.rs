@@ -189,8 +189,8 @@ impl<O: Observer> World<O> {
         let became_healthy = transition == HealthTransition::BecameHealthy;
         match transition {
             HealthTransition::None => {}
-            HealthTransition::BecameHealthy => self.emit_health(task_id, group_id, TargetHealth::Healthy),
-            HealthTransition::BecameUnhealthy => self.emit_health(task_id, group_id, TargetHealth::Unhealthy),
+            HealthTransition::BecameHealthy => self.emit_health(task_id, TargetHealth::Healthy),
+            HealthTransition::BecameUnhealthy => self.emit_health(task_id, TargetHealth::Unhealthy),
         }
         let unhealthy = self.target_groups[group_id.index()].health(task_id) == Some(TargetHealth::Unhealthy);
         // ECS replaces a task its target group finds unhealthy, once past the grace
@@ -245,7 +245,7 @@ impl<O: Observer> World<O> {
         let group_id = task.target_group;
         let delay = self.config.load_balancer.target_groups[group_id.index()].deregistration_delay;
         self.target_groups[group_id.index()].start_draining(task_id);
-        self.emit_health(task_id, group_id, TargetHealth::Draining);
+        self.emit_health(task_id, TargetHealth::Draining);
         self.set_state(task_id, TaskState::Deactivating);
         self.tasks[task_id.index()].lifecycle_timer =
             Some(self.queue.schedule(now + delay, Event::DeregistrationDelayEnds(task_id)));
