@@ -893,13 +893,19 @@ impl Observer for Collector {
                 };
                 self.event(at, service, Some(task), to.as_str(), detail);
             }
-            Observation::TargetHealthChanged { at, service, task, health, healthy_count } => {
-                self.services[service.index()].healthy = healthy_count;
+            Observation::HealthyTasksChanged { at, service, healthy_tasks } => {
+                self.services[service.index()].healthy = healthy_tasks;
                 if let Some(d) = self.open_deployment[service.index()] {
                     let d = &mut self.deployments[d];
-                    d.min_healthy = d.min_healthy.min(healthy_count);
+                    d.min_healthy = d.min_healthy.min(healthy_tasks);
                 }
                 self.update_below_desired(service, at);
+            }
+            Observation::ContainerHealthChanged { at, service, task, health } => {
+                let detail = format!("(task {}) essential container health is {}.", task.0, health.as_str());
+                self.event(at, service, Some(task), "container_health", detail);
+            }
+            Observation::TargetHealthChanged { at, service, task, health, healthy_count } => {
                 let detail = match health {
                     TargetHealth::Initial => {
                         format!("(service {}) registered 1 targets: (task {}).", self.names[service.index()], task.0)

@@ -57,6 +57,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         start_failure_probability: 0.0,
         health_check_failure_probability: 0.0,
         unhealthy_after: None,
+        container_health_check: None,
     };
     ClusterConfig {
         services: vec![ServiceConfig {
@@ -65,6 +66,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             desired_count_changes: vec![],
             task,
             target_group: TargetGroupId(0),
+            load_balanced: true,
             alternate_target_group: TargetGroupId(1),
             health_check_grace_period: SimDuration::ZERO,
             auto_scaling: None,

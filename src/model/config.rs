@@ -191,6 +191,10 @@ pub struct ServiceConfig {
     pub desired_count_changes: Vec<(SimTime, u32)>,
     pub task: TaskDefinition,
     pub target_group: TargetGroupId,
+    /// `loadBalancers` is set: tasks register with `target_group` and the ALB
+    /// health-checks them. Without, nothing routes to the service, and a task
+    /// is healthy by its container check, or 40 s after RUNNING (§2.2).
+    pub load_balanced: bool,
     /// The second target group blue/green deploys into (§2.7); production
     /// traffic moves between the two.
     pub alternate_target_group: TargetGroupId,
@@ -364,6 +368,34 @@ pub struct TaskDefinition {
     pub start_failure_probability: f64,
     pub health_check_failure_probability: f64,
     pub unhealthy_after: Option<SimDuration>,
+    /// The essential container's `healthCheck` (§2.6); None: it has none.
+    pub container_health_check: Option<ContainerHealthCheck>,
+}
+
+/// A task definition's container `healthCheck` (aws-semantics §2.6): a
+/// command run inside the container on Docker's HEALTHCHECK timing. It passes
+/// while the application answers (model choice, as for target-group checks).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerHealthCheck {
+    /// From start to the first check, then from each check's end to the next (default 30 s).
+    pub interval: SimDuration,
+    /// A check that hangs fails after this (default 5 s).
+    pub timeout: SimDuration,
+    /// Consecutive failures that make the container UNHEALTHY (default 3).
+    pub retries: u32,
+    /// Failures in this window after start do not count (`startPeriod`, default 0).
+    pub start_period: SimDuration,
+}
+
+impl Default for ContainerHealthCheck {
+    fn default() -> Self {
+        ContainerHealthCheck {
+            interval: SimDuration::from_secs(30),
+            timeout: SimDuration::from_secs(5),
+            retries: 3,
+            start_period: SimDuration::ZERO,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -25,6 +25,11 @@ pub enum Event {
     RequestsComplete(TaskId),
     /// The target group health-checks the task's target.
     HealthCheck(TaskId),
+    /// The essential container's own health check ends (§2.6).
+    ContainerHealthCheck(TaskId),
+    /// A service without load balancer and container health check: its task
+    /// has been RUNNING 40 s and counts as healthy (§2.2).
+    HealthyWithoutChecks(TaskId),
     /// The deregistration delay of a draining target ran out.
     DeregistrationDelayEnds(TaskId),
     /// stopTimeout after SIGTERM ran out: SIGKILL.

@@ -42,6 +42,8 @@ pub enum StopReason {
     EssentialContainerExited,
     /// The target group found the task unhealthy; the service replaced it.
     FailedElbHealthCheck,
+    /// Its essential container's health check found it UNHEALTHY (§2.6).
+    FailedContainerHealthCheck,
     /// Fargate Spot took its capacity back (aws-semantics §4.3).
     SpotInterruption,
     /// Its container instance is draining (§2.3): the service replaces it elsewhere.
@@ -55,9 +57,16 @@ pub enum StopReason {
 }
 
 impl StopReason {
+    /// The scheduler replaces a task it found unhealthy (§2.3).
+    pub fn is_unhealthy_replacement(self) -> bool {
+        matches!(self, StopReason::FailedElbHealthCheck | StopReason::FailedContainerHealthCheck)
+    }
+
     pub fn stop_code(self) -> &'static str {
         match self {
-            StopReason::ServiceScaledIn | StopReason::FailedElbHealthCheck => "ServiceSchedulerInitiated",
+            StopReason::ServiceScaledIn | StopReason::FailedElbHealthCheck | StopReason::FailedContainerHealthCheck => {
+                "ServiceSchedulerInitiated"
+            }
             StopReason::EssentialContainerExited => "EssentialContainerExited",
             // The API's current enum; 2023 events showed TerminationNotice (§4.3).
             StopReason::SpotInterruption => "SpotInterruption",
@@ -72,6 +81,7 @@ impl StopReason {
             StopReason::ServiceScaledIn => "Scaling activity initiated by the service: desired count lowered",
             StopReason::EssentialContainerExited => "Essential container in task exited",
             StopReason::FailedElbHealthCheck => "Task failed ELB health checks",
+            StopReason::FailedContainerHealthCheck => "Task failed container health checks",
             StopReason::SpotInterruption => "Your Spot Task was interrupted.",
             StopReason::ContainerInstanceDraining => "Container instance is draining",
             StopReason::InstanceTerminated => "Host EC2 instance terminated",
@@ -139,6 +149,25 @@ impl TargetHealth {
             TargetHealth::Unhealthy => "unhealthy",
             TargetHealth::Draining => "draining",
             TargetHealth::Unused => "unused",
+        }
+    }
+}
+
+/// A container's health from its own health check (aws-semantics §2.6):
+/// UNKNOWN until the first result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerHealth {
+    Unknown,
+    Healthy,
+    Unhealthy,
+}
+
+impl ContainerHealth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerHealth::Unknown => "UNKNOWN",
+            ContainerHealth::Healthy => "HEALTHY",
+            ContainerHealth::Unhealthy => "UNHEALTHY",
         }
     }
 }
@@ -231,6 +260,20 @@ pub enum Observation {
         health: TargetHealth,
         /// Healthy targets in the group after the change.
         healthy_count: u32,
+    },
+    /// The essential container's health changed (§2.6).
+    ContainerHealthChanged {
+        at: SimTime,
+        service: ServiceId,
+        task: TaskId,
+        health: ContainerHealth,
+    },
+    /// The service's tasks that count as healthy (§2.2: by target group,
+    /// container check, both, or 40 s of RUNNING) changed.
+    HealthyTasksChanged {
+        at: SimTime,
+        service: ServiceId,
+        healthy_tasks: u32,
     },
     DesiredCountChanged {
         at: SimTime,

@@ -2,7 +2,7 @@
 //! [`Processor`] that serves its requests.
 
 use super::ids::{CapacityProviderId, InstanceId, ServiceId, TargetGroupId};
-use super::observation::{StopReason, TaskState};
+use super::observation::{ContainerHealth, StopReason, TaskState};
 use super::processor::Processor;
 use crate::engine::{EventId, SimDuration, SimTime};
 
@@ -28,6 +28,17 @@ pub struct Task {
     /// The lifecycle timer: next start-up phase, deregistration end, SIGKILL or deprovisioning.
     pub lifecycle_timer: Option<EventId>,
     pub health_check: Option<EventId>,
+    /// The essential container's health check (§2.6): its next result, the
+    /// container's health and the failures in a row that count.
+    pub container_check: Option<EventId>,
+    pub container_health: ContainerHealth,
+    pub container_failures: u32,
+    /// A check that hangs, and when it started: it fails at its timeout.
+    pub container_check_hanging: Option<SimTime>,
+    /// No load balancer and no container check: RUNNING for 40 s (§2.2).
+    pub settled_without_checks: bool,
+    /// Counted in its service's healthy tasks.
+    pub counted_healthy: bool,
     pub crash: Option<EventId>,
     /// This task's own Fargate Spot interruption, when its provider is Spot.
     pub spot_interruption: Option<EventId>,
@@ -54,9 +65,10 @@ pub struct Task {
     pub fails_health_checks: bool,
     /// Its application has stopped answering (`unhealthy_after`) for good.
     pub hung: bool,
-    /// Its target group found it unhealthy: it runs on until a replacement is
-    /// healthy, or is stopped to make room (§2.3).
-    pub awaiting_replacement: bool,
+    /// Its target group or its container check found it unhealthy (the stop
+    /// reason it will get): it runs on until a replacement is healthy, or is
+    /// stopped to make room (§2.3).
+    pub awaiting_replacement: Option<StopReason>,
     /// EC2 Spot took it and it was counted as interrupted.
     pub spot_counted: bool,
     /// The target group it registers with: its service's, or during a
@@ -86,6 +98,12 @@ impl Task {
             completion: None,
             lifecycle_timer: None,
             health_check: None,
+            container_check: None,
+            container_health: ContainerHealth::Unknown,
+            container_failures: 0,
+            container_check_hanging: None,
+            settled_without_checks: false,
+            counted_healthy: false,
             crash: None,
             spot_interruption: None,
             holds_slot: false,
@@ -99,7 +117,7 @@ impl Task {
             fails_to_start: false,
             fails_health_checks: false,
             hung: false,
-            awaiting_replacement: false,
+            awaiting_replacement: None,
             spot_counted: false,
             target_group: TargetGroupId(0),
         }
@@ -114,6 +132,13 @@ impl Task {
     /// The scheduler may choose it to stop: active and not already stopping.
     pub fn is_stoppable(&self) -> bool {
         self.stopping_for.is_none() && self.state <= TaskState::Running
+    }
+
+    /// The timers a stop or a death ends: crash, both health checks, Spot notice.
+    pub fn take_stop_cancelled_timers(&mut self) -> impl Iterator<Item = EventId> {
+        [self.crash.take(), self.health_check.take(), self.container_check.take(), self.spot_interruption.take()]
+            .into_iter()
+            .flatten()
     }
 
     /// Containers up now: from RUNNING until the process exits.

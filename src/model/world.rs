@@ -87,6 +87,8 @@ struct ServiceState {
     /// no launch before this time.
     start_failures: u32,
     throttled_until: Option<SimTime>,
+    /// Tasks that count as healthy now (§2.2).
+    healthy_tasks: u32,
 }
 
 pub struct World<O: Observer> {
@@ -399,6 +401,8 @@ impl<O: Observer> World<O> {
             Event::BakeTimeEnds { service, ordinal } => self.bake_time_ends(service, ordinal),
             Event::ThrottleEnds(service) => self.reconcile(service),
             Event::HealthCheck(task) => self.health_check(task),
+            Event::ContainerHealthCheck(task) => self.container_health_check(task),
+            Event::HealthyWithoutChecks(task) => self.healthy_without_checks(task),
             Event::DeregistrationDelayEnds(task) => self.deregistration_delay_ends(task),
             Event::StopTimeoutEnds(task) => self.stop_timeout_ends(task),
             Event::TaskDeprovisioned(task) => self.task_deprovisioned(task),

@@ -10,9 +10,10 @@ use super::schema::{
     AlgorithmFile, DistributionFile, DistributionKind, NewTargetHealthyAfter, ScenarioFile, ServiceFile, TrafficKind,
 };
 use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, SchemeFile};
+use super::schema::{ContainerHealthCheckFile, ExpectFile, StatisticFile};
 use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
 use super::schema::{DeploymentConfigurationFile, StrategyFile, ThresholdKind};
-use super::schema::{ExpectFile, StatisticFile};
+use super::schema::{TrafficRoutingConfigFile, TrafficRoutingKind};
 use super::{Problem, Scenario};
 use crate::check::{Expectation, Expectations, Metric, Statistic};
 use crate::cost::{PriceFiles, PriceSheet};
@@ -34,7 +35,7 @@ use crate::model::config::{
     PlacementResource, PlacementStrategy,
 };
 use crate::model::config::{CircuitBreaker, DeploymentConfig, DeploymentConfiguration, FailureThreshold};
-use crate::model::config::{RollbackAlarm, TrafficShifting};
+use crate::model::config::{ContainerHealthCheck, RollbackAlarm, TrafficShifting};
 use crate::model::schedule::ScheduledAction;
 use crate::model::CapacityProviderId;
 use crate::model::{RouteId, ServiceId, TargetGroupId};
@@ -145,7 +146,16 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
 }
 
 fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
-    let t = &file.traffic;
+    let Some(t) = &file.traffic else {
+        // No [traffic]: nothing arrives.
+        return TrafficSpec {
+            source: SourceSpec::Synthetic(RateProfile::Constant { rate_per_second: 0.0 }),
+            rate_scale: 1.0,
+            time_scale: 1.0,
+            start_offset: SimDuration::ZERO,
+            route: RouteId(0),
+        };
+    };
     let d = |v: Option<super::DurationField>| v.map_or(SimDuration::ZERO, |d| d.0);
     let rate = |v: Option<f64>| v.unwrap_or(0.0);
     let source = match t.kind {
@@ -183,6 +193,17 @@ fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
         time_scale: t.time_scale.unwrap_or(1.0),
         start_offset: d(t.start_offset),
         route: RouteId(0),
+    }
+}
+
+/// AWS's defaults: 30 s interval, 5 s timeout, 3 retries, no start period (§2.6).
+fn lower_container_health_check(c: &ContainerHealthCheckFile) -> ContainerHealthCheck {
+    let default = ContainerHealthCheck::default();
+    ContainerHealthCheck {
+        interval: c.interval.map_or(default.interval, |d| d.0),
+        timeout: c.timeout.map_or(default.timeout, |d| d.0),
+        retries: c.retries.unwrap_or(default.retries),
+        start_period: c.start_period.map_or(default.start_period, |d| d.0),
     }
 }
 
@@ -243,6 +264,7 @@ fn lower_service(
         start_failure_probability: s.start_failure_probability.unwrap_or(0.0),
         health_check_failure_probability: s.health_check_failure_probability.unwrap_or(0.0),
         unhealthy_after: s.unhealthy_after.map(|d| d.0),
+        container_health_check: s.container_health_check.as_ref().map(lower_container_health_check),
     };
     let name = s.name.clone().unwrap_or_else(|| if index == 0 { "web".into() } else { format!("service-{index}") });
     let mut deployments = Vec::new();
@@ -283,6 +305,9 @@ fn lower_service(
         if let Some(v) = d.unhealthy_after {
             revision.unhealthy_after = Some(v.0);
         }
+        if let Some(check) = &d.container_health_check {
+            revision.container_health_check = Some(lower_container_health_check(check));
+        }
         deployments.push(DeploymentConfig {
             at: SimTime::ZERO + d.at.0,
             name: d.name.clone().unwrap_or_else(|| format!("{name}:{}", k + 2)),
@@ -297,6 +322,7 @@ fn lower_service(
         desired_count_changes,
         task,
         target_group: TargetGroupId(index as u32),
+        load_balanced: s.load_balanced.unwrap_or(true),
         // Set once every service is lowered (the alternates follow the primaries).
         alternate_target_group: TargetGroupId(index as u32),
         auto_scaling: match &s.auto_scaling {
@@ -402,6 +428,30 @@ pub fn code_deploy_steps(name: &str) -> Option<Vec<(f64, SimDuration)>> {
     })
 }
 
+/// A custom CodeDeploy configuration's steps: a canary shifts its share,
+/// holds `canary_interval` minutes, then shifts the rest; linear adds its
+/// share every `linear_interval` minutes until all traffic has moved (the
+/// last step takes what is left).
+fn custom_code_deploy_steps(config: &TrafficRoutingConfigFile) -> Vec<(f64, SimDuration)> {
+    let minutes = |m: u32| SimDuration::from_secs(60 * u64::from(m));
+    match config.kind {
+        TrafficRoutingKind::AllAtOnce => vec![(100.0, SimDuration::ZERO)],
+        TrafficRoutingKind::TimeBasedCanary => {
+            let canary =
+                config.time_based_canary.as_ref().map_or((10, 5), |c| (c.canary_percentage, c.canary_interval));
+            vec![(f64::from(canary.0), minutes(canary.1)), (100.0, SimDuration::ZERO)]
+        }
+        TrafficRoutingKind::TimeBasedLinear => {
+            let (step, every) =
+                config.time_based_linear.as_ref().map_or((10, 1), |l| (l.linear_percentage.max(1), l.linear_interval));
+            let mut steps: Vec<(f64, SimDuration)> =
+                (1..).map(|k| k * step).take_while(|&p| p < 100).map(|p| (f64::from(p), minutes(every))).collect();
+            steps.push((100.0, SimDuration::ZERO));
+            steps
+        }
+    }
+}
+
 /// A traffic-shifting strategy's steps (§2.7): CODE_DEPLOY's configuration,
 /// or ECS's BLUE_GREEN (all at once), LINEAR (stepPercent 10, 6 min a step;
 /// no bake after the step reaching 100 %), CANARY (5 %, 10 min). Model
@@ -414,8 +464,11 @@ fn lower_traffic_shifting(d: &DeploymentConfigurationFile) -> Option<TrafficShif
         .as_ref()
         .map(|a| RollbackAlarm { threshold: a.threshold, evaluation_periods: a.evaluation_periods.unwrap_or(1) });
     let (name, steps, bake_time) = if let Some(cd) = &d.code_deploy {
-        // Validated: a predefined name.
-        let steps = code_deploy_steps(&cd.deployment_config).unwrap_or_default();
+        // Validated: a predefined name, or a custom configuration.
+        let steps = match &cd.traffic_routing_config {
+            Some(custom) => custom_code_deploy_steps(custom),
+            None => code_deploy_steps(&cd.deployment_config).unwrap_or_default(),
+        };
         (cd.deployment_config.clone(), steps, minutes(cd.termination_wait_time_in_minutes.unwrap_or(0)))
     } else {
         match d.strategy.unwrap_or(StrategyFile::Rolling) {

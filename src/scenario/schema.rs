@@ -17,7 +17,8 @@ pub struct ScenarioFile {
     /// The UTC time of simulated time zero, `2026-11-02T00:00:00Z`; needed by
     /// `at(…)` and `cron(…)` schedules.
     pub start_time: Option<String>,
-    pub traffic: TrafficFile,
+    /// What reaches the ALB; none: no requests (a service without load balancer).
+    pub traffic: Option<TrafficFile>,
     /// One service, the short form.
     pub service: Option<ServiceFile>,
     /// Several services (`[[services]]`).
@@ -407,9 +408,44 @@ pub struct CanaryFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeDeployFile {
-    /// `CodeDeployDefault.ECSAllAtOnce`, `…ECSCanary10Percent5Minutes`, …
+    /// `CodeDeployDefault.ECSAllAtOnce`, `…ECSCanary10Percent5Minutes`, …, or
+    /// the name of a custom configuration given in `traffic_routing_config`.
     pub deployment_config: String,
+    /// A custom deployment configuration's `trafficRoutingConfig`.
+    pub traffic_routing_config: Option<TrafficRoutingConfigFile>,
     pub termination_wait_time_in_minutes: Option<u32>,
+}
+
+/// CodeDeploy's `TrafficRoutingConfig` (`create-deployment-config
+/// --compute-platform ECS`): percentages are whole numbers, intervals minutes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficRoutingConfigFile {
+    #[serde(rename = "type")]
+    pub kind: TrafficRoutingKind,
+    pub time_based_canary: Option<TimeBasedCanaryFile>,
+    pub time_based_linear: Option<TimeBasedLinearFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum TrafficRoutingKind {
+    AllAtOnce,
+    TimeBasedCanary,
+    TimeBasedLinear,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeBasedCanaryFile {
+    pub canary_percentage: u32,
+    pub canary_interval: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeBasedLinearFile {
+    pub linear_percentage: u32,
+    pub linear_interval: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -471,6 +507,18 @@ pub struct DeploymentFile {
     pub start_failure_probability: Option<f64>,
     pub health_check_failure_probability: Option<f64>,
     pub unhealthy_after: Option<DurationField>,
+    /// The revision's container `healthCheck` (replaces the service's).
+    pub container_health_check: Option<ContainerHealthCheckFile>,
+}
+
+/// A container definition's `healthCheck` (aws-semantics §2.6).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerHealthCheckFile {
+    pub interval: Option<DurationField>,
+    pub timeout: Option<DurationField>,
+    pub retries: Option<u32>,
+    pub start_period: Option<DurationField>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -528,6 +576,10 @@ pub struct ServiceFile {
     pub health_check_failure_probability: Option<f64>,
     /// Fault injection: a task stops answering this long after RUNNING.
     pub unhealthy_after: Option<DurationField>,
+    /// The essential container's `healthCheck` (§2.6; default: none).
+    pub container_health_check: Option<ContainerHealthCheckFile>,
+    /// `loadBalancers` is set (default true): tasks register with the ALB.
+    pub load_balanced: Option<bool>,
     /// `deploymentConfiguration` (§2.2, §2.4).
     pub deployment_configuration: Option<DeploymentConfigurationFile>,
     /// Scheduled deployments of new revisions (`[[service.deployments]]`).

@@ -1,11 +1,12 @@
 //! Checks a parsed scenario and collects every problem with its field path.
 //! Ranges and defaults come from aws-semantics.md, section by section.
 
+use super::schema::{ContainerHealthCheckFile, DeploymentConfigurationFile, StrategyFile};
 use super::schema::{
     CpuArchitectureFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, ThresholdKind,
 };
-use super::schema::{DeploymentConfigurationFile, StrategyFile};
 use super::schema::{DistributionFile, DistributionKind, ScenarioFile, ServiceFile, TrafficFile, TrafficKind};
+use super::schema::{TrafficRoutingConfigFile, TrafficRoutingKind};
 use super::{DurationField, Problem};
 use crate::engine::SimDuration;
 use crate::model::config::CpuArchitecture;
@@ -92,7 +93,9 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
             c.problem("name", format!("expected a plain name for the results folder, found \"{name}\""));
         }
     }
-    check_traffic(&mut c, &file.traffic, base);
+    if let Some(traffic) = &file.traffic {
+        check_traffic(&mut c, traffic, base);
+    }
     let services: Vec<(String, &ServiceFile)> = match (&file.service, file.services.is_empty()) {
         (Some(service), true) => vec![("service".to_string(), service)],
         (None, false) => file.services.iter().enumerate().map(|(i, s)| (format!("services[{i}]"), s)).collect(),
@@ -111,8 +114,27 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
             "several services need ALB listener rules, which fleetsim does not model yet; give one service",
         );
     }
+    let any_load_balanced = services.iter().any(|(_, s)| s.load_balanced != Some(false));
+    if file.traffic.is_none() && any_load_balanced {
+        c.problem(
+            "traffic",
+            "missing: expected a [traffic] table (the requests reaching the ALB); only services with \
+             load_balanced = false run without one",
+        );
+    }
+    if let (Some(_), Some((prefix, first))) = (&file.traffic, services.first()) {
+        if first.load_balanced == Some(false) {
+            c.problem(
+                "traffic",
+                format!(
+                    "requests reach the ALB, but {prefix} has load_balanced = false and nothing else answers them; \
+                     drop [traffic] or put the service behind the load balancer"
+                ),
+            );
+        }
+    }
     let request_trace_times =
-        file.traffic.kind == TrafficKind::RequestTrace && file.traffic.service_time_column.is_some();
+        file.traffic.as_ref().is_some_and(|t| t.kind == TrafficKind::RequestTrace && t.service_time_column.is_some());
     for (prefix, service) in &services {
         check_service(&mut c, file, prefix, service, base, request_trace_times);
     }
@@ -308,6 +330,14 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
             let at = format!("{prefix}.target_tracking[{i}]");
             if !t.target_value.is_finite() || t.target_value <= 0.0 {
                 c.problem(format!("{at}.target_value"), format!("expected a number > 0, found {}", t.target_value));
+            }
+            if s.load_balanced == Some(false)
+                && t.predefined_metric_type == super::schema::PredefinedMetricFile::RequestCountPerTarget
+            {
+                c.problem(
+                    format!("{at}.predefined_metric_type"),
+                    "ALBRequestCountPerTarget needs the service's target group; this service has load_balanced = false",
+                );
             }
             // Each target tracking policy must use a different metric (§1.6).
             if metrics.contains(&t.predefined_metric_type) {
@@ -599,6 +629,61 @@ fn check_capacity(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Servic
     on_asg
 }
 
+/// A custom CodeDeploy configuration: the block its type needs, whole
+/// percentages and minutes. Model choice: a canary's share 1–99 (100 is
+/// AllAtOnce), a linear step 1–100, intervals 1–2,880 minutes (CodeDeploy's
+/// longest wait).
+fn check_traffic_routing_config(c: &mut Checker, field: &str, config: &TrafficRoutingConfigFile) {
+    let (canary, linear) = (config.time_based_canary.as_ref(), config.time_based_linear.as_ref());
+    match config.kind {
+        TrafficRoutingKind::TimeBasedCanary => match canary {
+            None => c.problem(format!("{field}.time_based_canary"), "missing: TimeBasedCanary needs it"),
+            Some(k) => {
+                c.count_range(
+                    &format!("{field}.time_based_canary.canary_percentage"),
+                    Some(k.canary_percentage),
+                    1,
+                    99,
+                    "percent",
+                );
+                c.count_range(
+                    &format!("{field}.time_based_canary.canary_interval"),
+                    Some(k.canary_interval),
+                    1,
+                    2880,
+                    "minutes",
+                );
+            }
+        },
+        TrafficRoutingKind::TimeBasedLinear => match linear {
+            None => c.problem(format!("{field}.time_based_linear"), "missing: TimeBasedLinear needs it"),
+            Some(l) => {
+                c.count_range(
+                    &format!("{field}.time_based_linear.linear_percentage"),
+                    Some(l.linear_percentage),
+                    1,
+                    100,
+                    "percent",
+                );
+                c.count_range(
+                    &format!("{field}.time_based_linear.linear_interval"),
+                    Some(l.linear_interval),
+                    1,
+                    2880,
+                    "minutes",
+                );
+            }
+        },
+        TrafficRoutingKind::AllAtOnce => {}
+    }
+    if canary.is_some() && config.kind != TrafficRoutingKind::TimeBasedCanary {
+        c.problem(format!("{field}.time_based_canary"), "only with type = \"TimeBasedCanary\"");
+    }
+    if linear.is_some() && config.kind != TrafficRoutingKind::TimeBasedLinear {
+        c.problem(format!("{field}.time_based_linear"), "only with type = \"TimeBasedLinear\"");
+    }
+}
+
 /// Blue/green settings (§2.7): one controller, a known configuration, AWS's ranges.
 fn check_traffic_shifting(c: &mut Checker, prefix: &str, d: &DeploymentConfigurationFile) {
     let at = |f: &str| format!("{prefix}.deployment_configuration.{f}");
@@ -607,15 +692,23 @@ fn check_traffic_shifting(c: &mut Checker, prefix: &str, d: &DeploymentConfigura
         if d.strategy.is_some() {
             c.problem(at("code_deploy"), "a service has the CODE_DEPLOY controller or an ECS strategy, not both");
         }
-        if super::lower::code_deploy_steps(&cd.deployment_config).is_none() {
-            c.problem(
+        let predefined = super::lower::code_deploy_steps(&cd.deployment_config).is_some();
+        match &cd.traffic_routing_config {
+            None if !predefined => c.problem(
                 at("code_deploy.deployment_config"),
                 format!(
                     "expected a predefined configuration (CodeDeployDefault.ECSAllAtOnce, …ECSCanary10Percent5Minutes, \
-                     …ECSCanary10Percent15Minutes, …ECSLinear10PercentEvery1Minutes, …ECSLinear10PercentEvery3Minutes), found \"{}\"",
+                     …ECSCanary10Percent15Minutes, …ECSLinear10PercentEvery1Minutes, …ECSLinear10PercentEvery3Minutes), \
+                     or a custom one with traffic_routing_config, found \"{}\"",
                     cd.deployment_config
                 ),
-            );
+            ),
+            Some(_) if predefined || cd.deployment_config.starts_with("CodeDeployDefault.") => c.problem(
+                at("code_deploy.deployment_config"),
+                "the CodeDeployDefault. prefix is CodeDeploy's own; name the custom configuration otherwise",
+            ),
+            Some(custom) => check_traffic_routing_config(c, &at("code_deploy.traffic_routing_config"), custom),
+            None => {}
         }
         c.count_range(
             &at("code_deploy.termination_wait_time_in_minutes"),
@@ -732,6 +825,18 @@ fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: S
             }
         }
     }
+    check_container_health_check(c, &format!("{prefix}.container_health_check"), s.container_health_check.as_ref());
+    if s.load_balanced == Some(false) {
+        if let Some(d) = &s.deployment_configuration {
+            if d.code_deploy.is_some() || d.strategy.is_some_and(|k| k != StrategyFile::Rolling) {
+                c.problem(
+                    format!("{prefix}.deployment_configuration"),
+                    "blue/green, linear and canary deployments shift traffic at a load balancer (§2.7); \
+                     this service has load_balanced = false",
+                );
+            }
+        }
+    }
     let mut previous = SimDuration::ZERO;
     let service_name = s.name.clone().unwrap_or_else(|| "web".into());
     let mut names = vec![format!("{service_name}:1")];
@@ -776,7 +881,17 @@ fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: S
             check_distribution(c, &at("startup_time"), dist, base, false);
         }
         c.duration_range(&at("stop_timeout"), d.stop_timeout, 2, 120, "Fargate, §2.5");
+        check_container_health_check(c, &at("container_health_check"), d.container_health_check.as_ref());
     }
+}
+
+/// A container `healthCheck`'s ranges (aws-semantics §2.6).
+fn check_container_health_check(c: &mut Checker, field: &str, check: Option<&ContainerHealthCheckFile>) {
+    let Some(check) = check else { return };
+    c.duration_range(&format!("{field}.interval"), check.interval, 5, 300, "§2.6");
+    c.duration_range(&format!("{field}.timeout"), check.timeout, 2, 60, "§2.6");
+    c.count_range(&format!("{field}.retries"), check.retries, 1, 10, "§2.6");
+    c.duration_range(&format!("{field}.start_period"), check.start_period, 0, 300, "§2.6");
 }
 
 /// `placementStrategy` and `placementConstraints` as ECS accepts them (§5.2).

@@ -728,3 +728,55 @@ fn bad_traffic_shifting() {
         &["service.deployment_configuration.linear_configuration.step_percent", "3.0–100.0"],
     );
 }
+
+// A container health check outside §2.6's ranges names the field.
+#[test]
+fn container_health_check_out_of_range() {
+    for (setting, field) in [
+        ("interval = \"2s\"", "interval"),
+        ("timeout = \"90s\"", "timeout"),
+        ("retries = 0", "retries"),
+        ("start_period = \"301s\"", "start_period"),
+    ] {
+        let text = with_service_line(&format!("container_health_check = {{ {setting} }}"));
+        assert_scenario_error(&text, &[&format!("service.container_health_check.{field}"), "§2.6"]);
+    }
+}
+
+// Requests sent to a service that has no load balancer would go nowhere.
+#[test]
+fn traffic_to_a_service_without_load_balancer() {
+    assert_scenario_error(&with_service_line("load_balanced = false"), &["traffic", "load_balanced = false"]);
+}
+
+// Traffic shifting needs a load balancer (§2.7).
+#[test]
+fn blue_green_without_load_balancer() {
+    let text = with_service_line(
+        "load_balanced = false\ndeployment_configuration = { strategy = \"BLUE_GREEN\", bake_time_in_minutes = 5 }",
+    )
+    .replace("[traffic]\nkind = \"constant\"\nrate_per_second = 5.0\n", "");
+    assert_scenario_error(&text, &["service.deployment_configuration", "load_balanced = false"]);
+}
+
+// A custom CodeDeploy configuration needs the block its type names, in range.
+#[test]
+fn custom_code_deploy_configuration_mistakes() {
+    let blue_green =
+        |code_deploy: &str| with_service_line(&format!("deployment_configuration = {{ code_deploy = {code_deploy} }}"));
+    assert_scenario_error(
+        &blue_green("{ deployment_config = \"Mine\" }"),
+        &["service.deployment_configuration.code_deploy.deployment_config", "traffic_routing_config"],
+    );
+    assert_scenario_error(
+        &blue_green("{ deployment_config = \"Mine\", traffic_routing_config = { type = \"TimeBasedCanary\" } }"),
+        &["service.deployment_configuration.code_deploy.traffic_routing_config.time_based_canary", "missing"],
+    );
+    assert_scenario_error(
+        &blue_green(
+            "{ deployment_config = \"Mine\", traffic_routing_config = { type = \"TimeBasedLinear\", \
+             time_based_linear = { linear_percentage = 0, linear_interval = 1 } } }",
+        ),
+        &["service.deployment_configuration.code_deploy.traffic_routing_config.time_based_linear.linear_percentage"],
+    );
+}

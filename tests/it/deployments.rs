@@ -344,6 +344,29 @@ fn linear_shifts_in_steps_then_bakes() {
     assert_eq!(rollout_states(&observations).last(), Some(&(at(675), 1, RolloutState::Completed)));
 }
 
+/// Goal: CodeDeploy custom configurations (§2.7), shifted like the predefined
+/// ones. TimeBasedCanary 20 % for 2 minutes: 20 % at 340 s, all at 460 s.
+/// TimeBasedLinear 30 % every minute: 30, 60, 90 %, then the rest (100 %).
+#[test]
+fn custom_code_deploy_configurations_shift_their_own_steps() {
+    let canary = blue_green(
+        "code_deploy = { deployment_config = \"Canary20Percent2Minutes\", traffic_routing_config = \
+         { type = \"TimeBasedCanary\", time_based_canary = { canary_percentage = 20, canary_interval = 2 } } }",
+        "",
+    );
+    let (_, observations) = support::run_observed(&canary);
+    let s: Vec<(SimTime, f64)> = shifts(&observations).into_iter().map(|s| (s.0, s.1)).collect();
+    assert_eq!(s, [(at(340), 20.0), (at(460), 100.0)]);
+    let linear = blue_green(
+        "code_deploy = { deployment_config = \"Linear30PercentEvery1Minute\", traffic_routing_config = \
+         { type = \"TimeBasedLinear\", time_based_linear = { linear_percentage = 30, linear_interval = 1 } } }",
+        "",
+    );
+    let (_, observations) = support::run_observed(&linear);
+    let s: Vec<(SimTime, f64)> = shifts(&observations).into_iter().map(|s| (s.0, s.1)).collect();
+    assert_eq!(s, [(at(340), 30.0), (at(400), 60.0), (at(460), 90.0), (at(520), 100.0)]);
+}
+
 /// Goal: the service throttle (§2.3): tasks that keep failing before RUNNING
 /// are retried after longer and longer waits (model choice: 10 s, doubling,
 /// at most 15 minutes), so even a zero start-up time never spins. Worked:

@@ -10,6 +10,7 @@ mod cost;
 mod deployments;
 mod determinism;
 mod ec2;
+mod health;
 mod lifecycle;
 mod queueing;
 mod support;

@@ -71,7 +71,7 @@ impl<O: Observer> World<O> {
                 .iter()
                 .filter(|t| {
                     let task = &self.tasks[t.index()];
-                    task.revision == rollout.revision && task.is_active() && !task.awaiting_replacement
+                    task.revision == rollout.revision && task.is_active() && task.awaiting_replacement.is_none()
                 })
                 .count() as u32;
             self.launch_revision(service, rollout.revision, Some(shift.green), desired.saturating_sub(green));
@@ -85,7 +85,7 @@ impl<O: Observer> World<O> {
                 .iter()
                 .filter(|t| {
                     let task = &self.tasks[t.index()];
-                    task.revision == revision && task.is_active() && !task.awaiting_replacement
+                    task.revision == revision && task.is_active() && task.awaiting_replacement.is_none()
                 })
                 .count() as u32;
             self.launch_revision(service, revision, Some(group), desired.saturating_sub(active));

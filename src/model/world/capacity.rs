@@ -138,15 +138,17 @@ impl<O: Observer> World<O> {
         task.stopping_for = Some(StopReason::SpotInterruption);
         task.holds_slot = !replace_at_notice;
         // A wave or a replay cancels the task's own pending interruption.
-        for id in [task.crash.take(), task.health_check.take(), task.spot_interruption.take()].into_iter().flatten() {
+        for id in task.take_stop_cancelled_timers().collect::<Vec<_>>() {
             self.queue.cancel(id);
         }
         let service = self.tasks[task_id.index()].service;
         self.emit(Observation::SpotInterruptionNotice { at: now, service, task: task_id, source });
         let group_id = self.tasks[task_id.index()].target_group;
-        self.target_groups[group_id.index()].start_draining(task_id);
-        self.emit_health(task_id, TargetHealth::Draining);
-        self.set_state(task_id, TaskState::Deactivating);
+        if self.target_groups[group_id.index()].health(task_id).is_some() {
+            self.target_groups[group_id.index()].start_draining(task_id);
+            self.emit_health(task_id, TargetHealth::Draining);
+            self.set_state(task_id, TaskState::Deactivating);
+        }
         let stop_timeout = self.definition(task_id).stop_timeout;
         self.sigterm_within(task_id, stop_timeout.min(warning));
         if replace_at_notice {

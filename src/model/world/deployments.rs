@@ -7,7 +7,9 @@
 use super::World;
 use crate::model::capacity::split;
 use crate::model::ids::{ServiceId, TargetGroupId, TaskId};
-use crate::model::observation::{Observation, Observer, RolloutState, StopReason, TargetHealth, TaskState};
+use crate::model::observation::{
+    ContainerHealth, Observation, Observer, RolloutState, StopReason, TargetHealth, TaskState,
+};
 
 /// The deployment in progress on a service.
 #[derive(Clone, Debug)]
@@ -276,10 +278,44 @@ impl<O: Observer> World<O> {
         self.reconcile(service);
     }
 
-    /// Its target group finds it healthy.
+    /// Counts as healthy for minimumHealthyPercent and a deployment (§2.2):
+    /// RUNNING, not being stopped, and its target group finds it healthy, its
+    /// container check does, both; with neither, once RUNNING for 40 s.
     pub(super) fn is_healthy(&self, task_id: TaskId) -> bool {
-        let group = self.tasks[task_id.index()].target_group;
-        self.target_groups[group.index()].health(task_id) == Some(TargetHealth::Healthy)
+        let task = &self.tasks[task_id.index()];
+        if task.state != TaskState::Running || task.stopping_for.is_some() {
+            return false;
+        }
+        let service = &self.config.services[task.service.index()];
+        let target_healthy =
+            || self.target_groups[task.target_group.index()].health(task_id) == Some(TargetHealth::Healthy);
+        match (service.load_balanced, self.definition(task_id).container_health_check.is_some()) {
+            (true, false) => target_healthy(),
+            (true, true) => target_healthy() && task.container_health == ContainerHealth::Healthy,
+            (false, true) => task.container_health == ContainerHealth::Healthy,
+            (false, false) => task.settled_without_checks,
+        }
+    }
+
+    /// Keeps the service's healthy-task count in step with one task's health,
+    /// and reports it when it moves.
+    pub(super) fn refresh_task_health(&mut self, task_id: TaskId) {
+        let healthy = self.is_healthy(task_id);
+        let task = &mut self.tasks[task_id.index()];
+        if task.counted_healthy == healthy {
+            return;
+        }
+        task.counted_healthy = healthy;
+        let service = task.service;
+        let state = &mut self.services[service.index()];
+        if healthy {
+            state.healthy_tasks += 1;
+        } else {
+            state.healthy_tasks -= 1;
+        }
+        let healthy_tasks = state.healthy_tasks;
+        let at = self.now();
+        self.emit(Observation::HealthyTasksChanged { at, service, healthy_tasks });
     }
 
     /// A task of the deployment reached RUNNING: the breaker's second stage.

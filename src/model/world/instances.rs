@@ -528,7 +528,7 @@ impl<O: Observer> World<O> {
         task.stopping_for.get_or_insert(reason);
         task.holds_slot = false;
         task.listening = false;
-        for id in [task.crash.take(), task.health_check.take(), task.spot_interruption.take()].into_iter().flatten() {
+        for id in task.take_stop_cancelled_timers().collect::<Vec<_>>() {
             self.queue.cancel(id);
         }
         self.forget_waiting(task_id);

@@ -7,9 +7,15 @@ use crate::engine::sample::exponential;
 use crate::engine::SimDuration;
 use crate::model::event::Event;
 use crate::model::ids::{CapacityProviderId, ServiceId, TargetGroupId, TaskId};
-use crate::model::observation::{FailureCause, Observation, Observer, StopReason, TargetHealth, TaskState};
+use crate::model::observation::{
+    ContainerHealth, FailureCause, Observation, Observer, StopReason, TargetHealth, TaskState,
+};
 use crate::model::processor::Processor;
 use crate::model::task::Task;
+
+/// Without a load balancer or a container check, a task counts as healthy
+/// this long after RUNNING (aws-semantics §2.2).
+const HEALTHY_WITHOUT_CHECKS_AFTER: SimDuration = SimDuration::from_secs(40);
 
 impl<O: Observer> World<O> {
     pub(super) fn set_state(&mut self, task_id: TaskId, to: TaskState) {
@@ -33,6 +39,7 @@ impl<O: Observer> World<O> {
             stop_reason,
             revision,
         });
+        self.refresh_task_health(task_id);
     }
 
     /// A task of the service's current revision, in its launch target group.
@@ -132,16 +139,31 @@ impl<O: Observer> World<O> {
         let definition = service_config.revision(self.tasks[task_id.index()].revision);
         let (app_ready_time, crash_mean, unhealthy_after) =
             (definition.app_ready_time, definition.mean_time_between_crashes, definition.unhealthy_after);
+        let container_check_interval = definition.container_health_check.as_ref().map(|check| check.interval);
+        let load_balanced = service_config.load_balanced;
         let interval = self.config.load_balancer.target_groups[group_id.index()].health_check.interval;
         let task = &mut self.tasks[task_id.index()];
         task.lifecycle_timer = None;
         task.running_at = Some(now);
         task.up_since = Some(now);
-        self.target_groups[group_id.index()].register(task_id);
-        self.emit_health(task_id, TargetHealth::Initial);
-        // Model choice: the first check comes one interval after registration.
-        self.tasks[task_id.index()].health_check =
-            Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+        if load_balanced {
+            self.target_groups[group_id.index()].register(task_id);
+            self.emit_health(task_id, TargetHealth::Initial);
+            // Model choice: the first check comes one interval after registration.
+            self.tasks[task_id.index()].health_check =
+                Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+        }
+        match container_check_interval {
+            // Docker: the first check one interval after the container starts (§2.6).
+            Some(interval) => {
+                self.tasks[task_id.index()].container_check =
+                    Some(self.queue.schedule(now + interval, Event::ContainerHealthCheck(task_id)));
+            }
+            None if !load_balanced => {
+                self.queue.schedule(now + HEALTHY_WITHOUT_CHECKS_AFTER, Event::HealthyWithoutChecks(task_id));
+            }
+            None => {}
+        }
         if app_ready_time.is_zero() {
             let task = &mut self.tasks[task_id.index()];
             task.listening = !task.fails_health_checks;
@@ -186,14 +208,29 @@ impl<O: Observer> World<O> {
             if self.tasks[task_id.index()].fails_health_checks {
                 continue; // a faulty task was never healthy: it stays `initial`
             }
-            let group_id = self.tasks[task_id.index()].target_group;
-            let threshold =
-                self.config.load_balancer.target_groups[group_id.index()].health_check.healthy_threshold_count;
-            self.target_groups[group_id.index()].remove(task_id);
-            self.target_groups[group_id.index()].register_healthy(task_id, now, threshold);
-            self.emit_health(task_id, TargetHealth::Healthy);
             let task = &mut self.tasks[task_id.index()];
             task.listening = !task.fails_health_checks && !task.hung;
+            // Its checks passed long ago (§2.2, §2.6).
+            task.settled_without_checks = true;
+            if self.definition(task_id).container_health_check.is_some() {
+                self.tasks[task_id.index()].container_health = ContainerHealth::Healthy;
+                let service = self.tasks[task_id.index()].service;
+                self.emit(Observation::ContainerHealthChanged {
+                    at: now,
+                    service,
+                    task: task_id,
+                    health: ContainerHealth::Healthy,
+                });
+            }
+            if self.config.services[service.index()].load_balanced {
+                let group_id = self.tasks[task_id.index()].target_group;
+                let threshold =
+                    self.config.load_balancer.target_groups[group_id.index()].health_check.healthy_threshold_count;
+                self.target_groups[group_id.index()].remove(task_id);
+                self.target_groups[group_id.index()].register_healthy(task_id, now, threshold);
+                self.emit_health(task_id, TargetHealth::Healthy);
+            }
+            self.refresh_task_health(task_id);
         }
     }
 
@@ -249,6 +286,7 @@ impl<O: Observer> World<O> {
         let service = self.tasks[task_id.index()].service;
         let healthy_count = self.healthy_targets(service);
         self.emit(Observation::TargetHealthChanged { at, service, task: task_id, health, healthy_count });
+        self.refresh_task_health(task_id);
     }
 
     /// The delay is over: the ALB cuts what is still in flight (502) and the
@@ -335,7 +373,8 @@ impl<O: Observer> World<O> {
         self.release_instance(task_id);
         // An interrupted Spot task's replacement launches now (model choice §4.3);
         // a deployment may be complete once an old task has gone.
-        let replaced_unhealthy = self.tasks[task_id.index()].stopping_for == Some(StopReason::FailedElbHealthCheck);
+        let replaced_unhealthy =
+            self.tasks[task_id.index()].stopping_for.is_some_and(StopReason::is_unhealthy_replacement);
         if std::mem::take(&mut self.tasks[task_id.index()].holds_slot)
             || self.rollout_in_progress(service)
             || replaced_unhealthy
@@ -355,15 +394,17 @@ impl<O: Observer> World<O> {
         }
         task.stopping_for = Some(StopReason::EssentialContainerExited);
         task.listening = false;
-        for id in [task.health_check.take(), task.spot_interruption.take()].into_iter().flatten() {
+        for id in task.take_stop_cancelled_timers().collect::<Vec<_>>() {
             self.queue.cancel(id);
         }
-        let service = task.service;
+        let service = self.tasks[task_id.index()].service;
         self.cut_requests(task_id, FailureCause::TaskStopped);
         self.tasks[task_id.index()].connections_cut = true;
         let group_id = self.tasks[task_id.index()].target_group;
-        self.target_groups[group_id.index()].remove(task_id);
-        self.emit_health(task_id, TargetHealth::Unused);
+        if self.target_groups[group_id.index()].health(task_id).is_some() {
+            self.target_groups[group_id.index()].remove(task_id);
+            self.emit_health(task_id, TargetHealth::Unused);
+        }
         self.set_state(task_id, TaskState::Stopping);
         self.process_exited(task_id);
         self.reconcile(service);

@@ -7,7 +7,7 @@ use crate::model::alb::HealthTransition;
 use crate::model::capacity::split;
 use crate::model::event::Event;
 use crate::model::ids::{CapacityProviderId, ServiceId, TaskId};
-use crate::model::observation::{Observation, Observer, StopReason, TargetHealth, TaskState};
+use crate::model::observation::{ContainerHealth, Observation, Observer, StopReason, TargetHealth, TaskState};
 
 impl<O: Observer> World<O> {
     pub(super) fn set_desired_count(&mut self, service: ServiceId, desired_count: u32) {
@@ -45,7 +45,7 @@ impl<O: Observer> World<O> {
                 .copied()
                 .filter(|t| {
                     let task = &self.tasks[t.index()];
-                    task.capacity_provider == provider && task.is_active() && !task.awaiting_replacement
+                    task.capacity_provider == provider && task.is_active() && task.awaiting_replacement.is_none()
                 })
                 .collect();
             let count = active.len() as u32;
@@ -71,11 +71,11 @@ impl<O: Observer> World<O> {
                     .copied()
                     .filter(|t| {
                         let task = &self.tasks[t.index()];
-                        task.capacity_provider == provider && task.awaiting_replacement && task.is_stoppable()
+                        task.capacity_provider == provider && task.awaiting_replacement.is_some() && task.is_stoppable()
                     })
                     .collect();
                 for &task in &awaiting {
-                    self.stop_task(task, StopReason::FailedElbHealthCheck);
+                    self.stop_unhealthy(task);
                 }
                 // Interrupted Spot tasks holding their place leave anyway: stop only
                 // what stays above the target once they are gone.
@@ -116,16 +116,14 @@ impl<O: Observer> World<O> {
             return;
         }
         let tasks = &self.services[service.index()].tasks;
-        let stopping_one = tasks.iter().any(|t| {
-            let task = &self.tasks[t.index()];
-            task.stopping_for == Some(StopReason::FailedElbHealthCheck)
-        });
+        let stopping_one =
+            tasks.iter().any(|t| self.tasks[t.index()].stopping_for.is_some_and(StopReason::is_unhealthy_replacement));
         let oldest_unhealthy = tasks
             .iter()
             .copied()
-            .find(|t| self.tasks[t.index()].awaiting_replacement && self.tasks[t.index()].is_stoppable());
+            .find(|t| self.tasks[t.index()].awaiting_replacement.is_some() && self.tasks[t.index()].is_stoppable());
         if let (false, Some(task)) = (stopping_one, oldest_unhealthy) {
-            self.stop_task(task, StopReason::FailedElbHealthCheck);
+            self.stop_unhealthy(task);
         }
     }
 
@@ -135,11 +133,17 @@ impl<O: Observer> World<O> {
             .tasks
             .iter()
             .copied()
-            .find(|t| self.tasks[t.index()].awaiting_replacement && self.tasks[t.index()].is_stoppable());
+            .find(|t| self.tasks[t.index()].awaiting_replacement.is_some() && self.tasks[t.index()].is_stoppable());
         if let Some(task) = oldest_unhealthy {
-            self.stop_task(task, StopReason::FailedElbHealthCheck);
+            self.stop_unhealthy(task);
             self.reconcile(service);
         }
+    }
+
+    /// Stops a task awaiting its replacement, for the check that failed it.
+    fn stop_unhealthy(&mut self, task_id: TaskId) {
+        let reason = self.tasks[task_id.index()].awaiting_replacement.unwrap_or(StopReason::FailedElbHealthCheck);
+        self.stop_task(task_id, reason);
     }
 
     pub(super) fn set_unplaced(&mut self, service: ServiceId, item: usize, unplaced: u32) {
@@ -172,11 +176,9 @@ impl<O: Observer> World<O> {
         if task.state != TaskState::Running || task.stopping_for.is_some() {
             return;
         }
-        let (passed, service) = (task.listening, task.service);
-        let running_at = task.running_at.unwrap_or(now);
-        let service_config = &self.config.services[service.index()];
+        let was_healthy = self.is_healthy(task_id);
+        let passed = self.tasks[task_id.index()].listening;
         let group_id = self.tasks[task_id.index()].target_group;
-        let grace = service_config.health_check_grace_period;
         let group_config = &self.config.load_balancer.target_groups[group_id.index()];
         let interval = group_config.health_check.interval;
         let transition = self.target_groups[group_id.index()].record_check(
@@ -186,30 +188,107 @@ impl<O: Observer> World<O> {
             now,
             group_config.slow_start,
         );
-        let became_healthy = transition == HealthTransition::BecameHealthy;
         match transition {
             HealthTransition::None => {}
             HealthTransition::BecameHealthy => self.emit_health(task_id, TargetHealth::Healthy),
             HealthTransition::BecameUnhealthy => self.emit_health(task_id, TargetHealth::Unhealthy),
         }
         let unhealthy = self.target_groups[group_id.index()].health(task_id) == Some(TargetHealth::Unhealthy);
-        // ECS replaces a task its target group finds unhealthy, once past the grace
-        // period (§2.3). A deployment replaces (and counts) its failing tasks at once;
-        // otherwise the replacement starts first, within maximumPercent, and the
-        // unhealthy task stops when a replacement is healthy.
-        if unhealthy && now - running_at >= grace && self.rollout_in_progress(service) {
-            self.stop_task(task_id, StopReason::FailedElbHealthCheck);
-            self.deployment_task_failed(task_id, false);
-            self.reconcile(service);
+        if self.after_health_check(task_id, was_healthy, unhealthy.then_some(StopReason::FailedElbHealthCheck)) {
+            self.tasks[task_id.index()].health_check =
+                Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+        }
+    }
+
+    /// The essential container's health check (§2.6, Docker's timing): the
+    /// first starts `interval` after the container, each next one `interval`
+    /// after the last ended. It passes at once while the application answers;
+    /// it fails at once while the application is not yet up (refused), and
+    /// after `timeout` when it hangs or never answers. One pass makes the
+    /// container HEALTHY; `retries` failures in a row, not counting those
+    /// that started within `startPeriod`, make it UNHEALTHY.
+    pub(super) fn container_health_check(&mut self, task_id: TaskId) {
+        let now = self.now();
+        self.tasks[task_id.index()].container_check = None;
+        let task = &self.tasks[task_id.index()];
+        if task.state != TaskState::Running || task.stopping_for.is_some() {
             return;
         }
-        self.tasks[task_id.index()].health_check =
-            Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
-        if unhealthy && now - running_at >= grace && !self.tasks[task_id.index()].awaiting_replacement {
-            self.tasks[task_id.index()].awaiting_replacement = true;
-            self.reconcile(service);
-        } else if became_healthy {
-            let recovered = std::mem::take(&mut self.tasks[task_id.index()].awaiting_replacement);
+        let Some(check) = self.definition(task_id).container_health_check.clone() else {
+            return;
+        };
+        let task = &mut self.tasks[task_id.index()];
+        let timed_out = task.container_check_hanging.take();
+        if timed_out.is_none() && !task.listening && (task.hung || task.fails_health_checks) {
+            // The command hangs: it fails when its timeout ends.
+            task.container_check_hanging = Some(now);
+            task.container_check = Some(self.queue.schedule(now + check.timeout, Event::ContainerHealthCheck(task_id)));
+            return;
+        }
+        let was_healthy = self.is_healthy(task_id);
+        let task = &mut self.tasks[task_id.index()];
+        let passed = timed_out.is_none() && task.listening;
+        let started = timed_out.unwrap_or(now);
+        let in_start_period = task.running_at.is_some_and(|at| started - at < check.start_period);
+        let before = task.container_health;
+        if passed {
+            task.container_failures = 0;
+            task.container_health = ContainerHealth::Healthy;
+        } else if !in_start_period {
+            task.container_failures += 1;
+            if task.container_failures >= check.retries {
+                task.container_health = ContainerHealth::Unhealthy;
+            }
+        }
+        let health = task.container_health;
+        if health != before {
+            let service = task.service;
+            self.emit(Observation::ContainerHealthChanged { at: now, service, task: task_id, health });
+        }
+        let unhealthy = health == ContainerHealth::Unhealthy;
+        if self.after_health_check(task_id, was_healthy, unhealthy.then_some(StopReason::FailedContainerHealthCheck)) {
+            self.tasks[task_id.index()].container_check =
+                Some(self.queue.schedule(now + check.interval, Event::ContainerHealthCheck(task_id)));
+        }
+    }
+
+    /// A service task without load balancer or container check has been
+    /// RUNNING 40 s: it counts as healthy now (§2.2).
+    pub(super) fn healthy_without_checks(&mut self, task_id: TaskId) {
+        let task = &self.tasks[task_id.index()];
+        if task.state != TaskState::Running || task.stopping_for.is_some() {
+            return;
+        }
+        self.tasks[task_id.index()].settled_without_checks = true;
+        self.after_health_check(task_id, false, None);
+    }
+
+    /// What a health result means to the scheduler. A task found unhealthy
+    /// (`failed`, by the check that found it) is replaced once past the grace
+    /// period (§2.3): in a deployment it is stopped and counted at once;
+    /// otherwise its replacement starts first, within maximumPercent, and it
+    /// stops when a replacement is healthy. A task that became healthy lets a
+    /// deployment or a replacement go on. False when the task was stopped.
+    fn after_health_check(&mut self, task_id: TaskId, was_healthy: bool, failed: Option<StopReason>) -> bool {
+        let now = self.now();
+        let service = self.tasks[task_id.index()].service;
+        self.refresh_task_health(task_id);
+        let running_at = self.tasks[task_id.index()].running_at.unwrap_or(now);
+        let grace = self.config.services[service.index()].health_check_grace_period;
+        let failed = failed.filter(|_| now - running_at >= grace);
+        if let Some(reason) = failed {
+            if self.rollout_in_progress(service) {
+                self.stop_task(task_id, reason);
+                self.deployment_task_failed(task_id, false);
+                self.reconcile(service);
+                return false;
+            }
+            if self.tasks[task_id.index()].awaiting_replacement.is_none() {
+                self.tasks[task_id.index()].awaiting_replacement = Some(reason);
+                self.reconcile(service);
+            }
+        } else if !was_healthy && self.is_healthy(task_id) {
+            let recovered = self.tasks[task_id.index()].awaiting_replacement.take().is_some();
             if self.rollout_in_progress(service) {
                 self.deployment_task_healthy(task_id);
             } else if recovered {
@@ -218,6 +297,7 @@ impl<O: Observer> World<O> {
                 self.replacement_healthy(service);
             }
         }
+        true
     }
 
     /// The service stops a task: a registered one is deregistered and drains for
@@ -230,11 +310,13 @@ impl<O: Observer> World<O> {
             return;
         }
         task.stopping_for = Some(reason);
-        for id in [task.crash.take(), task.health_check.take(), task.spot_interruption.take()].into_iter().flatten() {
+        for id in task.take_stop_cancelled_timers().collect::<Vec<_>>() {
             self.queue.cancel(id);
         }
         let task = &mut self.tasks[task_id.index()];
-        if task.state < TaskState::Running {
+        // Not registered (no load balancer): nothing to drain.
+        let registered = self.target_groups[task.target_group.index()].health(task_id).is_some();
+        if task.state < TaskState::Running || !registered {
             if let Some(id) = task.lifecycle_timer.take() {
                 self.queue.cancel(id);
             }
