@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod config;
 mod event;
 pub mod ids;
+pub mod listener;
 pub mod observation;
 pub mod placement;
 mod processor;
