@@ -378,6 +378,29 @@ pub struct ProviderSummary {
 struct AlbCounts {
     requests: u64,
     processed_bytes: u128,
+    /// Listener rule evaluations beyond the 10 free per request (§10.5).
+    billable_rule_evaluations: u64,
+}
+
+/// One listener route's requests as their clients saw them.
+struct RouteCollector {
+    requests: RequestCounts,
+    latency: Histogram<u64>,
+    latency_sum_nanos: u128,
+    fixed_responses: u64,
+    fixed_status: Option<u16>,
+}
+
+/// One listener route (a rule, or the default action): what its clients saw.
+#[derive(Clone, Debug)]
+pub struct RouteSummary {
+    pub name: String,
+    /// Requests forwarded to a service, with their outcomes.
+    pub requests: RequestCounts,
+    pub latency: LatencySummary,
+    /// Requests the rule answered itself (`fixed-response`), and its status.
+    pub fixed_responses: u64,
+    pub fixed_status: Option<u16>,
 }
 
 const MINUTE_NANOS: u64 = 60_000_000_000;
@@ -413,6 +436,11 @@ pub struct Collector {
     deployments: Vec<DeploymentSummary>,
     open_deployment: Vec<Option<usize>>,
     revision_names: Vec<Vec<String>>,
+    /// Per listener route; kept only when there are several (else the
+    /// cluster's figures are the one route's).
+    routes: Vec<RouteCollector>,
+    route_names: Vec<String>,
+    billable_rule_evaluations_per_request: u64,
 }
 
 impl Collector {
@@ -475,6 +503,9 @@ impl Collector {
             deployments: Vec::new(),
             open_deployment: vec![None; services_count],
             revision_names: vec![Vec::new(); services_count],
+            routes: Vec::new(),
+            route_names: vec!["default".into()],
+            billable_rule_evaluations_per_request: 0,
         }
     }
 
@@ -518,6 +549,23 @@ impl Collector {
             .collect();
         collector.providers = vec![ProviderCollector::default(); cluster.capacity_providers.len()];
         collector.request_bytes = cluster.load_balancer.request_bytes;
+        collector.route_names = cluster.load_balancer.route_names.clone();
+        if collector.route_names.len() > 1 {
+            collector.routes = collector
+                .route_names
+                .iter()
+                .map(|_| RouteCollector {
+                    requests: RequestCounts::default(),
+                    latency: new_histogram(),
+                    latency_sum_nanos: 0,
+                    fixed_responses: 0,
+                    fixed_status: None,
+                })
+                .collect();
+        }
+        // Model choice §10.5: every request is billed for all non-default rules, less 10 free.
+        collector.billable_rule_evaluations_per_request =
+            u64::from(cluster.load_balancer.listener.rule_count().saturating_sub(10));
         collector.requests_per_connection = cluster.load_balancer.requests_per_connection;
         collector
     }
@@ -680,7 +728,7 @@ impl Collector {
                     new_connections: connections,
                     active_connection_minutes: connections,
                     processed_bytes: h.processed_bytes,
-                    billable_rule_evaluations: 0,
+                    billable_rule_evaluations: h.billable_rule_evaluations,
                 }
             })
             .collect();
@@ -738,10 +786,34 @@ impl Collector {
             all_latency.add(&s.latency).ok();
             all_sum += s.latency_sum_nanos;
         }
+        let latency = summarize(&all_latency, all_sum);
+        let routes = if self.routes.is_empty() {
+            // One route: everything came by it.
+            vec![RouteSummary {
+                name: self.route_names[0].clone(),
+                requests: total.clone(),
+                latency: latency.clone(),
+                fixed_responses: 0,
+                fixed_status: None,
+            }]
+        } else {
+            self.routes
+                .iter()
+                .zip(&self.route_names)
+                .map(|(r, name)| RouteSummary {
+                    name: name.clone(),
+                    requests: r.requests.clone(),
+                    latency: summarize(&r.latency, r.latency_sum_nanos),
+                    fixed_responses: r.fixed_responses,
+                    fixed_status: r.fixed_status,
+                })
+                .collect()
+        };
         let minutes = self.services.into_iter().map(|s| s.rows).collect();
         RunFigures {
             requests: total,
-            latency: summarize(&all_latency, all_sum),
+            latency,
+            routes,
             services,
             minutes,
             events: self.events,
@@ -758,6 +830,8 @@ impl Collector {
 pub struct RunFigures {
     pub requests: RequestCounts,
     pub latency: LatencySummary,
+    /// Per listener route, in route order (the default action last).
+    pub routes: Vec<RouteSummary>,
     pub services: Vec<ServiceSummary>,
     /// Per service, one row per simulated minute.
     pub minutes: Vec<Vec<MinuteRow>>,
@@ -776,12 +850,21 @@ impl Observer for Collector {
     #[inline]
     fn observe(&mut self, observation: &Observation) {
         match *observation {
-            Observation::RequestFinished { at, service, arrived, outcome, queue_time, response_bytes } => {
+            Observation::RequestFinished { at, service, route, arrived, outcome, queue_time, response_bytes } => {
                 // The ALB's processed bytes: the request, and the response when there was one.
                 let hour = ((arrived.as_nanos() / HOUR_NANOS) as usize).min(self.alb_hours.len().saturating_sub(1));
                 if let Some(h) = self.alb_hours.get_mut(hour) {
                     h.requests += 1;
                     h.processed_bytes += u128::from(self.request_bytes) + u128::from(response_bytes);
+                    h.billable_rule_evaluations += self.billable_rule_evaluations_per_request;
+                }
+                if let Some(r) = self.routes.get_mut(route.index()) {
+                    r.requests.record(outcome);
+                    if outcome == Outcome::Succeeded {
+                        let latency = at - arrived;
+                        r.latency_sum_nanos += u128::from(latency.as_nanos());
+                        r.latency.saturating_record(micros(latency));
+                    }
                 }
                 if let Some(d) = self.open_deployment[service.index()] {
                     let d = &mut self.deployments[d];
@@ -808,6 +891,18 @@ impl Observer for Collector {
                         s.minute_latency_index = minute;
                     }
                     s.minute_latency.saturating_record(micros(latency));
+                }
+            }
+            Observation::FixedResponse { at, route, status } => {
+                let hour = ((at.as_nanos() / HOUR_NANOS) as usize).min(self.alb_hours.len().saturating_sub(1));
+                if let Some(h) = self.alb_hours.get_mut(hour) {
+                    h.requests += 1;
+                    h.processed_bytes += u128::from(self.request_bytes);
+                    h.billable_rule_evaluations += self.billable_rule_evaluations_per_request;
+                }
+                if let Some(r) = self.routes.get_mut(route.index()) {
+                    r.fixed_responses += 1;
+                    r.fixed_status = Some(status);
                 }
             }
             Observation::TaskStateChanged { at, service, task, capacity_provider, from, to, stop_reason, revision } => {

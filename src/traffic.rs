@@ -9,9 +9,11 @@ mod decimal;
 mod request_trace;
 mod synthetic;
 
-use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::engine::{RngStreams, SimDuration, SimTime, Stream};
+use crate::model::listener::Listener;
 use crate::model::{Arrival, RouteId};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use count_trace::CountTrace;
 pub use request_trace::RequestTrace;
@@ -25,7 +27,25 @@ pub struct TrafficSpec {
     pub time_scale: f64,
     /// Source time that maps to simulated time zero.
     pub start_offset: SimDuration,
-    pub route: RouteId,
+    /// Which listener route each request takes, when the source does not say.
+    pub routing: Routing,
+}
+
+/// How requests are given their listener route.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Routing {
+    /// Every request takes this route.
+    Fixed(RouteId),
+    /// A seeded draw per request: the first entry whose cumulative share
+    /// exceeds it (the last is 1).
+    Shares(Vec<(f64, RouteId)>),
+    /// A request trace's own columns, matched against the listener's rules.
+    RequestLine {
+        path_column: String,
+        method_column: Option<String>,
+        host_column: Option<String>,
+        listener: Arc<Listener>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,9 +74,17 @@ pub enum Error {
     File { path: String, message: String },
 }
 
-/// A stream of arrivals in non-decreasing time order. An enum rather than a
-/// trait object: the hot path calls it once per request.
-pub enum Arrivals {
+/// A stream of arrivals in non-decreasing time order, each on its route.
+pub struct Arrivals {
+    source: Source,
+    routing: Routing,
+    /// The per-request route draws of `Routing::Shares`, apart from the
+    /// source's own stream so that routes never move arrival times.
+    route_draws: Stream,
+}
+
+/// An enum rather than a trait object: the hot path calls it once per request.
+enum Source {
     Synthetic(Synthetic),
     CountTrace(CountTrace),
     RequestTrace(RequestTrace),
@@ -66,11 +94,11 @@ impl Arrivals {
     /// Opens the source; arrivals stop before `end` (simulated time).
     pub fn open(spec: &TrafficSpec, streams: &RngStreams, end: SimTime) -> Result<Arrivals, Error> {
         let stream = streams.stream("arrivals");
-        Ok(match &spec.source {
-            SourceSpec::Synthetic(profile) => Arrivals::Synthetic(Synthetic::new(profile.clone(), spec, stream, end)),
-            SourceSpec::CountTrace { path } => Arrivals::CountTrace(CountTrace::open(path, spec, stream, end)?),
+        let source = match &spec.source {
+            SourceSpec::Synthetic(profile) => Source::Synthetic(Synthetic::new(profile.clone(), spec, stream, end)),
+            SourceSpec::CountTrace { path } => Source::CountTrace(CountTrace::open(path, spec, stream, end)?),
             SourceSpec::RequestTrace { path, service_time_column, response_bytes_column } => {
-                Arrivals::RequestTrace(RequestTrace::open(
+                Source::RequestTrace(RequestTrace::open(
                     path,
                     service_time_column.as_deref(),
                     response_bytes_column.as_deref(),
@@ -79,16 +107,29 @@ impl Arrivals {
                     end,
                 )?)
             }
-        })
+        };
+        Ok(Arrivals { source, routing: spec.routing.clone(), route_draws: streams.stream("traffic_routes") })
     }
 
     #[inline]
     pub fn next_arrival(&mut self) -> Result<Option<Arrival>, Error> {
-        match self {
-            Arrivals::Synthetic(s) => Ok(s.next_arrival()),
-            Arrivals::CountTrace(s) => s.next_arrival(),
-            Arrivals::RequestTrace(s) => s.next_arrival(),
-        }
+        let arrival = match &mut self.source {
+            Source::Synthetic(s) => s.next_arrival(),
+            Source::CountTrace(s) => s.next_arrival()?,
+            Source::RequestTrace(s) => s.next_arrival()?,
+        };
+        Ok(arrival.map(|mut arrival| {
+            match &self.routing {
+                Routing::Fixed(route) => arrival.route = *route,
+                Routing::Shares(shares) => {
+                    let draw = self.route_draws.uniform();
+                    arrival.route =
+                        shares.iter().find(|&&(bound, _)| draw < bound).unwrap_or(&shares[shares.len() - 1]).1;
+                }
+                Routing::RequestLine { .. } => {} // the trace resolved it
+            }
+            arrival
+        }))
     }
 }
 

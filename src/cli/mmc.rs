@@ -9,10 +9,11 @@ use crate::model::config::{only_on, CapacityProviderConfig, CpuArchitecture, Spo
 use crate::model::config::{
     Algorithm, ClusterConfig, HealthCheckConfig, LoadBalancerConfig, ServiceConfig, TargetGroupConfig, TaskDefinition,
 };
+use crate::model::listener::{Action, Listener};
 use crate::model::{RouteId, ServiceId, TargetGroupId};
 use crate::observe::Collector;
 use crate::queueing;
-use crate::traffic::{Arrivals, RateProfile, SourceSpec, TrafficSpec};
+use crate::traffic::{Arrivals, RateProfile, Routing, SourceSpec, TrafficSpec};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -89,7 +90,8 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
                 };
                 2
             ],
-            routes: vec![TargetGroupId(0)],
+            listener: std::sync::Arc::new(Listener::new(vec![], Action::forward(TargetGroupId(0)))),
+            route_names: vec!["default".into()],
             request_bytes: 0,
             requests_per_connection: 1.0,
             public_ipv4_addresses: 0,
@@ -115,7 +117,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         rate_scale: 1.0,
         time_scale: 1.0,
         start_offset: SimDuration::ZERO,
-        route: RouteId(0),
+        routing: Routing::Fixed(RouteId(0)),
     };
     let end = SimTime::ZERO + duration;
     #[allow(clippy::disallowed_methods)] // benchmark adapter: wall time is its output

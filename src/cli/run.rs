@@ -62,6 +62,38 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         "  latency   p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (succeeded requests)",
         f.latency.p50_ms, f.latency.p99_ms, f.latency.max_ms
     );
+    if f.routes.len() > 1 {
+        for route in &f.routes {
+            let answered = if route.fixed_responses > 0 {
+                format!(", {} fixed responses ({})", route.fixed_responses, route.fixed_status.unwrap_or_default())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                text,
+                "  route     {}: {} requests, {:.4} % succeeded, p99 {:.1} ms{answered}",
+                route.name,
+                route.requests.total,
+                100.0 * route.requests.availability(),
+                route.latency.p99_ms
+            );
+        }
+    }
+    if f.services.len() > 1 {
+        for s in &f.services {
+            let _ = writeln!(
+                text,
+                "  service   {}: {} requests, {:.4} % succeeded (502: {}, 503: {}, 504: {}), p99 {:.1} ms",
+                s.name,
+                s.requests.total,
+                100.0 * s.requests.availability(),
+                s.requests.failed_with_status(502),
+                s.requests.failed_with_status(503),
+                s.requests.failed_with_status(504),
+                s.latency.p99_ms
+            );
+        }
+    }
     for s in &f.services {
         let _ = writeln!(
             text,

@@ -3,6 +3,7 @@
 
 use super::capacity::{SplitShortfall, StrategyItem};
 use super::ids::{CapacityProviderId, ServiceId, TargetGroupId};
+use super::listener::Listener;
 use crate::engine::sample::DurationDistribution;
 use crate::engine::{SimDuration, SimTime};
 
@@ -428,8 +429,11 @@ pub struct LoadBalancerConfig {
     /// A request open longer than this gets 504 (aws-semantics §3.3; default 60 s).
     pub idle_timeout: SimDuration,
     pub target_groups: Vec<TargetGroupConfig>,
-    /// Route id → target group; traffic resolves its routes to these ids.
-    pub routes: Vec<TargetGroupId>,
+    /// The listener's rules (§10); a route is the rule a request matched, or
+    /// the default action, and traffic resolves each request to its route.
+    pub listener: std::sync::Arc<Listener>,
+    /// Each route's name in reports, in route order ("default" last).
+    pub route_names: Vec<String>,
     /// Bytes of each request (LCU processed bytes, §3.6).
     pub request_bytes: u64,
     /// Requests per client connection (LCU new and active connections, §3.6).

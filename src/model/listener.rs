@@ -14,7 +14,7 @@
 //! carries no peer address), `RegexValues`, rule transforms, `redirect`
 //! actions, authentication actions and group stickiness.
 
-use super::ids::TargetGroupId;
+use super::ids::{RouteId, TargetGroupId};
 
 /// The parts of one HTTP request that listener rules read, borrowed from the
 /// trace so matching needs no allocation.
@@ -317,6 +317,23 @@ impl Listener {
             Some(index) => (&self.rules[index].action, index as u32 + 1),
             None => (&self.default_action, self.rule_count()),
         }
+    }
+
+    /// The route a request takes: the index of the rule that matches, by
+    /// ascending priority, or `rules().len()` for the default action. Traffic
+    /// resolves each request to its route once, as it is read.
+    pub fn route(&self, request: &RequestLine<'_>) -> RouteId {
+        RouteId(self.first_match(request).unwrap_or(self.rules.len()) as u32)
+    }
+
+    /// Routes: one per rule, then the default action.
+    pub fn route_count(&self) -> usize {
+        self.rules.len() + 1
+    }
+
+    /// What the listener does with a request on `route`.
+    pub fn action(&self, route: RouteId) -> &Action {
+        self.rules.get(route.index()).map_or(&self.default_action, |rule| &rule.action)
     }
 
     fn first_match(&self, request: &RequestLine<'_>) -> Option<usize> {

@@ -2,7 +2,7 @@
 //! Observers count, integrate and record; they never change the model.
 
 use super::autoscaling::{AlarmKind, AlarmState};
-use super::ids::{CapacityProviderId, InstanceId, ServiceId, TaskId};
+use super::ids::{CapacityProviderId, InstanceId, RouteId, ServiceId, TaskId};
 use crate::engine::{SimDuration, SimTime};
 
 /// A task's `lastStatus`, as ECS names it (aws-semantics §2.5).
@@ -235,12 +235,20 @@ pub enum Observation {
     RequestFinished {
         at: SimTime,
         service: ServiceId,
+        route: RouteId,
         arrived: SimTime,
         outcome: Outcome,
         /// Time spent waiting in the task's queue before service began.
         queue_time: SimDuration,
         /// Bytes of the response the client got (0 for a failure), for the LCU bill.
         response_bytes: u32,
+    },
+    /// A listener rule answered itself (`fixed-response`, §10.3): no target,
+    /// no service.
+    FixedResponse {
+        at: SimTime,
+        route: RouteId,
+        status: u16,
     },
     TaskStateChanged {
         at: SimTime,

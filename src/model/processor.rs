@@ -16,6 +16,7 @@
 //! time slows by r, not only its CPU part, and a task refuses beyond its
 //! queue (the ALB answers 502, as the foundation issue asks).
 
+use super::ids::RouteId;
 use crate::engine::{SimDuration, SimTime};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -24,6 +25,8 @@ use std::collections::{BinaryHeap, VecDeque};
 #[derive(Clone, Copy, Debug)]
 pub struct Request {
     pub arrived: SimTime,
+    /// The listener route it came by, for per-route figures.
+    pub route: RouteId,
     /// Service time when the request has the CPU it wants.
     pub demand: SimDuration,
     /// vCPU in thousandths while in service.
@@ -232,6 +235,7 @@ mod tests {
     fn request(at_ms: u64, demand_ms: u64, cpu_millis: u32) -> Request {
         Request {
             arrived: SimTime::from_nanos(at_ms * 1_000_000),
+            route: RouteId(0),
             demand: SimDuration::from_millis(demand_ms),
             cpu_millis,
             response_bytes: 0,

@@ -23,6 +23,7 @@ use super::alb::TargetGroup;
 use super::config::{ClusterConfig, TaskDefinition};
 use super::event::Event;
 use super::ids::{RouteId, ServiceId, TargetGroupId, TaskId};
+use super::listener::{pick_weighted, Action};
 use super::observation::{FailureCause, Observation, Observer, Outcome, TaskState};
 use super::processor::{Admission, Request};
 use super::task::Task;
@@ -100,6 +101,8 @@ pub struct World<O: Observer> {
     streams: RngStreams,
     service_time: Vec<Stream>,
     routing: Stream,
+    /// Weighted forward actions' per-request draws (§10.3).
+    forward_weights: Stream,
     /// Fargate Spot: when random reclaim waves come, and which tasks a wave or
     /// a replayed row takes.
     spot_wave_times: Stream,
@@ -146,6 +149,7 @@ impl<O: Observer> World<O> {
             queue: EventQueue::new(),
             tasks: Vec::new(),
             routing: streams.stream("routing"),
+            forward_weights: streams.stream("listener_forward"),
             spot_wave_times: streams.stream("spot_wave_times"),
             spot_picks: streams.stream("spot_picks"),
             traffic_shift: streams.stream("traffic_shift"),
@@ -231,7 +235,18 @@ impl<O: Observer> World<O> {
     pub fn handle_arrival(&mut self, arrival: Arrival) {
         self.queue.advance_to(arrival.at);
         let now = arrival.at;
-        let listener_group = self.config.load_balancer.routes[arrival.route.index()];
+        let route = arrival.route;
+        let listener_group = match self.config.load_balancer.listener.action(route) {
+            Action::FixedResponse { status } => {
+                let status = *status;
+                return self.observer.observe(&Observation::FixedResponse { at: now, route, status });
+            }
+            Action::Forward(groups) if groups.len() == 1 => groups[0].target_group,
+            // Weighted: a seeded draw per request (model choice §10.3);
+            // validation keeps at least one weight above 0.
+            Action::Forward(groups) => pick_weighted(groups, self.forward_weights.uniform())
+                .expect("invariant: a weighted forward has a weight above 0"),
+        };
         let service = self.config.load_balancer.target_groups[listener_group.index()].service;
         // The listener forwards to the service's production group, or during a
         // blue/green shift to the pair by weight (§2.7).
@@ -255,13 +270,13 @@ impl<O: Observer> World<O> {
         );
         let Some(task_id) = picked else {
             self.count_new_group_failure(service, group_id);
-            return self.answer_failure(service, now, FailureCause::NoRegisteredTargets);
+            return self.answer_failure(service, route, now, FailureCause::NoRegisteredTargets);
         };
         self.services[service.index()].period_request_count += 1;
         let task = &mut self.tasks[task_id.index()];
         if !task.listening {
             self.count_new_group_failure(service, group_id);
-            return self.answer_failure(service, now, FailureCause::TargetNotListening);
+            return self.answer_failure(service, route, now, FailureCause::TargetNotListening);
         }
         // The task's revision decides how long the request takes and how much CPU it wants.
         let demand = if task.service_time_scale == 1.0 {
@@ -269,7 +284,7 @@ impl<O: Observer> World<O> {
         } else {
             SimDuration::from_secs_f64(demand.as_secs_f64() * task.service_time_scale)
         };
-        let request = Request { arrived: now, demand, cpu_millis: task.cpu_millis, response_bytes };
+        let request = Request { arrived: now, route, demand, cpu_millis: task.cpu_millis, response_bytes };
         match task.processor.admit(request, now) {
             Admission::Started => {
                 self.unanswered += 1;
@@ -278,16 +293,17 @@ impl<O: Observer> World<O> {
             Admission::Queued => self.unanswered += 1,
             Admission::Refused => {
                 self.count_new_group_failure(service, group_id);
-                self.answer_failure(service, now, FailureCause::Refused)
+                self.answer_failure(service, route, now, FailureCause::Refused)
             }
         }
     }
 
     /// A request that never entered a task fails at once.
-    fn answer_failure(&mut self, service: ServiceId, now: SimTime, cause: FailureCause) {
+    fn answer_failure(&mut self, service: ServiceId, route: RouteId, now: SimTime, cause: FailureCause) {
         self.observer.observe(&Observation::RequestFinished {
             at: now,
             service,
+            route,
             arrived: now,
             outcome: Outcome::Failed(cause),
             queue_time: SimDuration::ZERO,
@@ -309,6 +325,7 @@ impl<O: Observer> World<O> {
         self.observer.observe(&Observation::RequestFinished {
             at,
             service,
+            route: request.route,
             arrived: request.arrived,
             outcome: Outcome::Failed(cause),
             queue_time: SimDuration::ZERO,
@@ -372,6 +389,7 @@ impl<O: Observer> World<O> {
             observer.observe(&Observation::RequestFinished {
                 at,
                 service,
+                route: request.route,
                 arrived: request.arrived,
                 outcome,
                 queue_time: departure.started - request.arrived,

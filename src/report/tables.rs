@@ -2,6 +2,7 @@
 //! printed at fixed precision or by serde_json (ryu), so bytes never depend on
 //! the machine.
 
+use crate::model::listener::Action;
 use crate::model::FailureCause;
 use crate::observe::{LatencySummary, RequestCounts, LATENCY_SIGNIFICANT_DIGITS};
 use crate::run::RunOutput;
@@ -145,6 +146,7 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
             "latency of succeeded requests, ALB arrival to response; percentiles from a histogram with {LATENCY_SIGNIFICANT_DIGITS} significant digits (within 0.1 %)"
         ),
         "cost_usd": cost_json(scenario, output),
+        "routes": routes_json(scenario, output),
         "services": services,
         "capacity_providers": providers_json(scenario, output),
         "deployments": deployments_json(scenario, output),
@@ -153,6 +155,45 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// Per listener route (a rule by priority, then the default action): what
+/// it does, and what its clients saw (§10).
+fn routes_json(scenario: &Scenario, output: &RunOutput) -> Vec<Value> {
+    let lb = &scenario.cluster.load_balancer;
+    let service_of = |group: crate::model::TargetGroupId| {
+        &scenario.cluster.services[lb.target_groups[group.index()].service.index()].name
+    };
+    output
+        .figures
+        .routes
+        .iter()
+        .enumerate()
+        .map(|(i, route)| {
+            let action = match lb.listener.action(crate::model::RouteId(i as u32)) {
+                Action::FixedResponse { status } => format!("fixed-response {status}"),
+                Action::Forward(groups) if groups.len() == 1 => {
+                    format!("forward {}", service_of(groups[0].target_group))
+                }
+                Action::Forward(groups) => format!(
+                    "forward {}",
+                    groups
+                        .iter()
+                        .map(|g| format!("{} (weight {})", service_of(g.target_group), g.weight))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            json!({
+                "name": route.name,
+                "action": action,
+                "requests": requests_json(&route.requests),
+                "availability": round(route.requests.availability(), 6),
+                "latency_ms": latency_json(&route.latency),
+                "fixed_responses": route.fixed_responses,
+            })
+        })
+        .collect()
 }
 
 fn revision_name(service: &crate::model::config::ServiceConfig, revision: usize) -> String {

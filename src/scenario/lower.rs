@@ -3,6 +3,9 @@
 
 use super::instance_types;
 use super::schema::{
+    ActionFile, ConditionFieldFile, ConditionFile, ForwardFile, ListenerRuleFile, LoadBalancerFile, TrafficFile,
+};
+use super::schema::{
     AdjustmentTypeFile, ComparisonOperatorFile, MetricAggregationTypeFile, ServiceMetricFile, StepScalingFile,
 };
 use super::schema::{AlarmShapeFile, AutoScalingFile, CooldownBaseFile, MissingDataFile, PredefinedMetricFile};
@@ -36,10 +39,13 @@ use crate::model::config::{
 };
 use crate::model::config::{CircuitBreaker, DeploymentConfig, DeploymentConfiguration, FailureThreshold};
 use crate::model::config::{ContainerHealthCheck, RollbackAlarm, TrafficShifting};
+use crate::model::listener::{
+    Action, Condition, Listener, Pattern, QueryStringPair, RequestLine, Rule, WeightedTargetGroup,
+};
 use crate::model::schedule::ScheduledAction;
 use crate::model::CapacityProviderId;
 use crate::model::{RouteId, ServiceId, TargetGroupId};
-use crate::traffic::{RateProfile, SourceSpec, TrafficSpec};
+use crate::traffic::{RateProfile, Routing, SourceSpec, TrafficSpec};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -78,6 +84,8 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         service.alternate_target_group = TargetGroupId(service.target_group.0 + count);
     }
     let lb = &file.load_balancer;
+    let (listener, route_names) = lower_listener(lb, &services);
+    let listener = Arc::new(listener);
     let hc = &lb.health_check;
     // ALB target-group defaults: aws-semantics §3.2 (health check), §3.4 (deregistration delay).
     let health_check = HealthCheckConfig {
@@ -105,8 +113,8 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         },
         idle_timeout: lb.idle_timeout.map_or(secs(60), |d| d.0),
         target_groups,
-        // One route, to the first service's target group, until listener rules exist.
-        routes: vec![TargetGroupId(0)],
+        listener: Arc::clone(&listener),
+        route_names,
         // Model choice (§3.6): 1 KiB per request, one request per connection
         // (no keep-alive: the most connections a load can open).
         request_bytes: lb.request_bytes.unwrap_or(1024),
@@ -139,13 +147,13 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         region,
         cluster,
         prices,
-        traffic: lower_traffic(file, base),
+        traffic: lower_traffic(file, base, &listener),
         file_hash,
         expect: file.expect.as_ref().map(lower_expect),
     })
 }
 
-fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
+fn lower_traffic(file: &ScenarioFile, base: &Path, listener: &Arc<Listener>) -> TrafficSpec {
     let Some(t) = &file.traffic else {
         // No [traffic]: nothing arrives.
         return TrafficSpec {
@@ -153,7 +161,7 @@ fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
             rate_scale: 1.0,
             time_scale: 1.0,
             start_offset: SimDuration::ZERO,
-            route: RouteId(0),
+            routing: Routing::Fixed(RouteId(0)),
         };
     };
     let d = |v: Option<super::DurationField>| v.map_or(SimDuration::ZERO, |d| d.0);
@@ -192,7 +200,95 @@ fn lower_traffic(file: &ScenarioFile, base: &Path) -> TrafficSpec {
         rate_scale: t.rate_scale.unwrap_or(1.0),
         time_scale: t.time_scale.unwrap_or(1.0),
         start_offset: d(t.start_offset),
-        route: RouteId(0),
+        routing: lower_routing(t, listener),
+    }
+}
+
+/// Which route each request takes (§10): a request trace's own columns, or
+/// the declared shares, the rest `GET /` (model choice), each request line
+/// matched against the rules once, here.
+fn lower_routing(t: &TrafficFile, listener: &Arc<Listener>) -> Routing {
+    if let Some(path_column) = &t.path_column {
+        return Routing::RequestLine {
+            path_column: path_column.clone(),
+            method_column: t.method_column.clone(),
+            host_column: t.host_column.clone(),
+            listener: Arc::clone(listener),
+        };
+    }
+    let root = listener.route(&RequestLine::from_target("GET", "", "/"));
+    if t.routes.is_empty() {
+        return Routing::Fixed(root);
+    }
+    let mut cumulative = 0.0;
+    let mut shares: Vec<(f64, RouteId)> = t
+        .routes
+        .iter()
+        .map(|r| {
+            cumulative += r.share;
+            let method = r.method.as_deref().unwrap_or("GET");
+            (cumulative, listener.route(&RequestLine::from_target(method, r.host.as_deref().unwrap_or(""), &r.path)))
+        })
+        .collect();
+    shares.push((1.0, root));
+    Routing::Shares(shares)
+}
+
+/// The listener (§10): the rules by priority, each condition's patterns, the
+/// actions' target groups resolved from service names (validated), and the
+/// default action (default: forward to the first load-balanced service).
+/// Also each route's name for reports.
+fn lower_listener(lb: &LoadBalancerFile, services: &[ServiceConfig]) -> (Listener, Vec<String>) {
+    let group_of = |name: &str| services.iter().find(|s| s.name == name).map_or(TargetGroupId(0), |s| s.target_group);
+    let lower_action = |action: &ActionFile| match (&action.forward, &action.fixed_response) {
+        (Some(ForwardFile::One(name)), _) => Action::forward(group_of(name)),
+        (Some(ForwardFile::Weighted(groups)), _) => Action::Forward(
+            groups
+                .iter()
+                .map(|g| WeightedTargetGroup { target_group: group_of(&g.target_group), weight: g.weight })
+                .collect(),
+        ),
+        (None, Some(fixed)) => Action::FixedResponse { status: fixed.status_code },
+        (None, None) => Action::forward(TargetGroupId(0)),
+    };
+    let mut rules: Vec<&ListenerRuleFile> = lb.rules.iter().collect();
+    rules.sort_by_key(|r| r.priority);
+    let mut names: Vec<String> =
+        rules.iter().map(|r| r.name.clone().unwrap_or_else(|| format!("priority {}", r.priority))).collect();
+    names.push("default".into());
+    let rules = rules
+        .iter()
+        .map(|r| Rule {
+            priority: r.priority,
+            conditions: r.conditions.iter().map(lower_condition).collect(),
+            action: lower_action(&r.action),
+        })
+        .collect();
+    let default_action = match &lb.default_action {
+        Some(action) => lower_action(action),
+        None => {
+            let first = services.iter().find(|s| s.load_balanced).map_or(TargetGroupId(0), |s| s.target_group);
+            Action::forward(first)
+        }
+    };
+    (Listener::new(rules, default_action), names)
+}
+
+fn lower_condition(c: &ConditionFile) -> Condition {
+    let patterns = || c.values.iter().map(Pattern::new).collect();
+    match c.field {
+        ConditionFieldFile::PathPattern => Condition::PathPattern(patterns()),
+        ConditionFieldFile::HostHeader => Condition::HostHeader(patterns()),
+        ConditionFieldFile::HttpHeader => {
+            Condition::HttpHeader { name: c.http_header_name.clone().unwrap_or_default(), values: patterns() }
+        }
+        ConditionFieldFile::HttpRequestMethod => Condition::HttpRequestMethod(c.values.clone()),
+        ConditionFieldFile::QueryString => Condition::QueryString(
+            c.query_string
+                .iter()
+                .map(|q| QueryStringPair { key: q.key.as_ref().map(Pattern::new), value: Pattern::new(&q.value) })
+                .collect(),
+        ),
     }
 }
 
@@ -205,6 +301,11 @@ fn lower_container_health_check(c: &ContainerHealthCheckFile) -> ContainerHealth
         retries: c.retries.unwrap_or(default.retries),
         start_period: c.start_period.map_or(default.start_period, |d| d.0),
     }
+}
+
+/// A service's name: its own, or `web` for the first and `service-<i>` after.
+pub fn service_name(s: &ServiceFile, index: usize) -> String {
+    s.name.clone().unwrap_or_else(|| if index == 0 { "web".into() } else { format!("service-{index}") })
 }
 
 /// The UTC time of simulated time zero (validated already); 0 when not given.
@@ -266,7 +367,7 @@ fn lower_service(
         unhealthy_after: s.unhealthy_after.map(|d| d.0),
         container_health_check: s.container_health_check.as_ref().map(lower_container_health_check),
     };
-    let name = s.name.clone().unwrap_or_else(|| if index == 0 { "web".into() } else { format!("service-{index}") });
+    let name = service_name(s, index);
     let mut deployments = Vec::new();
     for (k, d) in s.deployments.iter().enumerate() {
         let at = |f: &str| format!("{prefix}.deployments[{k}].{f}");

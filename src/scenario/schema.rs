@@ -318,6 +318,28 @@ pub struct TrafficFile {
     pub rate_scale: Option<f64>,
     pub time_scale: Option<f64>,
     pub start_offset: Option<DurationField>,
+    /// How requests split across request lines (method, host, path) when the
+    /// source does not say; the rest of the share goes to `GET /`.
+    #[serde(default)]
+    pub routes: Vec<TrafficRouteFile>,
+    /// A request trace's columns with each request's path (may carry a
+    /// `?query`), method and host.
+    pub path_column: Option<String>,
+    pub method_column: Option<String>,
+    pub host_column: Option<String>,
+}
+
+/// A share of the traffic and the request line it carries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficRouteFile {
+    /// The path, and optionally `?query`.
+    pub path: String,
+    pub share: f64,
+    /// Default `GET`.
+    pub method: Option<String>,
+    /// Default: none (matches no host-header condition).
+    pub host: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -790,6 +812,85 @@ pub struct LoadBalancerFile {
     pub scheme: Option<SchemeFile>,
     /// AZs the ALB is enabled in (at least 2): a public IPv4 each (§3.6 model choice).
     pub availability_zones: Option<u32>,
+    /// The listener's rules (`[[load_balancer.rules]]`, §10), evaluated by priority.
+    #[serde(default)]
+    pub rules: Vec<ListenerRuleFile>,
+    /// What the default rule does (default: forward to the first service).
+    pub default_action: Option<ActionFile>,
+}
+
+/// A listener rule: conditions ANDed, then one action (§10.1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerRuleFile {
+    pub priority: u32,
+    /// Its name in reports (default: `priority <n>`).
+    pub name: Option<String>,
+    pub conditions: Vec<ConditionFile>,
+    pub action: ActionFile,
+}
+
+/// One rule condition, in ELB's words (§10.2).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionFile {
+    pub field: ConditionFieldFile,
+    /// Patterns (or methods) of which one must match.
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// `http-header`: the header's name.
+    pub http_header_name: Option<String>,
+    /// `query-string`: key/value pairs, the key optional.
+    #[serde(default)]
+    pub query_string: Vec<QueryStringFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConditionFieldFile {
+    PathPattern,
+    HostHeader,
+    HttpHeader,
+    HttpRequestMethod,
+    QueryString,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryStringFile {
+    pub key: Option<String>,
+    pub value: String,
+}
+
+/// A rule's action: `{ forward = "api" }` (a service's target group),
+/// `{ forward = [{ target_group = "web", weight = 80 }, …] }`, or
+/// `{ fixed_response = { status_code = 404 } }` (§10.3).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionFile {
+    pub forward: Option<ForwardFile>,
+    pub fixed_response: Option<FixedResponseFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ForwardFile {
+    One(String),
+    Weighted(Vec<WeightedTargetGroupFile>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedTargetGroupFile {
+    /// A service's name: its target group.
+    pub target_group: String,
+    pub weight: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedResponseFile {
+    pub status_code: u16,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -1,6 +1,7 @@
 //! Checks a parsed scenario and collects every problem with its field path.
 //! Ranges and defaults come from aws-semantics.md, section by section.
 
+use super::schema::{ActionFile, ConditionFieldFile, ConditionFile, ForwardFile};
 use super::schema::{ContainerHealthCheckFile, DeploymentConfigurationFile, StrategyFile};
 use super::schema::{
     CpuArchitectureFile, LaunchTypeFile, PlacementConstraintKind, PlacementStrategyKind, ThresholdKind,
@@ -108,12 +109,13 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
             vec![]
         }
     };
-    if services.len() > 1 {
-        c.problem(
-            "services",
-            "several services need ALB listener rules, which fleetsim does not model yet; give one service",
-        );
+    for (i, (prefix, service)) in services.iter().enumerate() {
+        let name = super::lower::service_name(service, i);
+        if let Some(j) = (0..i).find(|&j| super::lower::service_name(services[j].1, j) == name) {
+            c.problem(format!("{prefix}.name"), format!("\"{name}\" is also services[{j}]'s name; names are unique"));
+        }
     }
+    check_listener(&mut c, file, &services);
     let any_load_balanced = services.iter().any(|(_, s)| s.load_balanced != Some(false));
     if file.traffic.is_none() && any_load_balanced {
         c.problem(
@@ -122,16 +124,12 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
              load_balanced = false run without one",
         );
     }
-    if let (Some(_), Some((prefix, first))) = (&file.traffic, services.first()) {
-        if first.load_balanced == Some(false) {
-            c.problem(
-                "traffic",
-                format!(
-                    "requests reach the ALB, but {prefix} has load_balanced = false and nothing else answers them; \
-                     drop [traffic] or put the service behind the load balancer"
-                ),
-            );
-        }
+    if file.traffic.is_some() && !any_load_balanced && !services.is_empty() {
+        c.problem(
+            "traffic",
+            "requests reach the ALB, but every service has load_balanced = false and nothing answers them; \
+             drop [traffic] or put a service behind the load balancer",
+        );
     }
     let request_trace_times =
         file.traffic.as_ref().is_some_and(|t| t.kind == TrafficKind::RequestTrace && t.service_time_column.is_some());
@@ -156,7 +154,10 @@ fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
             TrafficKind::Step => ["before_per_second", "after_per_second", "at"].contains(&field),
             TrafficKind::Spike => ["base_per_second", "spike_per_second", "start", "duration"].contains(&field),
             TrafficKind::CountTrace => field == "file",
-            TrafficKind::RequestTrace => ["file", "service_time_column", "response_bytes_column"].contains(&field),
+            TrafficKind::RequestTrace => {
+                ["file", "service_time_column", "response_bytes_column", "path_column", "method_column", "host_column"]
+                    .contains(&field)
+            }
         }
     };
     macro_rules! field_check {
@@ -181,8 +182,12 @@ fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
         duration,
         file,
         service_time_column,
-        response_bytes_column
+        response_bytes_column,
+        path_column,
+        method_column,
+        host_column
     );
+    check_traffic_routes(c, t);
     match kind {
         TrafficKind::Constant => c.rate("traffic.rate_per_second", t.rate_per_second),
         TrafficKind::Diurnal => {
@@ -260,7 +265,8 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
     let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
     let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
     let asg_providers = check_capacity(c, file, prefix, s);
-    check_deployments(c, prefix, s, duration, base);
+    let index = prefix.strip_prefix("services[").and_then(|p| p.strip_suffix(']')).and_then(|i| i.parse().ok());
+    check_deployments(c, prefix, s, &super::lower::service_name(s, index.unwrap_or(0)), duration, base);
     match fargate_memory_range(cpu) {
         _ if asg_providers.is_some() => {}
         None => c.problem(
@@ -350,6 +356,14 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
         }
         for (i, step) in a.step_scaling.iter().enumerate() {
             check_step_policy(c, &format!("{prefix}.step_scaling[{i}]"), step);
+            use super::schema::ServiceMetricFile::{RequestCount, RequestCountPerTarget};
+            if s.load_balanced == Some(false) && matches!(step.alarm.metric_name, RequestCount | RequestCountPerTarget)
+            {
+                c.problem(
+                    format!("{prefix}.step_scaling[{i}].alarm.metric_name"),
+                    "the ALB's request metrics need the service's target group; this service has load_balanced = false",
+                );
+            }
         }
         // History kept: 120 periods (2 h of minutes, 40 min of 20-second periods).
         c.duration_range(
@@ -802,7 +816,14 @@ fn check_probability(c: &mut Checker, field: &str, value: Option<f64>) {
 }
 
 /// Fault injection, `deploymentConfiguration` and `[[service.deployments]]` (§2.2, §2.4).
-fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: SimDuration, base: &Path) {
+fn check_deployments(
+    c: &mut Checker,
+    prefix: &str,
+    s: &ServiceFile,
+    service_name: &str,
+    duration: SimDuration,
+    base: &Path,
+) {
     check_probability(c, &format!("{prefix}.start_failure_probability"), s.start_failure_probability);
     check_probability(c, &format!("{prefix}.health_check_failure_probability"), s.health_check_failure_probability);
     if let Some(d) = &s.deployment_configuration {
@@ -838,7 +859,6 @@ fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: S
         }
     }
     let mut previous = SimDuration::ZERO;
-    let service_name = s.name.clone().unwrap_or_else(|| "web".into());
     let mut names = vec![format!("{service_name}:1")];
     for (k, d) in s.deployments.iter().enumerate() {
         let at = |f: &str| format!("{prefix}.deployments[{k}].{f}");
@@ -882,6 +902,178 @@ fn check_deployments(c: &mut Checker, prefix: &str, s: &ServiceFile, duration: S
         }
         c.duration_range(&at("stop_timeout"), d.stop_timeout, 2, 120, "Fargate, §2.5");
         check_container_health_check(c, &at("container_health_check"), d.container_health_check.as_ref());
+    }
+}
+
+/// `routes`: each share in (0, 1], together at most 1, each path absolute;
+/// not with a request trace's own path column.
+fn check_traffic_routes(c: &mut Checker, t: &TrafficFile) {
+    if t.path_column.is_none() && (t.method_column.is_some() || t.host_column.is_some()) {
+        let field = if t.method_column.is_some() { "traffic.method_column" } else { "traffic.host_column" };
+        c.problem(field, "only with path_column (the request line's path)");
+    }
+    if !t.routes.is_empty() && t.path_column.is_some() {
+        c.problem(
+            "traffic.routes",
+            "a request trace with path_column routes each request by its own path; drop routes",
+        );
+    }
+    let mut total = 0.0;
+    for (i, route) in t.routes.iter().enumerate() {
+        if !(route.share.is_finite() && route.share > 0.0 && route.share <= 1.0) {
+            c.problem(
+                format!("traffic.routes[{i}].share"),
+                format!("expected a share in (0, 1], found {}", route.share),
+            );
+        } else {
+            total += route.share;
+        }
+        if !route.path.starts_with('/') {
+            c.problem(
+                format!("traffic.routes[{i}].path"),
+                format!("expected a path starting with /, found \"{}\"", route.path),
+            );
+        }
+    }
+    if total > 1.0 + 1e-9 {
+        c.problem("traffic.routes", format!("the shares add up to {total}, above 1 (the rest of 1 goes to GET /)"));
+    }
+}
+
+/// The listener's rules and default action (aws-semantics §10): priorities
+/// 1–50,000 and unique, at most 100 rules, ELB's limits on conditions, and
+/// every target group naming a service behind the load balancer.
+fn check_listener(c: &mut Checker, file: &ScenarioFile, services: &[(String, &ServiceFile)]) {
+    let lb = &file.load_balancer;
+    if lb.rules.len() > 100 {
+        c.problem(
+            "load_balancer.rules",
+            format!("expected at most 100 rules (§10.4's quota), found {}", lb.rules.len()),
+        );
+    }
+    let names: Vec<String> = services.iter().enumerate().map(|(i, (_, s))| super::lower::service_name(s, i)).collect();
+    let mut priorities: Vec<(u32, usize)> = Vec::new();
+    for (i, rule) in lb.rules.iter().enumerate() {
+        let at = |f: &str| format!("load_balancer.rules[{i}].{f}");
+        c.count_range(&at("priority"), Some(rule.priority), 1, 50_000, "§10.1");
+        if let Some(&(_, j)) = priorities.iter().find(|(p, _)| *p == rule.priority) {
+            c.problem(at("priority"), format!("{} is also rules[{j}]'s; priorities are unique (§10.1)", rule.priority));
+        }
+        priorities.push((rule.priority, i));
+        check_conditions(c, &at("conditions"), &rule.conditions);
+        check_action(c, &at("action"), &rule.action, &names, services);
+    }
+    if let Some(action) = &lb.default_action {
+        check_action(c, "load_balancer.default_action", action, &names, services);
+    }
+}
+
+/// A rule's conditions (§10.2): at least one; at most one each of
+/// path-pattern, host-header and http-request-method; values present, ≤ 128
+/// characters; at most 5 values and 5 wildcards in the rule.
+fn check_conditions(c: &mut Checker, field: &str, conditions: &[ConditionFile]) {
+    if conditions.is_empty() {
+        c.problem(field, "expected at least one condition (only the default rule has none, §10.1)");
+    }
+    let (mut values, mut wildcards) = (0, 0);
+    for (k, condition) in conditions.iter().enumerate() {
+        let at = |f: &str| format!("{field}[{k}].{f}");
+        let single = matches!(
+            condition.field,
+            ConditionFieldFile::PathPattern | ConditionFieldFile::HostHeader | ConditionFieldFile::HttpRequestMethod
+        );
+        if single && conditions[..k].iter().any(|other| other.field == condition.field) {
+            c.problem(at("field"), "at most one condition of this field per rule (§10.2)");
+        }
+        let is_query = condition.field == ConditionFieldFile::QueryString;
+        match (is_query, condition.values.is_empty(), condition.query_string.is_empty()) {
+            (true, _, true) => c.problem(at("query_string"), "expected at least one { key, value } pair"),
+            (true, false, _) => c.problem(at("values"), "query-string takes query_string pairs, not values"),
+            (false, true, _) => c.problem(at("values"), "expected at least one value"),
+            (false, _, false) => c.problem(at("query_string"), "only with field = \"query-string\""),
+            _ => {}
+        }
+        match (&condition.http_header_name, condition.field == ConditionFieldFile::HttpHeader) {
+            (None, true) => c.problem(at("http_header_name"), "missing: http-header names its header"),
+            (Some(name), true) if name.eq_ignore_ascii_case("host") => {
+                c.problem(at("http_header_name"), "the Host header is matched by host-header (§10.2)")
+            }
+            (Some(_), false) => c.problem(at("http_header_name"), "only with field = \"http-header\""),
+            _ => {}
+        }
+        let texts: Vec<&str> = condition
+            .values
+            .iter()
+            .map(String::as_str)
+            .chain(condition.query_string.iter().flat_map(|q| q.key.as_deref().into_iter().chain([q.value.as_str()])))
+            .collect();
+        for text in &texts {
+            if text.len() > 128 {
+                c.problem(at("values"), format!("expected values of at most 128 characters (§10.2), found \"{text}\""));
+            }
+        }
+        values += condition.values.len() + condition.query_string.len();
+        wildcards += texts.iter().map(|t| t.matches(['*', '?']).count()).sum::<usize>();
+    }
+    if values > 5 {
+        c.problem(field, format!("expected at most 5 condition values in a rule (§10.2), found {values}"));
+    }
+    if wildcards > 5 {
+        c.problem(field, format!("expected at most 5 wildcards in a rule (§10.2), found {wildcards}"));
+    }
+}
+
+/// `forward` to target groups named by their services (load balanced), with
+/// weights 0–999 (§10.3), or a `fixed_response`.
+fn check_action(
+    c: &mut Checker,
+    field: &str,
+    action: &ActionFile,
+    names: &[String],
+    services: &[(String, &ServiceFile)],
+) {
+    let check_group = |c: &mut Checker, at: String, name: &str| match names.iter().position(|n| n == name) {
+        None => c.problem(
+            at,
+            format!(
+                "expected a target group named after a service ({}), found \"{name}\"",
+                names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+            ),
+        ),
+        Some(i) if services[i].1.load_balanced == Some(false) => {
+            c.problem(at, format!("service \"{name}\" has load_balanced = false: it has no target group"))
+        }
+        Some(_) => {}
+    };
+    match (&action.forward, &action.fixed_response) {
+        (Some(_), Some(_)) | (None, None) => c.problem(field, "expected one of forward or fixed_response"),
+        (Some(ForwardFile::One(name)), None) => check_group(c, format!("{field}.forward"), name),
+        (Some(ForwardFile::Weighted(groups)), None) => {
+            if groups.is_empty() || groups.len() > 5 {
+                c.problem(
+                    format!("{field}.forward"),
+                    format!("expected 1–5 target groups (§10.3), found {}", groups.len()),
+                );
+            }
+            for (g, group) in groups.iter().enumerate() {
+                check_group(c, format!("{field}.forward[{g}].target_group"), &group.target_group);
+                c.count_range(&format!("{field}.forward[{g}].weight"), Some(group.weight), 0, 999, "§10.3");
+                if groups[..g].iter().any(|other| other.target_group == group.target_group) {
+                    c.problem(format!("{field}.forward[{g}].target_group"), "listed twice in one forward");
+                }
+            }
+            if !groups.is_empty() && groups.iter().all(|g| g.weight == 0) {
+                c.problem(format!("{field}.forward"), "expected at least one weight above 0");
+            }
+        }
+        (None, Some(fixed)) => {
+            if !(200..=599).contains(&fixed.status_code) {
+                c.problem(
+                    format!("{field}.fixed_response.status_code"),
+                    format!("expected a 2XX, 4XX or 5XX status (§10.3), found {}", fixed.status_code),
+                );
+            }
+        }
     }
 }
 

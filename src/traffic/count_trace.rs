@@ -23,7 +23,6 @@ pub struct CountTrace {
     t_column: usize,
     requests_column: usize,
     spec: TrafficSpec,
-    route: RouteId,
     stream: Stream,
     end: SimTime,
     /// The row after the current bin (its start ends the bin).
@@ -75,7 +74,6 @@ impl CountTrace {
             t_column,
             requests_column,
             spec: spec.clone(),
-            route: spec.route,
             stream,
             end,
             lookahead: None,
@@ -183,7 +181,7 @@ impl CountTrace {
                 self.done = true;
                 break;
             }
-            return Ok(Some(Arrival { at, route: self.route, demand: None, response_bytes: None }));
+            return Ok(Some(Arrival { at, route: RouteId(0), demand: None, response_bytes: None }));
         }
         Ok(None)
     }

@@ -3,11 +3,22 @@
 //! above 1 it repeats requests at the same instant.
 
 use super::decimal::{parse_non_negative, parse_seconds};
-use super::{scaled_count, to_sim_time, Error, TrafficSpec};
+use super::{scaled_count, to_sim_time, Error, Routing, TrafficSpec};
 use crate::engine::{SimDuration, SimTime, Stream};
+use crate::model::listener::{Listener, RequestLine};
 use crate::model::{Arrival, RouteId};
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
+
+/// The columns that give each request its request line, and the listener
+/// whose rules turn that line into a route (§10).
+struct RequestLineColumns {
+    path: (usize, String),
+    method: Option<(usize, String)>,
+    host: Option<(usize, String)>,
+    listener: Arc<Listener>,
+}
 
 pub struct RequestTrace {
     reader: csv::Reader<File>,
@@ -17,7 +28,7 @@ pub struct RequestTrace {
     service_time_column: Option<(usize, String)>,
     response_bytes_column: Option<(usize, String)>,
     spec: TrafficSpec,
-    route: RouteId,
+    request_line: Option<RequestLineColumns>,
     stream: Stream,
     end: SimTime,
     previous: Option<(u64, u64)>,
@@ -65,6 +76,15 @@ impl RequestTrace {
         };
         let service_time_column = column(service_time_column, "service_time_column")?;
         let response_bytes_column = column(response_bytes_column, "response_bytes_column")?;
+        let request_line = match &spec.routing {
+            Routing::RequestLine { path_column, method_column, host_column, listener } => Some(RequestLineColumns {
+                path: column(Some(path_column), "path_column")?.expect("a named column"),
+                method: column(method_column.as_deref(), "method_column")?,
+                host: column(host_column.as_deref(), "host_column")?,
+                listener: Arc::clone(listener),
+            }),
+            _ => None,
+        };
         Ok(RequestTrace {
             reader,
             record: csv::ByteRecord::new(),
@@ -73,7 +93,7 @@ impl RequestTrace {
             service_time_column,
             response_bytes_column,
             spec: spec.clone(),
-            route: spec.route,
+            request_line,
             stream,
             end,
             previous: None,
@@ -170,7 +190,29 @@ impl RequestTrace {
                     }
                 }
             };
-            self.pending = Some((Arrival { at, route: self.route, demand, response_bytes }, copies));
+            let route = match &self.request_line {
+                None => RouteId(0),
+                Some(columns) => {
+                    let text = |column: &Option<(usize, String)>, default: &'static str| -> Result<&str, String> {
+                        let Some((index, name)) = column else { return Ok(default) };
+                        let field = self.record.get(*index).unwrap_or_default();
+                        std::str::from_utf8(field.trim_ascii()).map_err(|_| format!("{name}: expected UTF-8 text"))
+                    };
+                    let line_error = |message: String| Error::Line { path: self.path.clone(), line, message };
+                    let target = text(&Some(columns.path.clone()), "").map_err(line_error)?;
+                    if !target.starts_with('/') {
+                        return Err(line_error(format!(
+                            "{}: expected a path starting with /, found `{target}`",
+                            columns.path.1
+                        )));
+                    }
+                    // Model choice: a request without a method is a GET; without a host it matches no host-header rule.
+                    let method = text(&columns.method, "GET").map_err(line_error)?;
+                    let host = text(&columns.host, "").map_err(line_error)?;
+                    columns.listener.route(&RequestLine::from_target(method, host, target))
+                }
+            };
+            self.pending = Some((Arrival { at, route, demand, response_bytes }, copies));
         }
     }
 }

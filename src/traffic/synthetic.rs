@@ -82,7 +82,6 @@ pub struct Synthetic {
     t: f64,
     end: SimTime,
     spec: TrafficSpec,
-    route: RouteId,
     stream: Stream,
     done: bool,
 }
@@ -95,7 +94,6 @@ impl Synthetic {
             t: spec.start_offset.as_secs_f64(),
             end,
             spec: spec.clone(),
-            route: spec.route,
             stream,
             done: false,
         }
@@ -149,7 +147,7 @@ impl Synthetic {
                 self.done = true;
                 return None;
             }
-            return Some(Arrival { at, route: self.route, demand: None, response_bytes: None });
+            return Some(Arrival { at, route: RouteId(0), demand: None, response_bytes: None });
         }
     }
 }
@@ -166,7 +164,7 @@ mod tests {
             rate_scale: 1.0,
             time_scale: 1.0,
             start_offset: SimDuration::ZERO,
-            route: RouteId(0),
+            routing: crate::traffic::Routing::Fixed(RouteId(0)),
         };
         let mut s = Synthetic::new(profile, &spec, RngStreams::new(9).stream("arrivals"), SimTime::from_secs(end_s));
         std::iter::from_fn(|| s.next_arrival())

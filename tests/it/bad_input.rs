@@ -780,3 +780,59 @@ fn custom_code_deploy_configuration_mistakes() {
         &["service.deployment_configuration.code_deploy.traffic_routing_config.time_based_linear.linear_percentage"],
     );
 }
+
+/// Two services behind the ALB, with `tail` appended (rules, traffic routes).
+fn two_services(tail: &str) -> String {
+    format!(
+        r#"duration = "10m"
+[traffic]
+kind = "constant"
+rate_per_second = 5.0
+[[services]]
+name = "web"
+service_time = {{ distribution = "constant", value = "10ms" }}
+[[services]]
+name = "api"
+service_time = {{ distribution = "constant", value = "10ms" }}
+{tail}"#
+    )
+}
+
+// A rule that forwards to a target group no service has.
+#[test]
+fn rule_to_an_unknown_target_group() {
+    let text = two_services(
+        "[[load_balancer.rules]]\npriority = 1\nconditions = [{ field = \"path-pattern\", values = [\"/api/*\"] }]\naction = { forward = \"apii\" }\n",
+    );
+    assert_scenario_error(&text, &["load_balancer.rules[0].action.forward", "\"apii\"", "\"api\""]);
+}
+
+// Two services with one name.
+#[test]
+fn two_services_with_one_name() {
+    let text = two_services("").replace("name = \"api\"", "name = \"web\"");
+    assert_scenario_error(&text, &["services[1].name", "\"web\""]);
+}
+
+// Route shares that add up to more than all the traffic.
+#[test]
+fn route_shares_above_one() {
+    let text = two_services("").replace(
+        "rate_per_second = 5.0\n",
+        "rate_per_second = 5.0\nroutes = [{ path = \"/a\", share = 0.7 }, { path = \"/b\", share = 0.4 }]\n",
+    );
+    assert_scenario_error(&text, &["traffic.routes", "above 1"]);
+}
+
+// Two rules of one priority, and a header condition without its header name.
+#[test]
+fn listener_rule_mistakes() {
+    let rule = |priority: u32, condition: &str| {
+        format!("[[load_balancer.rules]]\npriority = {priority}\nconditions = [{condition}]\naction = {{ forward = \"api\" }}\n")
+    };
+    let path = "{ field = \"path-pattern\", values = [\"/api/*\"] }";
+    let text = two_services(&format!("{}{}", rule(7, path), rule(7, path)));
+    assert_scenario_error(&text, &["load_balancer.rules[1].priority", "unique"]);
+    let text = two_services(&rule(7, "{ field = \"http-header\", values = [\"on\"] }"));
+    assert_scenario_error(&text, &["load_balancer.rules[0].conditions[0].http_header_name"]);
+}

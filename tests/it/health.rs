@@ -118,6 +118,25 @@ container_health_check = {{ interval = "10s", timeout = "5s", retries = 3, start
     assert_eq!(unhealthy_at("30s"), (at(105), TaskId(0), ContainerHealth::Unhealthy));
 }
 
+/// Goal: a success within `startPeriod` ends it (§2.6): later failures count.
+/// Start period 300 s, checks every 10 s (timeout 5 s, 3 retries). RUNNING at
+/// 30 s; HEALTHY at the first check (40 s); the application hangs at 60 s.
+/// The check at 60 hangs and fails at 65, then 80, 95: UNHEALTHY at 95 s,
+/// though still within 300 s of RUNNING.
+#[test]
+fn a_success_ends_the_start_period() {
+    let text = without_load_balancer(
+        1,
+        r#"unhealthy_after = "30s"
+container_health_check = { interval = "10s", timeout = "5s", retries = 3, start_period = "300s" }"#,
+    );
+    let (_, observations) = support::run_observed(&text);
+    assert_eq!(
+        container_health(&observations)[..2],
+        [(at(40), TaskId(0), ContainerHealth::Healthy), (at(95), TaskId(0), ContainerHealth::Unhealthy)]
+    );
+}
+
 /// Goal: §2.2, no load balancer and no container check: a task is healthy
 /// 40 s after RUNNING. Rolling update of 2 tasks (100 % / 200 %) at 300 s:
 /// new tasks RUNNING at 330, healthy at 370, when the old ones stop; they

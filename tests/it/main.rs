@@ -5,6 +5,7 @@ mod autoscaling;
 mod bad_input;
 mod capacity;
 mod check;
+mod cluster;
 mod compare;
 mod cost;
 mod deployments;

@@ -98,7 +98,8 @@ impl<O: Observer> World<O> {
         let s = service.index();
         let minute = std::mem::take(&mut self.services[s].minute);
         let datapoints = minute.datapoints(&self.config.services[s].task, true);
-        let healthy_count = self.healthy_targets(service);
+        // Tasks healthy by ECS's rule (§2.2): with a load balancer alone, the healthy targets.
+        let healthy_count = self.services[s].healthy_tasks;
         let observation = Observation::MinuteClosed {
             start,
             service,

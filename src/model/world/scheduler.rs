@@ -229,7 +229,9 @@ impl<O: Observer> World<O> {
         let task = &mut self.tasks[task_id.index()];
         let passed = timed_out.is_none() && task.listening;
         let started = timed_out.unwrap_or(now);
-        let in_start_period = task.running_at.is_some_and(|at| started - at < check.start_period);
+        // A success ends the start period early (§2.6): later failures count.
+        let in_start_period = task.container_health == ContainerHealth::Unknown
+            && task.running_at.is_some_and(|at| started - at < check.start_period);
         let before = task.container_health;
         if passed {
             task.container_failures = 0;
@@ -259,8 +261,9 @@ impl<O: Observer> World<O> {
         if task.state != TaskState::Running || task.stopping_for.is_some() {
             return;
         }
+        let was_healthy = self.tasks[task_id.index()].counted_healthy;
         self.tasks[task_id.index()].settled_without_checks = true;
-        self.after_health_check(task_id, false, None);
+        self.after_health_check(task_id, was_healthy, None);
     }
 
     /// What a health result means to the scheduler. A task found unhealthy
@@ -268,7 +271,8 @@ impl<O: Observer> World<O> {
     /// period (§2.3): in a deployment it is stopped and counted at once;
     /// otherwise its replacement starts first, within maximumPercent, and it
     /// stops when a replacement is healthy. A task that became healthy lets a
-    /// deployment or a replacement go on. False when the task was stopped.
+    /// deployment or a replacement go on. False when the task is being
+    /// stopped now (its checks end with it).
     fn after_health_check(&mut self, task_id: TaskId, was_healthy: bool, failed: Option<StopReason>) -> bool {
         let now = self.now();
         let service = self.tasks[task_id.index()].service;
@@ -297,7 +301,8 @@ impl<O: Observer> World<O> {
                 self.replacement_healthy(service);
             }
         }
-        true
+        // What it set off may have stopped this very task (to make room).
+        self.tasks[task_id.index()].stopping_for.is_none()
     }
 
     /// The service stops a task: a registered one is deregistered and drains for
