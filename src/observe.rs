@@ -204,6 +204,10 @@ pub struct ServiceSummary {
     pub task_hours_by_provider: Vec<f64>,
     /// Tasks launched per task-definition revision (0: the first), before the end.
     pub tasks_launched_by_revision: Vec<u64>,
+    /// Failed requests of the ALB's clients this service answered, and
+    /// those whose failure it caused (itself, or as a service called, issue 8).
+    pub end_to_end_failures_answered: u64,
+    pub end_to_end_failures_caused: u64,
 }
 
 /// What reports need of a scaling policy.
@@ -230,6 +234,8 @@ pub struct PolicySummary {
 
 struct ServiceCollector {
     requests: RequestCounts,
+    end_to_end_failures_answered: u64,
+    end_to_end_failures_caused: u64,
     latency: Histogram<u64>,
     latency_sum_nanos: u128,
     queue_time: Histogram<u64>,
@@ -440,6 +446,9 @@ pub struct Collector {
     /// cluster's figures are the one route's).
     routes: Vec<RouteCollector>,
     route_names: Vec<String>,
+    /// With calls between services, what the ALB's clients saw (a service's
+    /// figures include the calls it answered).
+    end_to_end: Option<RouteCollector>,
     billable_rule_evaluations_per_request: u64,
 }
 
@@ -451,6 +460,8 @@ impl Collector {
             .iter()
             .map(|_| ServiceCollector {
                 requests: RequestCounts::default(),
+                end_to_end_failures_answered: 0,
+                end_to_end_failures_caused: 0,
                 latency: new_histogram(),
                 latency_sum_nanos: 0,
                 queue_time: new_histogram(),
@@ -505,7 +516,44 @@ impl Collector {
             revision_names: vec![Vec::new(); services_count],
             routes: Vec::new(),
             route_names: vec!["default".into()],
+            end_to_end: None,
             billable_rule_evaluations_per_request: 0,
+        }
+    }
+
+    /// A request of the ALB's clients is answered: the ALB's load, its
+    /// route's figures, the end-to-end figures and who answered or caused a
+    /// failure.
+    #[allow(clippy::too_many_arguments)]
+    fn client_request_finished(
+        &mut self,
+        at: SimTime,
+        service: ServiceId,
+        route: crate::model::RouteId,
+        caused_by: ServiceId,
+        arrived: SimTime,
+        outcome: Outcome,
+        response_bytes: u32,
+    ) {
+        // The ALB's processed bytes: the request, and the response when there was one.
+        let hour = ((arrived.as_nanos() / HOUR_NANOS) as usize).min(self.alb_hours.len().saturating_sub(1));
+        if let Some(h) = self.alb_hours.get_mut(hour) {
+            h.requests += 1;
+            h.processed_bytes += u128::from(self.request_bytes) + u128::from(response_bytes);
+            h.billable_rule_evaluations += self.billable_rule_evaluations_per_request;
+        }
+        let route = self.routes.get_mut(route.index());
+        for r in route.into_iter().chain(self.end_to_end.as_mut()) {
+            r.requests.record(outcome);
+            if outcome == Outcome::Succeeded {
+                let latency = at - arrived;
+                r.latency_sum_nanos += u128::from(latency.as_nanos());
+                r.latency.saturating_record(micros(latency));
+            }
+        }
+        if outcome != Outcome::Succeeded {
+            self.services[service.index()].end_to_end_failures_answered += 1;
+            self.services[caused_by.index()].end_to_end_failures_caused += 1;
         }
     }
 
@@ -562,6 +610,15 @@ impl Collector {
                     fixed_status: None,
                 })
                 .collect();
+        }
+        if cluster.services.iter().any(|s| !s.calls.is_empty()) {
+            collector.end_to_end = Some(RouteCollector {
+                requests: RequestCounts::default(),
+                latency: new_histogram(),
+                latency_sum_nanos: 0,
+                fixed_responses: 0,
+                fixed_status: None,
+            });
         }
         // Model choice §10.5: every request is billed for all non-default rules, less 10 free.
         collector.billable_rule_evaluations_per_request =
@@ -671,6 +728,8 @@ impl Collector {
                 failed_while_capacity_short: 0,
                 task_hours_by_provider: Vec::new(),
                 tasks_launched_by_revision: self.launched_by_revision[i].clone(),
+                end_to_end_failures_answered: s.end_to_end_failures_answered,
+                end_to_end_failures_caused: s.end_to_end_failures_caused,
                 policies: self.policies[i]
                     .iter()
                     .zip(&s.minutes_over_target)
@@ -786,7 +845,12 @@ impl Collector {
             all_latency.add(&s.latency).ok();
             all_sum += s.latency_sum_nanos;
         }
-        let latency = summarize(&all_latency, all_sum);
+        let mut latency = summarize(&all_latency, all_sum);
+        if let Some(e) = &self.end_to_end {
+            // With calls, the ALB's clients: each answered request once.
+            total = e.requests.clone();
+            latency = summarize(&e.latency, e.latency_sum_nanos);
+        }
         let routes = if self.routes.is_empty() {
             // One route: everything came by it.
             vec![RouteSummary {
@@ -850,21 +914,19 @@ impl Observer for Collector {
     #[inline]
     fn observe(&mut self, observation: &Observation) {
         match *observation {
-            Observation::RequestFinished { at, service, route, arrived, outcome, queue_time, response_bytes } => {
-                // The ALB's processed bytes: the request, and the response when there was one.
-                let hour = ((arrived.as_nanos() / HOUR_NANOS) as usize).min(self.alb_hours.len().saturating_sub(1));
-                if let Some(h) = self.alb_hours.get_mut(hour) {
-                    h.requests += 1;
-                    h.processed_bytes += u128::from(self.request_bytes) + u128::from(response_bytes);
-                    h.billable_rule_evaluations += self.billable_rule_evaluations_per_request;
-                }
-                if let Some(r) = self.routes.get_mut(route.index()) {
-                    r.requests.record(outcome);
-                    if outcome == Outcome::Succeeded {
-                        let latency = at - arrived;
-                        r.latency_sum_nanos += u128::from(latency.as_nanos());
-                        r.latency.saturating_record(micros(latency));
-                    }
+            Observation::RequestFinished {
+                at,
+                service,
+                route,
+                call,
+                caused_by,
+                arrived,
+                outcome,
+                queue_time,
+                response_bytes,
+            } => {
+                if !call {
+                    self.client_request_finished(at, service, route, caused_by, arrived, outcome, response_bytes);
                 }
                 if let Some(d) = self.open_deployment[service.index()] {
                     let d = &mut self.deployments[d];

@@ -77,6 +77,8 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             warm_start: false,
             deployments: Vec::new(),
             deployment_configuration: Default::default(),
+            calls: Vec::new(),
+            calls_in_parallel: false,
         }],
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,

@@ -50,9 +50,13 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     );
     let _ = writeln!(
         text,
-        "  requests  {} total, {:.4} % succeeded; failed 502: {}, 503: {}, 504: {}",
+        "  requests  {} total, {:.4} % succeeded; failed {}502: {}, 503: {}, 504: {}",
         r.total,
         100.0 * r.availability(),
+        match r.failed_with_status(500) {
+            0 => String::new(),
+            n => format!("500: {n}, "),
+        },
         r.failed_with_status(502),
         r.failed_with_status(503),
         r.failed_with_status(504)
@@ -83,14 +87,17 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         for s in &f.services {
             let _ = writeln!(
                 text,
-                "  service   {}: {} requests, {:.4} % succeeded (502: {}, 503: {}, 504: {}), p99 {:.1} ms",
+                "  service   {}: {} requests, {:.4} % succeeded (500: {}, 502: {}, 503: {}, 504: {}), p99 {:.1} ms; \
+                 caused {} failures of clients' requests",
                 s.name,
                 s.requests.total,
                 100.0 * s.requests.availability(),
+                s.requests.failed_with_status(500),
                 s.requests.failed_with_status(502),
                 s.requests.failed_with_status(503),
                 s.requests.failed_with_status(504),
-                s.latency.p99_ms
+                s.latency.p99_ms,
+                s.end_to_end_failures_caused
             );
         }
     }

@@ -215,6 +215,23 @@ pub struct ServiceConfig {
     pub deployments: Vec<DeploymentConfig>,
     /// `deploymentConfiguration` (§2.2, §2.4).
     pub deployment_configuration: DeploymentConfiguration,
+    /// Calls each request makes to other services once its own work is done.
+    pub calls: Vec<CallConfig>,
+    /// The calls go out all at once (else one after another).
+    pub calls_in_parallel: bool,
+}
+
+/// A request's call to another service (issue 8): made with `probability`,
+/// `count` times, through the callee's target group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallConfig {
+    pub service: ServiceId,
+    pub probability: f64,
+    pub count: u32,
+    /// The caller gives up after this; None waits for the answer.
+    pub timeout: Option<SimDuration>,
+    /// A failed or timed-out call fails the caller's request (else it carries on).
+    pub fails_request: bool,
 }
 
 impl ServiceConfig {

@@ -189,6 +189,10 @@ pub enum FailureCause {
     IdleTimeout,
     /// 502: a Fargate Spot task was reclaimed with the request in flight (§4.3).
     SpotInterruption,
+    /// 500: the service's call to another service failed or timed out, and
+    /// the scenario says such a request fails (model choice: the application
+    /// answers 500, which the ALB passes on).
+    DependencyFailed,
 }
 
 impl FailureCause {
@@ -196,6 +200,7 @@ impl FailureCause {
         match self {
             FailureCause::NoRegisteredTargets => 503,
             FailureCause::IdleTimeout => 504,
+            FailureCause::DependencyFailed => 500,
             _ => 502,
         }
     }
@@ -208,9 +213,10 @@ impl FailureCause {
             FailureCause::TaskStopped => "task_stopped",
             FailureCause::IdleTimeout => "idle_timeout",
             FailureCause::SpotInterruption => "spot_interruption",
+            FailureCause::DependencyFailed => "dependency_failed",
         }
     }
-    pub const ALL: [FailureCause; 7] = [
+    pub const ALL: [FailureCause; 8] = [
         FailureCause::NoRegisteredTargets,
         FailureCause::TargetNotListening,
         FailureCause::Refused,
@@ -218,6 +224,7 @@ impl FailureCause {
         FailureCause::TaskStopped,
         FailureCause::IdleTimeout,
         FailureCause::SpotInterruption,
+        FailureCause::DependencyFailed,
     ];
 }
 
@@ -236,6 +243,11 @@ pub enum Observation {
         at: SimTime,
         service: ServiceId,
         route: RouteId,
+        /// A call from another service (not a client of the ALB).
+        call: bool,
+        /// For a failure: the service whose trouble caused it (this one, or a
+        /// service it called, §issue 8's attribution).
+        caused_by: ServiceId,
         arrived: SimTime,
         outcome: Outcome,
         /// Time spent waiting in the task's queue before service began.

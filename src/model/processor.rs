@@ -21,12 +21,18 @@ use crate::engine::{SimDuration, SimTime};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
+/// [`Request::call`] of a request that came through the ALB.
+pub const NOT_A_CALL: u32 = u32::MAX;
+
 /// A request as the task sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Request {
     pub arrived: SimTime,
     /// The listener route it came by, for per-route figures.
     pub route: RouteId,
+    /// A call from another service's request: the call's id; [`NOT_A_CALL`]
+    /// for a request from a client of the ALB.
+    pub call: u32,
     /// Service time when the request has the CPU it wants.
     pub demand: SimDuration,
     /// vCPU in thousandths while in service.
@@ -65,6 +71,9 @@ pub struct Processor {
     /// (finish tag, start sequence, slot): ties finish in start order.
     finish_order: BinaryHeap<Reverse<(u64, u64, u32)>>,
     waiting: VecDeque<Request>,
+    /// Requests done with their own work that keep their place while they
+    /// wait on calls to other services: they hold a slot, use no CPU.
+    held: usize,
     start_seq: u64,
     attained: u64,
     cpu_demand_millis: u64,
@@ -88,6 +97,7 @@ impl Processor {
             free_slots: Vec::new(),
             finish_order: BinaryHeap::with_capacity(concurrency.min(64) as usize),
             waiting: VecDeque::new(),
+            held: 0,
             start_seq: 0,
             attained: 0,
             cpu_demand_millis: 0,
@@ -97,9 +107,14 @@ impl Processor {
         }
     }
 
-    /// Requests in the task, in service or queued.
+    /// Requests in the task: in service, waiting on calls, or queued.
     pub fn len(&self) -> usize {
-        self.finish_order.len() + self.waiting.len()
+        self.finish_order.len() + self.held + self.waiting.len()
+    }
+
+    /// Slots taken: in service, or held waiting on calls.
+    fn busy(&self) -> usize {
+        self.finish_order.len() + self.held
     }
 
     pub fn is_empty(&self) -> bool {
@@ -151,7 +166,7 @@ impl Processor {
     /// Offers a request at `now`: it starts, waits, or is refused.
     pub fn admit(&mut self, request: Request, now: SimTime) -> Admission {
         self.advance(now);
-        if self.finish_order.len() < self.concurrency {
+        if self.busy() < self.concurrency {
             self.start(request, now);
             Admission::Started
         } else if self.waiting.len() < self.queue_limit {
@@ -178,8 +193,10 @@ impl Processor {
     }
 
     /// Finishes every request whose tag has been reached by `now`, then starts
-    /// queued requests in the freed places. Calls `on_departure` for each.
-    pub fn complete_due(&mut self, now: SimTime, mut on_departure: impl FnMut(Departure)) {
+    /// queued requests in the freed places. Calls `on_departure` for each; a
+    /// request for which it returns true stays, holding its slot, until
+    /// [`release_held`](Self::release_held).
+    pub fn complete_due(&mut self, now: SimTime, mut on_departure: impl FnMut(Departure) -> bool) {
         self.advance(now);
         while let Some(&Reverse((tag, _, slot))) = self.finish_order.peek() {
             if tag > self.attained {
@@ -189,9 +206,22 @@ impl Processor {
             self.free_slots.push(slot);
             let done = self.slots[slot as usize];
             self.cpu_demand_millis -= u64::from(done.request.cpu_millis);
-            on_departure(Departure { request: done.request, started: done.started });
+            if on_departure(Departure { request: done.request, started: done.started }) {
+                self.held += 1;
+            }
         }
-        while self.finish_order.len() < self.concurrency {
+        self.start_waiting(now);
+    }
+
+    /// A held request is answered: its slot goes to the next in the queue.
+    pub fn release_held(&mut self, now: SimTime) {
+        self.advance(now);
+        self.held = self.held.saturating_sub(1);
+        self.start_waiting(now);
+    }
+
+    fn start_waiting(&mut self, now: SimTime) {
+        while self.busy() < self.concurrency {
             let Some(request) = self.waiting.pop_front() else { break };
             self.start(request, now);
         }
@@ -215,6 +245,7 @@ impl Processor {
         self.slots.clear();
         self.free_slots.clear();
         self.waiting.clear();
+        self.held = 0;
         self.cpu_demand_millis = 0;
     }
 
@@ -236,6 +267,7 @@ mod tests {
         Request {
             arrived: SimTime::from_nanos(at_ms * 1_000_000),
             route: RouteId(0),
+            call: NOT_A_CALL,
             demand: SimDuration::from_millis(demand_ms),
             cpu_millis,
             response_bytes: 0,
@@ -259,7 +291,10 @@ mod tests {
         let t1 = p.next_completion().unwrap();
         assert_eq!(ms(t1), 100.0);
         let mut done = Vec::new();
-        p.complete_due(t1, |d| done.push(d));
+        p.complete_due(t1, |d| {
+            done.push(d);
+            false
+        });
         assert_eq!(done.len(), 2, "both finish at 100 ms");
         assert_eq!(ms(p.next_completion().unwrap()), 200.0, "the queued one started at 100 ms");
     }
@@ -276,7 +311,10 @@ mod tests {
         let t1 = p.next_completion().unwrap();
         assert!((ms(t1) - 200.0).abs() < 1e-3, "{}", ms(t1));
         let mut n = 0;
-        p.complete_due(t1, |_| n += 1);
+        p.complete_due(t1, |_| {
+            n += 1;
+            false
+        });
         assert_eq!(n, 2);
         let (cpu, in_task) = p.take_integrals(t1);
         assert!((cpu as f64 / 1e3 / 1e6 - 200.0).abs() < 1e-3, "vCPU·ms {}", cpu as f64 / 1e9);
@@ -295,7 +333,10 @@ mod tests {
         p.admit(request(50, 100, 1000), t50);
         let a_done = p.next_completion().unwrap();
         assert!((ms(a_done) - 150.0).abs() < 1e-3);
-        p.complete_due(a_done, |d| assert_eq!(d.request.arrived, SimTime::ZERO));
+        p.complete_due(a_done, |d| {
+            assert_eq!(d.request.arrived, SimTime::ZERO);
+            false
+        });
         let b_done = p.next_completion().unwrap();
         assert!((ms(b_done) - 200.0).abs() < 1e-3, "{}", ms(b_done));
     }

@@ -69,6 +69,9 @@ pub struct Task {
     /// reason it will get): it runs on until a replacement is healthy, or is
     /// stopped to make room (§2.3).
     pub awaiting_replacement: Option<StopReason>,
+    /// Requests done with their own work that wait on their calls to other
+    /// services (their call plans), holding a slot each.
+    pub held_calls: Vec<u32>,
     /// EC2 Spot took it and it was counted as interrupted.
     pub spot_counted: bool,
     /// The target group it registers with: its service's, or during a
@@ -118,6 +121,7 @@ impl Task {
             fails_health_checks: false,
             hung: false,
             awaiting_replacement: None,
+            held_calls: Vec::new(),
             spot_counted: false,
             target_group: TargetGroupId(0),
         }

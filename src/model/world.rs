@@ -11,6 +11,7 @@
 //! `cloudwatch` (the minute's datapoints) add their methods to [`World`].
 
 mod blue_green;
+mod calls;
 mod capacity;
 mod cloudwatch;
 mod deployments;
@@ -25,7 +26,7 @@ use super::event::Event;
 use super::ids::{RouteId, ServiceId, TargetGroupId, TaskId};
 use super::listener::{pick_weighted, Action};
 use super::observation::{FailureCause, Observation, Observer, Outcome, TaskState};
-use super::processor::{Admission, Request};
+use super::processor::{Admission, Departure, Request, NOT_A_CALL};
 use super::task::Task;
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, Stream};
 
@@ -117,6 +118,17 @@ pub struct World<O: Observer> {
     asg_termination: Stream,
     /// Requests admitted to a task whose client has no answer yet.
     unanswered: u64,
+    /// Calls between services (issue 8): requests waiting on their calls,
+    /// the calls in flight, free slots of each, and each service's draws of
+    /// which calls a request makes.
+    call_plans: Vec<calls::CallPlan>,
+    calls: Vec<calls::Call>,
+    free_call_plans: Vec<u32>,
+    free_calls: Vec<u32>,
+    call_draws: Vec<Stream>,
+    /// Scratch space of `complete_requests`, kept to avoid allocating.
+    held_buffer: Vec<Departure>,
+    finished_calls_buffer: Vec<u32>,
     /// Minute ticks run until here (the end of the simulated duration).
     metrics_end: SimTime,
     observer: O,
@@ -127,6 +139,7 @@ impl<O: Observer> World<O> {
     pub fn new(config: ClusterConfig, seed: u64, duration: SimDuration, observer: O) -> Self {
         let streams = RngStreams::new(seed);
         let service_time = (0..config.services.len() as u64).map(|i| streams.substream("service_time", i)).collect();
+        let call_draws = (0..config.services.len() as u64).map(|i| streams.substream("calls", i)).collect();
         let mut world = World {
             services: config
                 .services
@@ -160,6 +173,13 @@ impl<O: Observer> World<O> {
             service_time,
             streams,
             unanswered: 0,
+            call_plans: Vec::new(),
+            calls: Vec::new(),
+            free_call_plans: Vec::new(),
+            free_calls: Vec::new(),
+            call_draws,
+            held_buffer: Vec::new(),
+            finished_calls_buffer: Vec::new(),
             metrics_end: SimTime::ZERO + duration,
             observer,
             config,
@@ -248,12 +268,6 @@ impl<O: Observer> World<O> {
                 .expect("invariant: a weighted forward has a weight above 0"),
         };
         let service = self.config.load_balancer.target_groups[listener_group.index()].service;
-        // The listener forwards to the service's production group, or during a
-        // blue/green shift to the pair by weight (§2.7).
-        let group_id = match self.services[service.index()].traffic_split {
-            None => self.services[service.index()].production_group,
-            Some(split) => self.shift_route(service, split),
-        };
         let definition = &self.config.services[service.index()].task;
         // Drawn before routing, so every policy sees the same demands (common random numbers).
         let demand = match arrival.demand {
@@ -261,6 +275,20 @@ impl<O: Observer> World<O> {
             None => definition.service_time.sample(&mut self.service_time[service.index()]),
         };
         let response_bytes = arrival.response_bytes.unwrap_or(definition.response_bytes);
+        let request = Request { arrived: now, route, call: NOT_A_CALL, demand, cpu_millis: 0, response_bytes };
+        self.deliver(service, request);
+    }
+
+    /// A request for `service` (from the ALB, or a call from another
+    /// service) goes to one of its targets: it starts, queues or fails.
+    fn deliver(&mut self, service: ServiceId, mut request: Request) {
+        let now = request.arrived;
+        // The listener forwards to the service's production group, or during a
+        // blue/green shift to the pair by weight (§2.7).
+        let group_id = match self.services[service.index()].traffic_split {
+            None => self.services[service.index()].production_group,
+            Some(split) => self.shift_route(service, split),
+        };
         let tasks = &self.tasks;
         let picked = self.target_groups[group_id.index()].pick(
             self.config.load_balancer.algorithm,
@@ -270,21 +298,19 @@ impl<O: Observer> World<O> {
         );
         let Some(task_id) = picked else {
             self.count_new_group_failure(service, group_id);
-            return self.answer_failure(service, route, now, FailureCause::NoRegisteredTargets);
+            return self.answer_failure(service, &request, FailureCause::NoRegisteredTargets, service);
         };
         self.services[service.index()].period_request_count += 1;
         let task = &mut self.tasks[task_id.index()];
         if !task.listening {
             self.count_new_group_failure(service, group_id);
-            return self.answer_failure(service, route, now, FailureCause::TargetNotListening);
+            return self.answer_failure(service, &request, FailureCause::TargetNotListening, service);
         }
         // The task's revision decides how long the request takes and how much CPU it wants.
-        let demand = if task.service_time_scale == 1.0 {
-            demand
-        } else {
-            SimDuration::from_secs_f64(demand.as_secs_f64() * task.service_time_scale)
-        };
-        let request = Request { arrived: now, route, demand, cpu_millis: task.cpu_millis, response_bytes };
+        if task.service_time_scale != 1.0 {
+            request.demand = SimDuration::from_secs_f64(request.demand.as_secs_f64() * task.service_time_scale);
+        }
+        request.cpu_millis = task.cpu_millis;
         match task.processor.admit(request, now) {
             Admission::Started => {
                 self.unanswered += 1;
@@ -293,22 +319,28 @@ impl<O: Observer> World<O> {
             Admission::Queued => self.unanswered += 1,
             Admission::Refused => {
                 self.count_new_group_failure(service, group_id);
-                self.answer_failure(service, route, now, FailureCause::Refused)
+                let caused_by = self.refusal_cause(task_id);
+                self.answer_failure(service, &request, FailureCause::Refused, caused_by)
             }
         }
     }
 
     /// A request that never entered a task fails at once.
-    fn answer_failure(&mut self, service: ServiceId, route: RouteId, now: SimTime, cause: FailureCause) {
+    fn answer_failure(&mut self, service: ServiceId, request: &Request, cause: FailureCause, caused_by: ServiceId) {
         self.observer.observe(&Observation::RequestFinished {
-            at: now,
+            at: request.arrived,
             service,
-            route,
-            arrived: now,
+            route: request.route,
+            call: request.call != NOT_A_CALL,
+            caused_by,
+            arrived: request.arrived,
             outcome: Outcome::Failed(cause),
             queue_time: SimDuration::ZERO,
             response_bytes: 0,
         });
+        if request.call != NOT_A_CALL {
+            self.call_finished(request.call, false, caused_by);
+        }
     }
 
     /// The client of a request inside a task loses it at `now` for `cause`,
@@ -316,7 +348,8 @@ impl<O: Observer> World<O> {
     fn answer_cut(&mut self, service: ServiceId, request: &Request, cause: FailureCause) {
         let now = self.now();
         let idle_timeout = self.config.load_balancer.idle_timeout;
-        let (at, cause) = if now - request.arrived > idle_timeout {
+        let is_call = request.call != NOT_A_CALL;
+        let (at, cause) = if !is_call && now - request.arrived > idle_timeout {
             (request.arrived + idle_timeout, FailureCause::IdleTimeout)
         } else {
             (now, cause)
@@ -326,14 +359,20 @@ impl<O: Observer> World<O> {
             at,
             service,
             route: request.route,
+            call: is_call,
+            caused_by: service,
             arrived: request.arrived,
             outcome: Outcome::Failed(cause),
             queue_time: SimDuration::ZERO,
             response_bytes: 0,
         });
+        if is_call {
+            self.call_finished(request.call, false, service);
+        }
     }
 
-    /// Fails every request still inside the task, as its clients see it.
+    /// Fails every request still inside the task, as its clients see it:
+    /// in service, queued, and those waiting on their calls.
     fn cut_requests(&mut self, task_id: TaskId, cause: FailureCause) {
         let task = &self.tasks[task_id.index()];
         if task.connections_cut || task.processor.is_empty() {
@@ -342,6 +381,7 @@ impl<O: Observer> World<O> {
         let (service, group) = (task.service, task.target_group);
         let mut requests = Vec::with_capacity(task.processor.len());
         task.processor.for_each_request(|r| requests.push(*r));
+        requests.extend(self.abandon_held_calls(task_id));
         for _ in 0..requests.len() {
             self.count_new_group_failure(service, group);
         }
@@ -373,15 +413,24 @@ impl<O: Observer> World<O> {
         let task = &mut self.tasks[task_id.index()];
         task.completion = None;
         let (service, answered) = (task.service, !task.connections_cut);
+        let makes_calls = !self.config.services[service.index()].calls.is_empty();
         let observer = &mut self.observer;
         let unanswered = &mut self.unanswered;
+        let mut held = std::mem::take(&mut self.held_buffer);
+        let mut finished_calls = std::mem::take(&mut self.finished_calls_buffer);
         task.processor.complete_due(now, |departure| {
             if !answered {
-                return; // the ALB already answered this client (cut-off)
+                return false; // the ALB already answered this client (cut-off)
+            }
+            if makes_calls {
+                // Its own work is done; it keeps its slot while it calls others.
+                held.push(departure);
+                return true;
             }
             *unanswered -= 1;
             let request = departure.request;
-            let (at, outcome) = if now - request.arrived > idle_timeout {
+            let is_call = request.call != NOT_A_CALL;
+            let (at, outcome) = if !is_call && now - request.arrived > idle_timeout {
                 (request.arrived + idle_timeout, Outcome::Failed(FailureCause::IdleTimeout))
             } else {
                 (now, Outcome::Succeeded)
@@ -390,12 +439,26 @@ impl<O: Observer> World<O> {
                 at,
                 service,
                 route: request.route,
+                call: is_call,
+                caused_by: service,
                 arrived: request.arrived,
                 outcome,
                 queue_time: departure.started - request.arrived,
                 response_bytes: if outcome == Outcome::Succeeded { request.response_bytes } else { 0 },
             });
+            if is_call {
+                finished_calls.push(request.call);
+            }
+            false
         });
+        for departure in held.drain(..) {
+            self.begin_calls(task_id, departure);
+        }
+        for call in finished_calls.drain(..) {
+            self.call_finished(call, true, service);
+        }
+        self.held_buffer = held;
+        self.finished_calls_buffer = finished_calls;
         self.reschedule_completion(task_id);
         let task = &self.tasks[task_id.index()];
         if task.state == TaskState::Stopping && task.processor.is_empty() {
@@ -419,6 +482,7 @@ impl<O: Observer> World<O> {
             Event::BakeTimeEnds { service, ordinal } => self.bake_time_ends(service, ordinal),
             Event::ThrottleEnds(service) => self.reconcile(service),
             Event::HealthCheck(task) => self.health_check(task),
+            Event::CallTimesOut(call) => self.call_times_out(call),
             Event::ContainerHealthCheck(task) => self.container_health_check(task),
             Event::HealthyWithoutChecks(task) => self.healthy_without_checks(task),
             Event::DeregistrationDelayEnds(task) => self.deregistration_delay_ends(task),

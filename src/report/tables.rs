@@ -27,7 +27,12 @@ fn requests_json(r: &RequestCounts) -> Value {
         "total": r.total,
         "succeeded": r.succeeded,
         "failed": r.failed(),
-        "failed_by_status": { "502": r.failed_with_status(502), "503": r.failed_with_status(503), "504": r.failed_with_status(504) },
+        "failed_by_status": {
+            "500": r.failed_with_status(500),
+            "502": r.failed_with_status(502),
+            "503": r.failed_with_status(503),
+            "504": r.failed_with_status(504),
+        },
         "failed_by_cause": by_cause,
     })
 }
@@ -114,6 +119,12 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                     "requests_failed_spot_interruption": s.requests.failed_by_cause[FailureCause::SpotInterruption as usize],
                     "capacity_short_minutes": round(s.capacity_short_minutes, 3),
                     "requests_failed_while_capacity_short": s.failed_while_capacity_short,
+                },
+                // Failures of the ALB's clients: answered by this service, and caused by it
+                // (itself, or as a service another one called).
+                "end_to_end_failures": {
+                    "answered": s.end_to_end_failures_answered,
+                    "caused": s.end_to_end_failures_caused,
                 },
                 "healthy_target_minutes_below_desired": round(s.healthy_target_minutes_below_desired, 3),
                 "elasticity": elasticity_json(scenario, config, rows),

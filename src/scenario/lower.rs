@@ -16,7 +16,7 @@ use super::schema::{CapacityProviderFile, LaunchTypeFile, PlacementConstraintKin
 use super::schema::{ContainerHealthCheckFile, ExpectFile, StatisticFile};
 use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
 use super::schema::{DeploymentConfigurationFile, StrategyFile, ThresholdKind};
-use super::schema::{TrafficRoutingConfigFile, TrafficRoutingKind};
+use super::schema::{OnCallFailureFile, TrafficRoutingConfigFile, TrafficRoutingKind};
 use super::{Problem, Scenario};
 use crate::check::{Expectation, Expectations, Metric, Statistic};
 use crate::cost::{PriceFiles, PriceSheet};
@@ -37,8 +37,8 @@ use crate::model::config::{
     AutoScalingGroupProvider, CapacityProviderKind, Ec2Spot, InstanceType, ManagedScaling, Placement,
     PlacementResource, PlacementStrategy,
 };
+use crate::model::config::{CallConfig, ContainerHealthCheck, RollbackAlarm, TrafficShifting};
 use crate::model::config::{CircuitBreaker, DeploymentConfig, DeploymentConfiguration, FailureThreshold};
-use crate::model::config::{ContainerHealthCheck, RollbackAlarm, TrafficShifting};
 use crate::model::listener::{
     Action, Condition, Listener, Pattern, QueryStringPair, RequestLine, Rule, WeightedTargetGroup,
 };
@@ -78,6 +78,21 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
     let mut services = Vec::new();
     for (i, (prefix, service)) in services_in_file.iter().enumerate() {
         services.push(lower_service(file, prefix, service, i, base, start_epoch_secs(file))?);
+    }
+    // Calls name their callees; validated, so every name resolves.
+    for (i, (_, service_file)) in services_in_file.iter().enumerate() {
+        let calls = service_file
+            .calls
+            .iter()
+            .map(|c| CallConfig {
+                service: ServiceId(services.iter().position(|s| s.name == c.service).unwrap_or(0) as u32),
+                probability: c.probability.unwrap_or(1.0),
+                count: c.count.unwrap_or(1),
+                timeout: c.timeout.map(|t| t.0),
+                fails_request: c.on_failure != Some(OnCallFailureFile::Continue),
+            })
+            .collect();
+        services[i].calls = calls;
     }
     let count = services.len() as u32;
     for service in &mut services {
@@ -454,6 +469,9 @@ fn lower_service(
         warm_start: s.warm_start.unwrap_or(false),
         deployments,
         deployment_configuration,
+        // Resolved once every service has its id.
+        calls: Vec::new(),
+        calls_in_parallel: s.calls_in_parallel.unwrap_or(false),
     })
 }
 

@@ -607,6 +607,33 @@ pub struct ServiceFile {
     /// Scheduled deployments of new revisions (`[[service.deployments]]`).
     #[serde(default)]
     pub deployments: Vec<DeploymentFile>,
+    /// Calls each request makes to other services once its own work is done.
+    #[serde(default)]
+    pub calls: Vec<CallFile>,
+    /// The calls go out all at once (default false: one after another).
+    pub calls_in_parallel: Option<bool>,
+}
+
+/// `{ service = "backend", probability = 0.5, count = 2, timeout = "2s", on_failure = "continue" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallFile {
+    pub service: String,
+    /// Default 1: every request makes the call.
+    pub probability: Option<f64>,
+    /// Default 1.
+    pub count: Option<u32>,
+    /// Default: wait for the answer however long it takes.
+    pub timeout: Option<DurationField>,
+    /// Default "fail": a failed or timed-out call fails the request.
+    pub on_failure: Option<OnCallFailureFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnCallFailureFile {
+    Fail,
+    Continue,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

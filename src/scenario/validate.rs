@@ -116,6 +116,7 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
         }
     }
     check_listener(&mut c, file, &services);
+    check_calls(&mut c, &services);
     let any_load_balanced = services.iter().any(|(_, s)| s.load_balanced != Some(false));
     if file.traffic.is_none() && any_load_balanced {
         c.problem(
@@ -937,6 +938,81 @@ fn check_traffic_routes(c: &mut Checker, t: &TrafficFile) {
     }
     if total > 1.0 + 1e-9 {
         c.problem("traffic.routes", format!("the shares add up to {total}, above 1 (the rest of 1 goes to GET /)"));
+    }
+}
+
+/// Calls between services: each callee a known, load-balanced service other
+/// than the caller; probability (0, 1], count 1–100, a timeout above 0; and
+/// no cycle (a request would wait on itself).
+fn check_calls(c: &mut Checker, services: &[(String, &ServiceFile)]) {
+    let names: Vec<String> = services.iter().enumerate().map(|(i, (_, s))| super::lower::service_name(s, i)).collect();
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); services.len()];
+    for (i, (prefix, service)) in services.iter().enumerate() {
+        for (k, call) in service.calls.iter().enumerate() {
+            let at = |f: &str| format!("{prefix}.calls[{k}].{f}");
+            match names.iter().position(|n| *n == call.service) {
+                None => c.problem(
+                    at("service"),
+                    format!(
+                        "expected one of the services ({}), found \"{}\"",
+                        names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", "),
+                        call.service
+                    ),
+                ),
+                Some(j) if j == i => c.problem(at("service"), "a service cannot call itself"),
+                Some(j) if services[j].1.load_balanced == Some(false) => c.problem(
+                    at("service"),
+                    format!(
+                        "\"{}\" has load_balanced = false; calls reach a service through its target group",
+                        call.service
+                    ),
+                ),
+                Some(j) => edges[i].push(j),
+            }
+            if let Some(p) = call.probability {
+                if !(p > 0.0 && p <= 1.0) {
+                    c.problem(at("probability"), format!("expected a probability in (0, 1], found {p}"));
+                }
+            }
+            c.count_range(&at("count"), call.count, 1, 100, "fleetsim's limit");
+            if call.timeout.is_some_and(|t| t.0.is_zero()) {
+                c.problem(at("timeout"), "expected a duration above 0");
+            }
+        }
+    }
+    // A cycle, found by depth-first search from each service in order.
+    fn visit(node: usize, edges: &[Vec<usize>], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+        state[node] = 1;
+        path.push(node);
+        for &next in &edges[node] {
+            if state[next] == 1 {
+                let start = path.iter().position(|&n| n == next).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(next);
+                return Some(cycle);
+            }
+            if state[next] == 0 {
+                if let Some(cycle) = visit(next, edges, state, path) {
+                    return Some(cycle);
+                }
+            }
+        }
+        state[node] = 2;
+        path.pop();
+        None
+    }
+    let mut state = vec![0u8; services.len()];
+    for start in 0..services.len() {
+        if state[start] == 0 {
+            if let Some(cycle) = visit(start, &edges, &mut state, &mut Vec::new()) {
+                let shown: Vec<&str> = cycle.iter().map(|&n| names[n].as_str()).collect();
+                c.problem(
+                    format!("{}.calls", services[cycle[0]].0),
+                    format!("the calls form a cycle ({}); a request would wait on itself", shown.join(" → ")),
+                );
+                return;
+            }
+        }
     }
 }
 

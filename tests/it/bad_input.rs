@@ -836,3 +836,19 @@ fn listener_rule_mistakes() {
     let text = two_services(&rule(7, "{ field = \"http-header\", values = [\"on\"] }"));
     assert_scenario_error(&text, &["load_balancer.rules[0].conditions[0].http_header_name"]);
 }
+
+// Calls that form a cycle: a request would wait on itself.
+#[test]
+fn a_call_cycle() {
+    let text = two_services("")
+        .replace("name = \"web\"\n", "name = \"web\"\ncalls = [{ service = \"api\" }]\n")
+        .replace("name = \"api\"\n", "name = \"api\"\ncalls = [{ service = \"web\" }]\n");
+    assert_scenario_error(&text, &["services[0].calls", "cycle", "web → api → web"]);
+}
+
+// A call to a service that does not exist.
+#[test]
+fn a_call_to_an_unknown_service() {
+    let text = two_services("").replace("name = \"web\"\n", "name = \"web\"\ncalls = [{ service = \"backend\" }]\n");
+    assert_scenario_error(&text, &["services[0].calls[0].service", "\"backend\""]);
+}

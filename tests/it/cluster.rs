@@ -4,6 +4,10 @@
 //! route shares, and rule evaluations on the LCU bill.
 
 use crate::support;
+use fleetsim::engine::{RngStreams, SimTime};
+use fleetsim::model::{FailureCause, Observation, Observer, Outcome};
+use fleetsim::queueing::mean_wait;
+use fleetsim::traffic::Arrivals;
 
 /// Three services behind one listener: `/api/*` → api (priority 10),
 /// host `admin.*` → admin (priority 5), `/private*` → 404 (priority 20),
@@ -162,4 +166,222 @@ service_time = { distribution = "constant", value = "10ms" }
     let evaluations: u64 = figures.usage.alb_hours.iter().map(|h| h.billable_rule_evaluations).sum();
     assert_eq!(evaluations, 2 * figures.requests.total);
     assert!(figures.requests.total > 11_000);
+}
+
+// ---- calls between services -------------------------------------------------
+
+/// Services a (front), b and c with constant service times, each one warm
+/// task with room for every request (no queueing), a's requests calling as
+/// `calls` says; 10 req/s to a for a minute.
+fn chain(calls: &str, extra_a: &str) -> String {
+    format!(
+        r#"
+duration = "1m"
+[traffic]
+kind = "constant"
+rate_per_second = 10.0
+[[services]]
+name = "a"
+warm_start = true
+concurrency = 1000
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "10ms" }}
+calls = {calls}
+{extra_a}
+[[services]]
+name = "b"
+warm_start = true
+concurrency = 1000
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "100ms" }}
+[[services]]
+name = "c"
+warm_start = true
+concurrency = 1000
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "30ms" }}
+"#
+    )
+}
+
+fn end_to_end_latencies_ms(text: &str) -> (fleetsim::observe::RunFigures, Vec<f64>) {
+    let (figures, observations) = support::run_observed(text);
+    let latencies = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::RequestFinished { at, arrived, call: false, outcome: Outcome::Succeeded, .. } => {
+                Some((at - arrived).as_secs_f64() * 1e3)
+            }
+            _ => None,
+        })
+        .collect();
+    (figures, latencies)
+}
+
+/// Goal: a request's latency includes its calls: its own 10 ms, then b
+/// (100 ms) and c (30 ms) one after the other: 140 ms; all at once: 110 ms.
+/// The cluster counts each client request once; b and c count the calls.
+#[test]
+fn calls_in_sequence_add_and_in_parallel_overlap() {
+    let calls = r#"[{ service = "b" }, { service = "c" }]"#;
+    let (figures, sequential) = end_to_end_latencies_ms(&chain(calls, ""));
+    assert!(sequential.len() > 500);
+    assert!(sequential.iter().all(|&ms| (ms - 140.0).abs() < 1e-6), "{:?}", &sequential[..3]);
+    assert_eq!(figures.requests.total, figures.services[0].requests.total);
+    assert_eq!(figures.services[1].requests.total, figures.services[0].requests.total);
+    let (_, parallel) = end_to_end_latencies_ms(&chain(calls, "calls_in_parallel = true"));
+    assert!(parallel.iter().all(|&ms| (ms - 110.0).abs() < 1e-6), "{:?}", &parallel[..3]);
+}
+
+/// Goal: a per-call timeout. b takes 100 ms, the call gives up at 50 ms:
+/// with `on_failure = "continue"` a answers at 10 + 50 = 60 ms, successfully;
+/// with the default ("fail") every request fails (500, dependency_failed),
+/// answered by a and caused by b.
+#[test]
+fn a_call_that_times_out_fails_the_request_or_not() {
+    let (_, latencies) =
+        end_to_end_latencies_ms(&chain(r#"[{ service = "b", timeout = "50ms", on_failure = "continue" }]"#, ""));
+    assert!(latencies.len() > 500 && latencies.iter().all(|&ms| (ms - 60.0).abs() < 1e-6));
+    let figures = support::run(&chain(r#"[{ service = "b", timeout = "50ms" }]"#, ""));
+    let failed = figures.requests.failed_by_cause[FailureCause::DependencyFailed as usize];
+    assert_eq!(failed, figures.requests.total);
+    assert_eq!(figures.requests.failed_with_status(500), failed);
+    assert_eq!(figures.services[0].end_to_end_failures_answered, failed);
+    assert_eq!(figures.services[1].end_to_end_failures_caused, failed);
+    assert_eq!(figures.services[0].end_to_end_failures_caused, 0);
+}
+
+/// Goal: a call made with a probability: about half of a's requests call b.
+#[test]
+fn a_call_with_a_probability() {
+    let figures = support::run(&chain(r#"[{ service = "b", probability = 0.5, count = 2 }]"#, ""));
+    let (a, b) = (figures.services[0].requests.total as f64, figures.services[1].requests.total as f64);
+    let share = b / 2.0 / a;
+    assert!((share - 0.5).abs() < 4.0 * (0.25 / a).sqrt(), "{b} calls for {a} requests");
+}
+
+/// Batch means of the client requests' end-to-end latency, by arrival.
+struct EndToEnd {
+    batch_nanos: u64,
+    sum_secs: Vec<f64>,
+    count: Vec<u64>,
+}
+
+impl Observer for EndToEnd {
+    fn observe(&mut self, observation: &Observation) {
+        if let Observation::RequestFinished { at, arrived, call: false, outcome: Outcome::Succeeded, .. } = *observation
+        {
+            let b = (arrived.as_nanos() / self.batch_nanos) as usize;
+            if b < self.count.len() {
+                self.sum_secs[b] += (at - arrived).as_secs_f64();
+                self.count[b] += 1;
+            }
+        }
+    }
+}
+
+/// Goal: issue 8's chain. a's own time is a constant 20 ms; b is an M/M/4
+/// station (exponential, mean 100 ms; 30 req/s, ρ = 0.75). a's mean
+/// end-to-end latency is 20 ms plus b's mean response time by Erlang C
+/// (Wq + 1/μ), within 4.5 batch standard errors (20 batches after a warm-up).
+#[test]
+fn a_chain_adds_the_callees_erlang_c_response_time() {
+    let (lambda, mu, servers, secs) = (30.0, 10.0, 4u32, 20_000u64);
+    let text = format!(
+        r#"
+duration = "{secs}s"
+seed = 5
+[traffic]
+kind = "constant"
+rate_per_second = {lambda}
+[[services]]
+name = "a"
+warm_start = true
+concurrency = 10000
+queue_limit = 100000000
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "20ms" }}
+calls = [{{ service = "b" }}]
+[[services]]
+name = "b"
+warm_start = true
+concurrency = {servers}
+queue_limit = 100000000
+cpu_contention = false
+service_time = {{ distribution = "exponential", mean = "100ms" }}
+[load_balancer]
+idle_timeout = "4000s"
+"#
+    );
+    let scenario = support::scenario(&text);
+    let end = SimTime::ZERO + scenario.duration;
+    let mut arrivals = Arrivals::open(&scenario.traffic, &RngStreams::new(scenario.seed), end).expect("traffic opens");
+    let batches = 21;
+    let observer =
+        EndToEnd { batch_nanos: secs * 1_000_000_000 / batches, sum_secs: vec![0.0; 21], count: vec![0; 21] };
+    let e2e = fleetsim::run::simulate(&scenario.cluster, scenario.seed, scenario.duration, &mut arrivals, observer)
+        .expect("runs");
+    let means: Vec<f64> = (1..21).map(|b| e2e.sum_secs[b] / e2e.count[b] as f64).collect();
+    let n = means.len() as f64;
+    let mean = means.iter().sum::<f64>() / n;
+    let se = (means.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0) / n).sqrt();
+    let expected = 0.020 + mean_wait(lambda, mu, servers) + 1.0 / mu;
+    let case = format!("{mean:.5} ± {se:.5} s against {expected:.5} s");
+    assert!(se < 0.02 * expected, "run too short to test: {case}");
+    assert!((mean - expected).abs() < 4.5 * se, "{case}");
+}
+
+/// Goal: issue 8's cascade, worked through. b has one task serving 2 at a
+/// time (100 ms each: 20 req/s) with 10 places in its queue; a (10 slots, 10
+/// places) calls b for every request, so all of a's calls find a place. At 5 req/s all is well; from 60 s a
+/// spike of 60 req/s for a minute fills b's queue with a's calls, a's slots
+/// fill with requests waiting on b, and a refuses (the ALB answers 502,
+/// blamed on b, whose calls hold a's slots). So the failures are answered by
+/// a and caused by b. With eight
+/// tasks of b (160 req/s) the same run stays available.
+#[test]
+fn a_spike_cascades_from_the_callee_to_its_caller() {
+    let text = |b_tasks: u32| {
+        format!(
+            r#"
+duration = "3m"
+[traffic]
+kind = "spike"
+base_per_second = 5.0
+spike_per_second = 60.0
+start = "60s"
+duration = "60s"
+[[services]]
+name = "a"
+warm_start = true
+concurrency = 10
+queue_limit = 10
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "5ms" }}
+calls = [{{ service = "b" }}]
+[[services]]
+name = "b"
+desired_count = {b_tasks}
+warm_start = true
+concurrency = 2
+queue_limit = 10
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "100ms" }}
+"#
+        )
+    };
+    let figures = support::run(&text(1));
+    let failed = figures.requests.failed();
+    assert!(failed > 1000, "the spike overwhelms b: {failed} failures");
+    let (a, b) = (&figures.services[0], &figures.services[1]);
+    assert_eq!(a.end_to_end_failures_answered, failed, "a answers every failure");
+    assert_eq!(a.requests.failed_by_cause[FailureCause::Refused as usize], failed, "a refuses once its slots are held");
+    assert_eq!(b.requests.failed(), 0, "b itself never fails: it is only slow");
+    assert!(
+        b.end_to_end_failures_caused as f64 > 0.95 * failed as f64,
+        "b causes them: {} of {failed}",
+        b.end_to_end_failures_caused
+    );
+    let figures = support::run(&text(8));
+    assert_eq!(figures.requests.failed(), 0, "with 8 tasks of b nothing fails");
 }

@@ -62,6 +62,24 @@ fn same_seed_same_bytes_on_ec2() {
     }
 }
 
+/// Goal: the same with three services behind listener rules, whose random
+/// sources add route shares, weighted forwards and calls' draws.
+#[test]
+fn same_seed_same_bytes_with_three_services() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run_file_into("determinism-cluster.toml", &a, &[]);
+    run_file_into("determinism-cluster.toml", &b, &[]);
+    for file in FILES {
+        let (x, y) = (fs::read(a.join(file)).expect("a"), fs::read(b.join(file)).expect("b"));
+        assert!(x == y, "{file} differs between two runs of the same seed");
+    }
+    let summary = fs::read_to_string(a.join("summary.json")).expect("summary");
+    for route in ["\"api\"", "\"admin\"", "\"static\"", "\"default\""] {
+        assert!(summary.contains(route), "the summary reports route {route}");
+    }
+}
+
 /// Goal: a different seed gives different results (the seed reaches every stream).
 #[test]
 fn different_seed_different_bytes() {

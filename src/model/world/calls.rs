@@ -1,0 +1,270 @@
+//! Calls between services (issue 8): once a request's own work is done, it
+//! calls other services, in sequence or all at once, and keeps its place in
+//! its task (a concurrency slot, no CPU) until the calls are answered. Its
+//! latency includes theirs; a call that fails or times out fails the
+//! request, or not, as the scenario says. Part of [`World`].
+//!
+//! Model choices: a call reaches the callee through the callee's target
+//! group, as a request from the ALB would (an internal load balancer or
+//! Service Connect's proxy), so the callee's metrics and scaling see it; a
+//! request whose call fails answers at once (fail fast), and its other calls
+//! run on with nobody waiting; the application answers 500 then.
+
+use super::World;
+use crate::engine::EventId;
+use crate::model::event::Event;
+use crate::model::ids::{ServiceId, TaskId};
+use crate::model::observation::{FailureCause, Observation, Observer, Outcome};
+use crate::model::processor::{Departure, Request, NOT_A_CALL};
+
+/// A request done with its own work, waiting on its calls.
+pub(super) struct CallPlan {
+    task: TaskId,
+    departure: Departure,
+    /// The calls it makes, in order: (callee, timeout, fails the request).
+    planned: Vec<(ServiceId, Option<crate::engine::SimDuration>, bool)>,
+    /// The next planned call to make.
+    next: usize,
+    /// Calls made and not yet answered or given up.
+    outstanding: u32,
+    /// The callee the latest call went to (what the request waits on now).
+    waiting_on: ServiceId,
+    /// Still waiting for its answer (false once answered or cut).
+    live: bool,
+}
+
+/// One call in flight.
+pub(super) struct Call {
+    plan: u32,
+    callee: ServiceId,
+    fails_request: bool,
+    timeout: Option<EventId>,
+    /// Its caller stopped waiting (timeout); the callee's answer goes nowhere.
+    abandoned: bool,
+}
+
+impl<O: Observer> World<O> {
+    /// `departure`'s own work is done in `task_id`, which holds its slot: draw
+    /// the calls it makes (each with its probability, `count` times) and make
+    /// them, all at once or the first of a sequence.
+    pub(super) fn begin_calls(&mut self, task_id: TaskId, departure: Departure) {
+        let service = self.tasks[task_id.index()].service;
+        let config = &self.config.services[service.index()];
+        let parallel = config.calls_in_parallel;
+        let plan_id = match self.free_call_plans.pop() {
+            Some(id) => id,
+            None => {
+                self.call_plans.push(CallPlan {
+                    task: task_id,
+                    departure,
+                    planned: Vec::new(),
+                    next: 0,
+                    outstanding: 0,
+                    waiting_on: service,
+                    live: false,
+                });
+                (self.call_plans.len() - 1) as u32
+            }
+        };
+        let draws = &mut self.call_draws[service.index()];
+        let plan = &mut self.call_plans[plan_id as usize];
+        plan.task = task_id;
+        plan.departure = departure;
+        plan.planned.clear();
+        plan.next = 0;
+        plan.outstanding = 0;
+        plan.waiting_on = service;
+        plan.live = true;
+        for call in &config.calls {
+            if call.probability >= 1.0 || draws.uniform() < call.probability {
+                for _ in 0..call.count {
+                    plan.planned.push((call.service, call.timeout, call.fails_request));
+                }
+            }
+        }
+        self.tasks[task_id.index()].held_calls.push(plan_id);
+        if parallel {
+            while self.call_plans[plan_id as usize].next < self.call_plans[plan_id as usize].planned.len() {
+                self.make_next_call(plan_id);
+                if !self.call_plans[plan_id as usize].live {
+                    return; // a call failed at once and failed the request
+                }
+            }
+        }
+        self.carry_on(plan_id);
+    }
+
+    /// Makes the plan's next call: a request to the callee, now.
+    fn make_next_call(&mut self, plan_id: u32) {
+        let now = self.now();
+        let plan = &mut self.call_plans[plan_id as usize];
+        let (callee, timeout, fails_request) = plan.planned[plan.next];
+        plan.next += 1;
+        plan.outstanding += 1;
+        plan.waiting_on = callee;
+        let route = plan.departure.request.route;
+        let call = Call { plan: plan_id, callee, fails_request, timeout: None, abandoned: false };
+        let call_id = match self.free_calls.pop() {
+            Some(id) => {
+                self.calls[id as usize] = call;
+                id
+            }
+            None => {
+                self.calls.push(call);
+                (self.calls.len() - 1) as u32
+            }
+        };
+        if let Some(after) = timeout {
+            self.calls[call_id as usize].timeout = Some(self.queue.schedule(now + after, Event::CallTimesOut(call_id)));
+        }
+        let definition = &self.config.services[callee.index()].task;
+        let demand = definition.service_time.sample(&mut self.service_time[callee.index()]);
+        let response_bytes = definition.response_bytes;
+        let request = Request { arrived: now, route, call: call_id, demand, cpu_millis: 0, response_bytes };
+        self.deliver(callee, request);
+    }
+
+    /// After a call is answered (or at the start): the next call of a
+    /// sequence, or the answer once nothing is outstanding.
+    fn carry_on(&mut self, plan_id: u32) {
+        let plan = &self.call_plans[plan_id as usize];
+        if !plan.live || plan.outstanding > 0 {
+            return;
+        }
+        if plan.next < plan.planned.len() {
+            self.make_next_call(plan_id);
+            // A call that failed at once has moved the plan on already.
+        } else {
+            self.answer_plan(plan_id, None);
+        }
+    }
+
+    /// The callee answered call `call_id` (or failed it, `caused_by` being the
+    /// service whose trouble it was).
+    pub(super) fn call_finished(&mut self, call_id: u32, succeeded: bool, caused_by: ServiceId) {
+        let call = &mut self.calls[call_id as usize];
+        if let Some(id) = call.timeout.take() {
+            self.queue.cancel(id);
+        }
+        let abandoned = call.abandoned;
+        let (plan_id, fails_request) = (call.plan, call.fails_request);
+        self.free_calls.push(call_id);
+        if abandoned {
+            return; // its caller gave up at the timeout
+        }
+        self.call_plans[plan_id as usize].outstanding -= 1;
+        self.after_call(plan_id, succeeded || !fails_request, caused_by);
+    }
+
+    /// The caller stops waiting for call `call_id`: a failure of the callee.
+    pub(super) fn call_times_out(&mut self, call_id: u32) {
+        let call = &mut self.calls[call_id as usize];
+        call.timeout = None;
+        call.abandoned = true;
+        let (plan_id, callee, fails_request) = (call.plan, call.callee, call.fails_request);
+        self.call_plans[plan_id as usize].outstanding -= 1;
+        self.after_call(plan_id, !fails_request, callee);
+    }
+
+    fn after_call(&mut self, plan_id: u32, carry_on: bool, caused_by: ServiceId) {
+        if !self.call_plans[plan_id as usize].live {
+            self.free_plan_if_done(plan_id);
+            return;
+        }
+        if carry_on {
+            self.carry_on(plan_id);
+        } else {
+            self.answer_plan(plan_id, Some(caused_by));
+        }
+    }
+
+    /// The request is answered: its slot goes to the next queued request,
+    /// and its client (the ALB, or a caller) hears back.
+    fn answer_plan(&mut self, plan_id: u32, failed_by: Option<ServiceId>) {
+        let now = self.now();
+        let plan = &mut self.call_plans[plan_id as usize];
+        plan.live = false;
+        let (task_id, departure) = (plan.task, plan.departure);
+        let task = &mut self.tasks[task_id.index()];
+        task.held_calls.retain(|&p| p != plan_id);
+        let service = task.service;
+        task.processor.release_held(now);
+        self.reschedule_completion(task_id);
+        self.free_plan_if_done(plan_id);
+        self.unanswered -= 1;
+        let request = departure.request;
+        let is_call = request.call != NOT_A_CALL;
+        let idle_timeout = self.config.load_balancer.idle_timeout;
+        let (at, outcome) = match failed_by {
+            _ if !is_call && now - request.arrived > idle_timeout => {
+                (request.arrived + idle_timeout, Outcome::Failed(FailureCause::IdleTimeout))
+            }
+            Some(_) => (now, Outcome::Failed(FailureCause::DependencyFailed)),
+            None => (now, Outcome::Succeeded),
+        };
+        let caused_by = match outcome {
+            Outcome::Failed(FailureCause::DependencyFailed) => failed_by.unwrap_or(service),
+            _ => service,
+        };
+        self.emit(Observation::RequestFinished {
+            at,
+            service,
+            route: request.route,
+            call: is_call,
+            caused_by,
+            arrived: request.arrived,
+            outcome,
+            queue_time: departure.started - request.arrived,
+            response_bytes: if outcome == Outcome::Succeeded { request.response_bytes } else { 0 },
+        });
+        if is_call {
+            self.call_finished(request.call, outcome == Outcome::Succeeded, caused_by);
+        }
+        let task = &self.tasks[task_id.index()];
+        if task.state == crate::model::observation::TaskState::Stopping && task.processor.is_empty() {
+            self.process_exited(task_id);
+        }
+    }
+
+    fn free_plan_if_done(&mut self, plan_id: u32) {
+        let plan = &self.call_plans[plan_id as usize];
+        if !plan.live && plan.outstanding == 0 {
+            self.free_call_plans.push(plan_id);
+            // Mark it so a second release cannot happen.
+            self.call_plans[plan_id as usize].outstanding = u32::MAX;
+        }
+    }
+
+    /// The task is cut off: the requests it holds for their calls stop
+    /// waiting; returned for the caller to fail as its clients see them.
+    pub(super) fn abandon_held_calls(&mut self, task_id: TaskId) -> Vec<Request> {
+        let held = std::mem::take(&mut self.tasks[task_id.index()].held_calls);
+        held.into_iter()
+            .map(|plan_id| {
+                self.call_plans[plan_id as usize].live = false;
+                let request = self.call_plans[plan_id as usize].departure.request;
+                self.free_plan_if_done(plan_id);
+                request
+            })
+            .collect()
+    }
+
+    /// Who a refusal is blamed on: a task refuses because its slots are full;
+    /// when at least half of them are held by requests waiting on calls, the
+    /// service most of those wait on is the cause (model choice), else the
+    /// task's own service.
+    pub(super) fn refusal_cause(&self, task_id: TaskId) -> ServiceId {
+        let task = &self.tasks[task_id.index()];
+        let concurrency = self.definition(task_id).concurrency as usize;
+        if task.held_calls.is_empty() || task.held_calls.len() * 2 < concurrency {
+            return task.service;
+        }
+        let mut counts = vec![0usize; self.config.services.len()];
+        for &plan in &task.held_calls {
+            counts[self.call_plans[plan as usize].waiting_on.index()] += 1;
+        }
+        // The most waited-on; ties go to the lowest service id.
+        let (best, _) = counts.iter().enumerate().fold((0, 0), |best, (i, &n)| if n > best.1 { (i, n) } else { best });
+        ServiceId(best as u32)
+    }
+}
