@@ -23,8 +23,9 @@ pub enum Event {
     BakeTimeEnds { service: ServiceId, ordinal: u32 },
     /// The next request in service in the task finishes.
     RequestsComplete(TaskId),
-    /// A call between services has waited its timeout: the caller gives up.
-    CallTimesOut(u32),
+    /// Calls between services with this timeout line's duration have waited
+    /// it out: their callers give up.
+    CallTimeoutsDue(u32),
     /// The target group health-checks the task's target.
     HealthCheck(TaskId),
     /// The essential container's own health check ends (§2.6).

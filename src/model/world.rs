@@ -126,6 +126,10 @@ pub struct World<O: Observer> {
     free_call_plans: Vec<u32>,
     free_calls: Vec<u32>,
     call_draws: Vec<Stream>,
+    /// Per distinct call timeout, its FIFO of deadlines; per service and
+    /// call, the line its timeout uses.
+    call_timeouts: Vec<calls::TimeoutLine>,
+    call_timeout_lines: Vec<Vec<Option<u32>>>,
     /// Scratch space of `complete_requests`, kept to avoid allocating.
     held_buffer: Vec<Departure>,
     finished_calls_buffer: Vec<u32>,
@@ -140,6 +144,27 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let service_time = (0..config.services.len() as u64).map(|i| streams.substream("service_time", i)).collect();
         let call_draws = (0..config.services.len() as u64).map(|i| streams.substream("calls", i)).collect();
+        let mut call_timeouts: Vec<calls::TimeoutLine> = Vec::new();
+        let call_timeout_lines = config
+            .services
+            .iter()
+            .map(|s| {
+                s.calls
+                    .iter()
+                    .map(|c| {
+                        let duration = c.timeout?;
+                        let line = match call_timeouts.iter().position(|l| l.duration == duration) {
+                            Some(line) => line,
+                            None => {
+                                call_timeouts.push(calls::TimeoutLine::new(duration));
+                                call_timeouts.len() - 1
+                            }
+                        };
+                        Some(line as u32)
+                    })
+                    .collect()
+            })
+            .collect();
         let mut world = World {
             services: config
                 .services
@@ -178,6 +203,8 @@ impl<O: Observer> World<O> {
             free_call_plans: Vec::new(),
             free_calls: Vec::new(),
             call_draws,
+            call_timeouts,
+            call_timeout_lines,
             held_buffer: Vec::new(),
             finished_calls_buffer: Vec::new(),
             metrics_end: SimTime::ZERO + duration,
@@ -482,7 +509,7 @@ impl<O: Observer> World<O> {
             Event::BakeTimeEnds { service, ordinal } => self.bake_time_ends(service, ordinal),
             Event::ThrottleEnds(service) => self.reconcile(service),
             Event::HealthCheck(task) => self.health_check(task),
-            Event::CallTimesOut(call) => self.call_times_out(call),
+            Event::CallTimeoutsDue(line) => self.call_timeouts_due(line),
             Event::ContainerHealthCheck(task) => self.container_health_check(task),
             Event::HealthyWithoutChecks(task) => self.healthy_without_checks(task),
             Event::DeregistrationDelayEnds(task) => self.deregistration_delay_ends(task),

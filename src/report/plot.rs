@@ -330,9 +330,16 @@ fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), S
         let counts = |f: fn(&crate::observe::MinuteRow) -> u32| -> Series {
             rows.iter().enumerate().filter(in_run).map(|(m, r)| (hours(m), f64::from(f(r)))).collect()
         };
-        tasks.push((format!("{} desired", service.name), BLACK, counts(|r| r.desired_count)));
+        // One service: black, its colour, green. Several: shades of each service's colour.
+        let (desired_color, healthy_color) = if scenario.cluster.services.len() == 1 {
+            (BLACK, GREEN)
+        } else {
+            let RGBColor(r, g, b) = color;
+            (RGBColor(r / 2, g / 2, b / 2), RGBColor(r / 2 + 128, g / 2 + 128, b / 2 + 128))
+        };
+        tasks.push((format!("{} desired", service.name), desired_color, counts(|r| r.desired_count)));
         tasks.push((format!("{} running", service.name), color, counts(|r| r.running_count)));
-        tasks.push((format!("{} healthy", service.name), GREEN, counts(|r| r.healthy_count)));
+        tasks.push((format!("{} healthy", service.name), healthy_color, counts(|r| r.healthy_count)));
         // With deployments, each revision's RUNNING tasks.
         let revision_colors =
             [RGBColor(230, 120, 0), RGBColor(140, 60, 170), RGBColor(0, 150, 150), RGBColor(120, 120, 120)];

@@ -11,18 +11,19 @@
 //! run on with nobody waiting; the application answers 500 then.
 
 use super::World;
-use crate::engine::EventId;
+use crate::engine::{SimDuration, SimTime};
 use crate::model::event::Event;
 use crate::model::ids::{ServiceId, TaskId};
 use crate::model::observation::{FailureCause, Observation, Observer, Outcome};
 use crate::model::processor::{Departure, Request, NOT_A_CALL};
+use std::collections::VecDeque;
 
 /// A request done with its own work, waiting on its calls.
 pub(super) struct CallPlan {
     task: TaskId,
     departure: Departure,
-    /// The calls it makes, in order: (callee, timeout, fails the request).
-    planned: Vec<(ServiceId, Option<crate::engine::SimDuration>, bool)>,
+    /// The calls it makes, in order: (callee, its timeout line, fails the request).
+    planned: Vec<(ServiceId, Option<u32>, bool)>,
     /// The next planned call to make.
     next: usize,
     /// Calls made and not yet answered or given up.
@@ -38,9 +39,25 @@ pub(super) struct Call {
     plan: u32,
     callee: ServiceId,
     fails_request: bool,
-    timeout: Option<EventId>,
     /// Its caller stopped waiting (timeout); the callee's answer goes nowhere.
     abandoned: bool,
+    /// Counts the slot's reuses, so a stale timeout entry never matches.
+    generation: u32,
+}
+
+/// Calls with one timeout duration time out in the order they were made, so
+/// each duration keeps a FIFO of deadlines and one event for its head: no
+/// event per call to schedule and cancel (issue 8's speed bar).
+pub(super) struct TimeoutLine {
+    pub duration: SimDuration,
+    /// (deadline, call, its generation then), deadlines non-decreasing.
+    pending: VecDeque<(SimTime, u32, u32)>,
+}
+
+impl TimeoutLine {
+    pub fn new(duration: SimDuration) -> Self {
+        TimeoutLine { duration, pending: VecDeque::new() }
+    }
 }
 
 impl<O: Observer> World<O> {
@@ -75,10 +92,11 @@ impl<O: Observer> World<O> {
         plan.outstanding = 0;
         plan.waiting_on = service;
         plan.live = true;
-        for call in &config.calls {
+        for (k, call) in config.calls.iter().enumerate() {
             if call.probability >= 1.0 || draws.uniform() < call.probability {
+                let line = self.call_timeout_lines[service.index()][k];
                 for _ in 0..call.count {
-                    plan.planned.push((call.service, call.timeout, call.fails_request));
+                    plan.planned.push((call.service, line, call.fails_request));
                 }
             }
         }
@@ -98,24 +116,30 @@ impl<O: Observer> World<O> {
     fn make_next_call(&mut self, plan_id: u32) {
         let now = self.now();
         let plan = &mut self.call_plans[plan_id as usize];
-        let (callee, timeout, fails_request) = plan.planned[plan.next];
+        let (callee, line, fails_request) = plan.planned[plan.next];
         plan.next += 1;
         plan.outstanding += 1;
         plan.waiting_on = callee;
         let route = plan.departure.request.route;
-        let call = Call { plan: plan_id, callee, fails_request, timeout: None, abandoned: false };
         let call_id = match self.free_calls.pop() {
             Some(id) => {
-                self.calls[id as usize] = call;
+                let call = &mut self.calls[id as usize];
+                (call.plan, call.callee, call.fails_request, call.abandoned) = (plan_id, callee, fails_request, false);
                 id
             }
             None => {
-                self.calls.push(call);
+                self.calls.push(Call { plan: plan_id, callee, fails_request, abandoned: false, generation: 0 });
                 (self.calls.len() - 1) as u32
             }
         };
-        if let Some(after) = timeout {
-            self.calls[call_id as usize].timeout = Some(self.queue.schedule(now + after, Event::CallTimesOut(call_id)));
+        if let Some(line) = line {
+            let generation = self.calls[call_id as usize].generation;
+            let timeouts = &mut self.call_timeouts[line as usize];
+            let deadline = now + timeouts.duration;
+            timeouts.pending.push_back((deadline, call_id, generation));
+            if timeouts.pending.len() == 1 {
+                self.queue.schedule(deadline, Event::CallTimeoutsDue(line));
+            }
         }
         let definition = &self.config.services[callee.index()].task;
         let demand = definition.service_time.sample(&mut self.service_time[callee.index()]);
@@ -143,9 +167,8 @@ impl<O: Observer> World<O> {
     /// service whose trouble it was).
     pub(super) fn call_finished(&mut self, call_id: u32, succeeded: bool, caused_by: ServiceId) {
         let call = &mut self.calls[call_id as usize];
-        if let Some(id) = call.timeout.take() {
-            self.queue.cancel(id);
-        }
+        // Its timeout entry, if any, no longer matches.
+        call.generation = call.generation.wrapping_add(1);
         let abandoned = call.abandoned;
         let (plan_id, fails_request) = (call.plan, call.fails_request);
         self.free_calls.push(call_id);
@@ -156,10 +179,27 @@ impl<O: Observer> World<O> {
         self.after_call(plan_id, succeeded || !fails_request, caused_by);
     }
 
+    /// The head of a timeout line is due: every call whose deadline has
+    /// come and that is still waited on times out; the event moves to the
+    /// next deadline.
+    pub(super) fn call_timeouts_due(&mut self, line: u32) {
+        let now = self.now();
+        while let Some(&(deadline, call_id, generation)) = self.call_timeouts[line as usize].pending.front() {
+            if deadline > now {
+                self.queue.schedule(deadline, Event::CallTimeoutsDue(line));
+                return;
+            }
+            self.call_timeouts[line as usize].pending.pop_front();
+            let call = &self.calls[call_id as usize];
+            if call.generation == generation && !call.abandoned {
+                self.call_times_out(call_id);
+            }
+        }
+    }
+
     /// The caller stops waiting for call `call_id`: a failure of the callee.
-    pub(super) fn call_times_out(&mut self, call_id: u32) {
+    fn call_times_out(&mut self, call_id: u32) {
         let call = &mut self.calls[call_id as usize];
-        call.timeout = None;
         call.abandoned = true;
         let (plan_id, callee, fails_request) = (call.plan, call.callee, call.fails_request);
         self.call_plans[plan_id as usize].outstanding -= 1;
