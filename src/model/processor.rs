@@ -220,6 +220,14 @@ impl Processor {
         self.start_waiting(now);
     }
 
+    /// `count` held requests are gone (their task was cut off): their slots
+    /// go to the queued requests, which the application still works through.
+    pub fn drop_held(&mut self, count: usize, now: SimTime) {
+        self.advance(now);
+        self.held = self.held.saturating_sub(count);
+        self.start_waiting(now);
+    }
+
     fn start_waiting(&mut self, now: SimTime) {
         while self.busy() < self.concurrency {
             let Some(request) = self.waiting.pop_front() else { break };

@@ -126,10 +126,13 @@ pub struct World<O: Observer> {
     free_call_plans: Vec<u32>,
     free_calls: Vec<u32>,
     call_draws: Vec<Stream>,
+    call_service_time: Vec<Stream>,
     /// Per distinct call timeout, its FIFO of deadlines; per service and
     /// call, the line its timeout uses.
     call_timeouts: Vec<calls::TimeoutLine>,
     call_timeout_lines: Vec<Vec<Option<u32>>>,
+    /// `finish` is answering the clients still waiting.
+    finishing: bool,
     /// Scratch space of `complete_requests`, kept to avoid allocating.
     held_buffer: Vec<Departure>,
     finished_calls_buffer: Vec<u32>,
@@ -144,6 +147,10 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let service_time = (0..config.services.len() as u64).map(|i| streams.substream("service_time", i)).collect();
         let call_draws = (0..config.services.len() as u64).map(|i| streams.substream("calls", i)).collect();
+        // A call's service time: its callee's own stream, apart from the
+        // callee's clients' draws (common random numbers across policies).
+        let call_service_time =
+            (0..config.services.len() as u64).map(|i| streams.substream("call_service_time", i)).collect();
         let mut call_timeouts: Vec<calls::TimeoutLine> = Vec::new();
         let call_timeout_lines = config
             .services
@@ -203,8 +210,10 @@ impl<O: Observer> World<O> {
             free_call_plans: Vec::new(),
             free_calls: Vec::new(),
             call_draws,
+            call_service_time,
             call_timeouts,
             call_timeout_lines,
+            finishing: false,
             held_buffer: Vec::new(),
             finished_calls_buffer: Vec::new(),
             metrics_end: SimTime::ZERO + duration,
@@ -537,6 +546,8 @@ impl<O: Observer> World<O> {
     /// clients still waiting got the ALB's 504.
     pub fn finish(&mut self, at: SimTime) {
         self.queue.advance_to(at.max(self.now()));
+        // No new call from here: a caller's plan ends when its task is cut.
+        self.finishing = true;
         for t in 0..self.tasks.len() {
             self.cut_requests(TaskId(t as u32), FailureCause::IdleTimeout);
             self.tasks[t].connections_cut = true;

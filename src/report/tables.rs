@@ -333,7 +333,7 @@ fn optional(x: Option<f64>, decimals: usize) -> String {
 
 pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     let mut out = String::from(
-        "minute_start_s,service,arrivals,succeeded,failed_502,failed_503,failed_504,latency_ms_p50,latency_ms_p99,\
+        "minute_start_s,service,arrivals,succeeded,failed_500,failed_502,failed_503,failed_504,latency_ms_p50,latency_ms_p99,\
          desired_count,running_count,healthy_count,cpu_utilization_percent,mean_requests_in_tasks,\
          memory_utilization_percent,request_count,request_count_per_target",
     );
@@ -390,11 +390,12 @@ pub fn timeseries_csv(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
             let Some(row) = rows.get(minute) else { continue };
             let r = &row.requests;
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3}\n",
                 minute * 60,
                 service.name,
                 row.arrivals,
                 r.succeeded,
+                r.failed_with_status(500),
                 r.failed_with_status(502),
                 r.failed_with_status(503),
                 r.failed_with_status(504),

@@ -980,6 +980,15 @@ fn check_calls(c: &mut Checker, services: &[(String, &ServiceFile)]) {
             }
         }
     }
+    for (prefix, service) in services {
+        let total: u32 = service.calls.iter().map(|call| call.count.unwrap_or(1).min(1000)).sum();
+        if total > 100 {
+            c.problem(
+                format!("{prefix}.calls"),
+                format!("expected at most 100 calls a request in all (fleetsim's limit), found {total}"),
+            );
+        }
+    }
     // A cycle, found by depth-first search from each service in order.
     fn visit(node: usize, edges: &[Vec<usize>], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
         state[node] = 1;
@@ -1087,6 +1096,15 @@ fn check_conditions(c: &mut Checker, field: &str, conditions: &[ConditionFile]) 
             if text.len() > 128 {
                 c.problem(at("values"), format!("expected values of at most 128 characters (§10.2), found \"{text}\""));
             }
+        }
+        if condition.values.len() + condition.query_string.len() > 3 {
+            c.problem(
+                at("values"),
+                format!(
+                    "expected at most 3 values a condition (§10.2), found {}",
+                    condition.values.len() + condition.query_string.len()
+                ),
+            );
         }
         values += condition.values.len() + condition.query_string.len();
         wildcards += texts.iter().map(|t| t.matches(['*', '?']).count()).sum::<usize>();

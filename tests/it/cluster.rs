@@ -4,8 +4,8 @@
 //! route shares, and rule evaluations on the LCU bill.
 
 use crate::support;
-use fleetsim::engine::{RngStreams, SimTime};
-use fleetsim::model::{FailureCause, Observation, Observer, Outcome};
+use fleetsim::engine::{RngStreams, SimDuration, SimTime};
+use fleetsim::model::{FailureCause, Observation, Observer, Outcome, TaskId, TaskState};
 use fleetsim::queueing::mean_wait;
 use fleetsim::traffic::Arrivals;
 
@@ -384,4 +384,88 @@ service_time = {{ distribution = "constant", value = "100ms" }}
     );
     let figures = support::run(&text(8));
     assert_eq!(figures.requests.failed(), 0, "with 8 tasks of b nothing fails");
+}
+
+/// Goal: a task whose requests wait on calls is cut off at the end of its
+/// deregistration delay like any other; the requests it held are answered
+/// then, so the task exits once it has worked through its queue and does not
+/// wait out its stopTimeout. a scales in from 2 tasks to 1 at 60 s; b takes
+/// 20 s a request, so when a's stopping task's 5 s delay ends (65 s) all 50
+/// of its slots are held waiting on b and 16 requests queue behind them: it
+/// goes STOPPING, works the 16 (5 ms each, sharing its one vCPU: 80 ms) and
+/// exits at 65.08 s.
+#[test]
+fn a_task_cut_off_while_its_requests_wait_on_calls_exits_at_once() {
+    let text = r#"
+duration = "3m"
+[traffic]
+kind = "constant"
+rate_per_second = 2.0
+[[services]]
+name = "a"
+desired_count = 2
+desired_count_changes = [{ at = "60s", desired_count = 1 }]
+warm_start = true
+concurrency = 50
+stop_timeout = "120s"
+service_time = { distribution = "constant", value = "5ms" }
+calls = [{ service = "b" }]
+[[services]]
+name = "b"
+desired_count = 4
+warm_start = true
+concurrency = 100
+service_time = { distribution = "constant", value = "20s" }
+[load_balancer]
+deregistration_delay = "5s"
+"#;
+    let (_, observations) = support::run_observed(text);
+    let states: Vec<(SimTime, TaskState)> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, task: TaskId(1), to, .. } if at > SimTime::ZERO => Some((at, to)),
+            _ => None,
+        })
+        .collect();
+    let at = |ms: u64| SimTime::ZERO + SimDuration::from_millis(ms);
+    assert_eq!(
+        states[..3],
+        [
+            (at(60_000), TaskState::Deactivating),
+            (at(65_000), TaskState::Stopping),
+            (at(65_080), TaskState::Deprovisioning)
+        ]
+    );
+}
+
+/// Goal: the end of a run answers every client still waiting, whatever the
+/// order of the services: no new call starts while the run finishes. a makes
+/// three calls to b in sequence (continuing past failures); b takes 300 s, so
+/// at the end each of a's requests has made exactly one call, listed first or
+/// second.
+#[test]
+fn the_end_of_a_run_makes_no_new_calls() {
+    let a = r#"
+[[services]]
+name = "a"
+warm_start = true
+concurrency = 1000
+service_time = { distribution = "constant", value = "5ms" }
+calls = [{ service = "b", count = 3, on_failure = "continue" }]
+"#;
+    let b = r#"
+[[services]]
+name = "b"
+desired_count = 2
+warm_start = true
+concurrency = 1000
+service_time = { distribution = "constant", value = "300s" }
+"#;
+    let head = "duration = \"2m\"\n[traffic]\nkind = \"constant\"\nrate_per_second = 5.0\n";
+    let tail = "[load_balancer]\ndefault_action = { forward = \"a\" }\n";
+    for text in [format!("{head}{a}{b}{tail}"), format!("{head}{b}{a}{tail}")] {
+        let figures = support::run(&text);
+        let (a, b) = figures.services.iter().partition::<Vec<_>, _>(|s| s.name == "a");
+        assert_eq!(b[0].requests.total, a[0].requests.total, "one call each");
+    }
 }

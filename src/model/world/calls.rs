@@ -142,7 +142,7 @@ impl<O: Observer> World<O> {
             }
         }
         let definition = &self.config.services[callee.index()].task;
-        let demand = definition.service_time.sample(&mut self.service_time[callee.index()]);
+        let demand = definition.service_time.sample(&mut self.call_service_time[callee.index()]);
         let response_bytes = definition.response_bytes;
         let request = Request { arrived: now, route, call: call_id, demand, cpu_millis: 0, response_bytes };
         self.deliver(callee, request);
@@ -152,7 +152,7 @@ impl<O: Observer> World<O> {
     /// sequence, or the answer once nothing is outstanding.
     fn carry_on(&mut self, plan_id: u32) {
         let plan = &self.call_plans[plan_id as usize];
-        if !plan.live || plan.outstanding > 0 {
+        if !plan.live || plan.outstanding > 0 || self.finishing {
             return;
         }
         if plan.next < plan.planned.len() {
@@ -225,6 +225,7 @@ impl<O: Observer> World<O> {
         let plan = &mut self.call_plans[plan_id as usize];
         plan.live = false;
         let (task_id, departure) = (plan.task, plan.departure);
+        let (made_calls, waiting_on) = (!plan.planned.is_empty(), plan.waiting_on);
         let task = &mut self.tasks[task_id.index()];
         task.held_calls.retain(|&p| p != plan_id);
         let service = task.service;
@@ -242,8 +243,11 @@ impl<O: Observer> World<O> {
             Some(_) => (now, Outcome::Failed(FailureCause::DependencyFailed)),
             None => (now, Outcome::Succeeded),
         };
+        // A dependency's failure is its; a 504 of a request that waited on
+        // calls is blamed on the service it waited on last (model choice).
         let caused_by = match outcome {
             Outcome::Failed(FailureCause::DependencyFailed) => failed_by.unwrap_or(service),
+            Outcome::Failed(FailureCause::IdleTimeout) if made_calls => waiting_on,
             _ => service,
         };
         self.emit(Observation::RequestFinished {
@@ -279,6 +283,10 @@ impl<O: Observer> World<O> {
     /// waiting; returned for the caller to fail as its clients see them.
     pub(super) fn abandon_held_calls(&mut self, task_id: TaskId) -> Vec<Request> {
         let held = std::mem::take(&mut self.tasks[task_id.index()].held_calls);
+        // Their slots are free again (nobody will read what the task does now).
+        let now = self.now();
+        self.tasks[task_id.index()].processor.drop_held(held.len(), now);
+        self.reschedule_completion(task_id);
         held.into_iter()
             .map(|plan_id| {
                 self.call_plans[plan_id as usize].live = false;
