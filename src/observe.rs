@@ -771,7 +771,13 @@ impl Collector {
                 minutes: rows,
             });
         }
-        let usage = Usage { task_seconds, instance_seconds, alb_hours };
+        let usage = Usage {
+            task_seconds,
+            instance_seconds,
+            alb_hours,
+            requests_by_service: services.iter().map(|s| s.requests.total).collect(),
+            ..Default::default()
+        };
         let mut total = RequestCounts::default();
         for s in &services {
             total.total += s.requests.total;
