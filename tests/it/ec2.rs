@@ -408,15 +408,9 @@ managed_termination_protection = true
     crate::cost::assert_allocation_sums(&output.bill);
 }
 
-/// Goal: the rule on a case worked by hand: service A reserves three times
-/// what B does on a CPU-full instance, so A pays 75 % of it. Method: one
-/// m6i.large registered before the run, 10 hours (0.96 USD); A runs three
-/// 0.5 vCPU / 1 GiB tasks, B one (warm start: placed at time zero). CPU:
-/// 1536 + 512 = all 2048 units; memory 3072 + 1024 of 7987 MiB, the idle
-/// part spread in the same 3 : 1 proportion. A 72 cents, B 24.
-#[test]
-fn a_service_reserving_three_times_as_much_pays_three_quarters() {
-    let text = r#"
+/// One m6i.large registered before the run, for 10 hours; service a runs
+/// three 0.5 vCPU / 1 GiB tasks on it, b one (warm start: placed at time zero).
+const THREE_TO_ONE: &str = r#"
 duration = "10h"
 [traffic]
 kind = "constant"
@@ -444,7 +438,15 @@ max_size = 4
 desired_capacity = 1
 awsvpc_trunking = true
 "#;
-    let output = fleetsim::run::simulate_scenario(&support::scenario(text), None).expect("runs");
+
+/// Goal: the rule on a case worked by hand: service a reserves three times
+/// what b does on a CPU-full instance, so a pays 75 % of it. Method:
+/// [`THREE_TO_ONE`], 0.96 USD of instance-hours. CPU: 1536 + 512 = all 2048
+/// units; memory 3072 + 1024 of 7987 MiB, the idle part spread in the same
+/// 3 : 1 proportion. a 72 cents, b 24.
+#[test]
+fn a_service_reserving_three_times_as_much_pays_three_quarters() {
+    let output = fleetsim::run::simulate_scenario(&support::scenario(THREE_TO_ONE), None).expect("runs");
     let a = &output.bill.allocation;
     assert!((a.services[0].ec2_allocated_usd - 0.72).abs() < 1e-9, "{:?}", a.services);
     assert!((a.services[1].ec2_allocated_usd - 0.24).abs() < 1e-9, "{:?}", a.services);
@@ -511,4 +513,39 @@ fn a_task_reserves_from_placement_until_stopped_or_its_instance_ends() {
     let reserved = usage.reserved_by_hour[2][0][0];
     assert_eq!(reserved.cpu_unit_nanos, 1024 * (90 + 30) * second);
     assert_eq!(reserved.memory_mib_nanos, 2048 * (90 + 30) * second);
+}
+
+/// Goal: what a user reads. Method: `fleetsim run` on [`THREE_TO_ONE`]:
+/// `summary.json` has each service's cost and `cost_usd.by_service`, which
+/// sums to the total to the cent; the provider's split sums to its instance
+/// cost; the terminal prints one cost line per service. The ALB (all requests
+/// go to a, the first service) is a's: 0.225 + 0.1 (two public IPv4s) + LCUs.
+#[test]
+fn the_report_shows_each_services_cost_summing_to_the_total() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scenario = tmp.path().join("three-to-one.toml");
+    #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
+    std::fs::write(&scenario, THREE_TO_ONE).expect("scenario written");
+    let out = tmp.path().join("out");
+    let output = support::fleetsim().arg("run").arg(&scenario).arg("--out").arg(&out).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("  cost      b: 0.24 USD (Fargate 0.00, EC2 allocated 0.24, ALB share 0.00)"), "{stdout}");
+    let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json");
+    let summary: serde_json::Value = serde_json::from_str(&text).expect("summary.json parses");
+    let cents = |v: &serde_json::Value| (v.as_f64().expect("a number") * 100.0).round() as i64;
+    let cost = &summary["cost_usd"];
+    let by_service = cost["by_service"].as_object().expect("by_service");
+    assert_eq!(by_service.keys().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(by_service.values().map(cents).sum::<i64>(), cents(&cost["total"]));
+    for service in summary["services"].as_array().expect("services") {
+        let c = &service["cost_usd"];
+        assert_eq!(cents(&c["total"]), cents(&c["fargate"]) + cents(&c["ec2_allocated"]) + cents(&c["shared"]));
+        assert_eq!(cents(&c["total"]), cents(&by_service[service["name"].as_str().expect("name")]));
+    }
+    assert_eq!(cents(&summary["services"][0]["cost_usd"]["ec2_allocated"]), 72);
+    let provider = &summary["capacity_providers"][0]["cost_usd"];
+    assert_eq!(cents(&provider["instances"]), 96);
+    let split: Vec<i64> = provider["by_service"].as_object().expect("split").values().map(cents).collect();
+    assert_eq!(split, [72, 24]);
 }
