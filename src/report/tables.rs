@@ -272,12 +272,14 @@ fn usd(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 
-/// Cents per service by name, then `unallocated` when some cost is.
+/// Cents per service by name, then `unallocated` when some cost is (under
+/// `(unallocated)` if a service has that name).
 fn by_service_json(scenario: &Scenario, cents: impl Iterator<Item = i64>, unallocated: i64) -> Value {
     let mut map: serde_json::Map<String, Value> =
         scenario.cluster.services.iter().zip(cents).map(|(s, c)| (s.name.clone(), json!(usd(c)))).collect();
     if unallocated != 0 {
-        map.insert("unallocated".into(), json!(usd(unallocated)));
+        let key = if map.contains_key("unallocated") { "(unallocated)" } else { "unallocated" };
+        map.insert(key.into(), json!(usd(unallocated)));
     }
     Value::Object(map)
 }

@@ -549,3 +549,45 @@ fn the_report_shows_each_services_cost_summing_to_the_total() {
     let split: Vec<i64> = provider["by_service"].as_object().expect("split").values().map(cents).collect();
     assert_eq!(split, [72, 24]);
 }
+
+/// Goal: an hour in which no task is placed on the provider's instances is
+/// nobody's: it goes to `unallocated` (under `(unallocated)` when a service
+/// has that name). Method: one m6i.large for 3 hours (0.288 USD); the one
+/// task, placed at time zero, is stopped at 1 h and gone within the second
+/// hour (its target drains 300 s first), so hours 0 and 1 are its service's
+/// and hour 2 is unallocated: in cents 29 (the bill's 38.65 round to 39: the
+/// instances' 28.8 and the ALB's 9.85 floor to 37, one cent left for each),
+/// split 19.33 → 19 and 9.67 → 10.
+#[test]
+fn an_hour_with_nothing_reserved_is_unallocated() {
+    let text = r#"
+duration = "3h"
+[traffic]
+kind = "constant"
+rate_per_second = 1.0
+[[services]]
+name = "unallocated"
+desired_count = 1
+desired_count_changes = [{ at = "1h", desired_count = 0 }]
+launch_type = "EC2"
+service_time = { distribution = "constant", value = "10ms" }
+[[capacity_providers]]
+name = "m6i"
+instance_type = "m6i.large"
+max_size = 4
+desired_capacity = 1
+"#;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scenario = tmp.path().join("idle.toml");
+    #[allow(clippy::disallowed_methods)] // a fixture in a temporary folder
+    std::fs::write(&scenario, text).expect("scenario written");
+    let out = tmp.path().join("out");
+    let output = support::fleetsim().arg("run").arg(&scenario).arg("--out").arg(&out).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json")).expect("json");
+    let split = &summary["capacity_providers"][0]["cost_usd"];
+    assert_eq!(split["instances"], 0.29);
+    assert_eq!(split["by_service"], serde_json::json!({ "unallocated": 0.19, "(unallocated)": 0.1 }));
+    assert_eq!(summary["cost_usd"]["by_service"]["(unallocated)"], 0.1);
+}
