@@ -250,6 +250,20 @@ impl AlbHour {
     }
 }
 
+/// Resources a service's tasks reserved on a provider's instances, integrated
+/// over time: CPU units × nanoseconds and MiB × nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reserved {
+    pub cpu_unit_nanos: u128,
+    pub memory_mib_nanos: u128,
+}
+
+impl Reserved {
+    pub fn is_zero(&self) -> bool {
+        self.cpu_unit_nanos == 0 && self.memory_mib_nanos == 0
+    }
+}
+
 /// What a run used: billed task time per service and provider, and the ALB's hours.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Usage {
@@ -262,6 +276,16 @@ pub struct Usage {
     pub instance_seconds: Vec<u64>,
     /// The ALB's load in each hour of the run; one per started hour.
     pub alb_hours: Vec<AlbHour>,
+    /// Per capacity provider, per hour of the run: billed instance-nanoseconds
+    /// of its ASG (each instance's rounding and minimum in the hour it ends).
+    /// Sums to `instance_seconds` × 10⁹ (all zero for Fargate).
+    pub instance_nanos_by_hour: Vec<Vec<u128>>,
+    /// Per capacity provider, per service, per hour of the run: what the
+    /// service's tasks reserved on the provider's instances while placed there
+    /// (from placement until STOPPED or the instance's end; all zero for Fargate).
+    pub reserved_by_hour: Vec<Vec<Vec<Reserved>>>,
+    /// Per service: requests the ALB forwarded to it, for the shared line items.
+    pub requests_by_service: Vec<u64>,
 }
 
 /// One line of the bill, as AWS itemises it.
@@ -283,6 +307,57 @@ pub struct LineItem {
 pub struct Bill {
     pub lines: Vec<LineItem>,
     pub total_usd: f64,
+    /// The same bill by service, in whole cents (see [`allocate`]).
+    pub allocation: Allocation,
+}
+
+/// The bill split over services, in whole cents, so that every sum is exact:
+/// the services and `unallocated` sum to `total_cents` (the bill's total
+/// rounded to the cent), and each ASG provider's allocations sum to its
+/// `instance_cents`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Allocation {
+    pub total_cents: i64,
+    /// Per service, in cluster order.
+    pub services: Vec<ServiceCost>,
+    /// Instance cost of hours in which no task reserved anything on its
+    /// provider, and the shared line items when no service received a request.
+    pub unallocated_cents: i64,
+    /// Per capacity provider, in cluster order: how its instance bill was split
+    /// (all zero for Fargate providers).
+    pub providers: Vec<ProviderAllocation>,
+}
+
+/// What one service cost: exact, and in the whole cents that sum exactly.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceCost {
+    /// Its own Fargate and Fargate Spot tasks: vCPU, GB, ephemeral storage
+    /// and public IPv4 line items at the bill's prices.
+    pub fargate_usd: f64,
+    pub fargate_cents: i64,
+    /// Its share of the EC2 instance bill of every ASG provider it ran on.
+    pub ec2_allocated_usd: f64,
+    pub ec2_allocated_cents: i64,
+    /// Its share of the ALB's line items, by requests.
+    pub shared_usd: f64,
+    pub shared_cents: i64,
+}
+
+impl ServiceCost {
+    pub fn total_cents(&self) -> i64 {
+        self.fargate_cents + self.ec2_allocated_cents + self.shared_cents
+    }
+}
+
+/// One ASG provider's instance bill and its split over services.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderAllocation {
+    /// The provider's instance-hours at its price (exact, then in cents).
+    pub instance_usd: f64,
+    pub instance_cents: i64,
+    /// Per service, in cluster order; with `unallocated_cents` they sum to `instance_cents`.
+    pub by_service_cents: Vec<i64>,
+    pub unallocated_cents: i64,
 }
 
 /// Every line item key a bill can have, for validating discounts.
@@ -548,7 +623,235 @@ pub fn bill(cluster: &ClusterConfig, usage: &Usage, sheet: &PriceSheet) -> Resul
             price_as_of: rate.as_of,
         });
     }
+    bill.allocation = allocate(cluster, usage, sheet, &bill)?;
     Ok(bill)
+}
+
+/// The line items that no one task or instance incurs: the ALB's hours,
+/// LCU-hours and public IPv4s.
+const SHARED_KEYS: [&str; 3] = ["alb_hours", "alb_lcu_hours", "alb_public_ipv4_hours"];
+
+/// CPU's weight against memory's per unit in split cost allocation data:
+/// "relative unit weights for CPU and memory based on a 9:1 ratio", derived
+/// from Fargate's per vCPU-hour and per GB-hour prices (AWS Data Exports
+/// guide, "Example of split cost allocation data").
+const CPU_WEIGHT_PER_VCPU: f64 = 9.0;
+const MEMORY_WEIGHT_PER_GB: f64 = 1.0;
+
+/// The bill by service, in whole cents. The rule (README, "Cost by service"):
+///
+/// 1. **Fargate and Fargate Spot** (vCPU, GB, ephemeral storage, public IPv4):
+///    each service pays its own tasks' line items at the bill's prices and
+///    discounts.
+/// 2. **EC2 instances** of an ASG provider, shared by several services: the
+///    instance cost of each hour of the run is split between CPU and memory as
+///    AWS's split cost allocation data for ECS does, by the instance type's
+///    weights (9 per vCPU, 1 per GB: CPU's share of the price is
+///    9·vCPU / (9·vCPU + GiB), with the memory the instance registers, §5.6),
+///    and each part goes to the services by their share of the CPU units, or
+///    the MiB, their tasks reserved on the provider's instances in that hour.
+///    Idle (unreserved) capacity is spread over the services in the same
+///    proportion, so **the allocations sum to the bill**. Model choices: the
+///    hour's split is per provider, not per instance; unused capacity is
+///    re-spread per resource (AWS itemises it as the instance's unused cost).
+///    An hour in which no task reserved anything on the provider goes to
+///    `unallocated`.
+/// 3. **ALB** (hours, LCU-hours, public IPv4s): model choice: split by each
+///    service's share of the requests the ALB forwarded (fixed responses
+///    belong to no service); with no request at all, evenly over the
+///    load-balanced services, else `unallocated`.
+///
+/// Rounding: the bill's total is rounded to the cent; the parts above (each
+/// service's Fargate cost, each provider's instance cost, the ALB's) get whole
+/// cents summing to it by largest remainder (ties to the earlier part); then
+/// each provider's and the ALB's cents are split over services by largest
+/// remainder, ties to the lower service index, `unallocated` last. Every sum
+/// is exact in cents; each part is within a cent of its exact value, a
+/// service's share of a part within two.
+pub fn allocate(
+    cluster: &ClusterConfig,
+    usage: &Usage,
+    sheet: &PriceSheet,
+    bill: &Bill,
+) -> Result<Allocation, MissingPrice> {
+    let services = cluster.services.len();
+    let providers = cluster.capacity_providers.len();
+    // Exact USD of each part, in a fixed order: services' Fargate, providers' instances, the ALB.
+    let mut fargate_usd = vec![0.0; services];
+    for (s, per_provider) in usage.task_seconds.iter().enumerate() {
+        for (p, &seconds) in per_provider.iter().enumerate() {
+            if seconds == 0 {
+                continue;
+            }
+            let hours = seconds as f64 / 3600.0;
+            for rate in task_lines(cluster, s, p, sheet)? {
+                fargate_usd[s] +=
+                    rate.per_task * hours * rate.usd_per_unit * (1.0 - discount(sheet, &rate.key) / 100.0);
+            }
+        }
+    }
+    let mut instance_usd = vec![0.0; providers];
+    for (p, &seconds) in usage.instance_seconds.iter().enumerate() {
+        if seconds == 0 {
+            continue;
+        }
+        if let Some((key, _, usd_per_hour, _)) = instance_rate(cluster, p, sheet)? {
+            instance_usd[p] = seconds as f64 / 3600.0 * usd_per_hour * (1.0 - discount(sheet, &key) / 100.0);
+        }
+    }
+    let shared_usd: f64 = bill.lines.iter().filter(|l| SHARED_KEYS.contains(&l.key.as_str())).map(|l| l.usd).sum();
+    let parts: Vec<f64> =
+        fargate_usd.iter().chain(&instance_usd).chain(std::iter::once(&shared_usd)).map(|usd| usd * 100.0).collect();
+    let total_cents = (bill.total_usd * 100.0).round() as i64;
+    let part_cents = largest_remainder(total_cents, &parts);
+    let (fargate_cents, rest) = part_cents.split_at(services);
+    let (instance_cents, shared_cents) = rest.split_at(providers);
+
+    let mut allocation = Allocation {
+        total_cents,
+        services: (0..services)
+            .map(|s| ServiceCost { fargate_usd: fargate_usd[s], fargate_cents: fargate_cents[s], ..Default::default() })
+            .collect(),
+        unallocated_cents: 0,
+        providers: Vec::with_capacity(providers),
+    };
+    for p in 0..providers {
+        let weights = instance_weights(cluster, usage, p, services);
+        let split = split_cents(instance_cents[p], &weights);
+        let weight_total: f64 = weights.iter().sum();
+        for ((service, &cents), &weight) in allocation.services.iter_mut().zip(&split).zip(&weights) {
+            service.ec2_allocated_cents += cents;
+            if weight_total > 0.0 {
+                service.ec2_allocated_usd += instance_usd[p] * weight / weight_total;
+            }
+        }
+        allocation.unallocated_cents += split[services];
+        allocation.providers.push(ProviderAllocation {
+            instance_usd: instance_usd[p],
+            instance_cents: instance_cents[p],
+            by_service_cents: split[..services].to_vec(),
+            unallocated_cents: split[services],
+        });
+    }
+    let weights = shared_weights(cluster, usage);
+    let split = split_cents(shared_cents[0], &weights);
+    let weight_total: f64 = weights.iter().sum();
+    for ((service, &cents), &weight) in allocation.services.iter_mut().zip(&split).zip(&weights) {
+        service.shared_cents = cents;
+        if weight_total > 0.0 {
+            service.shared_usd = shared_usd * weight / weight_total;
+        }
+    }
+    allocation.unallocated_cents += split[services];
+    Ok(allocation)
+}
+
+/// Per service, then `unallocated` last: each one's part of provider `p`'s
+/// instance cost, in billed instance-nanoseconds (see [`allocate`], rule 2).
+fn instance_weights(cluster: &ClusterConfig, usage: &Usage, p: usize, services: usize) -> Vec<f64> {
+    let mut weights = vec![0.0; services + 1];
+    let Some(asg) = cluster.capacity_providers[p].auto_scaling_group() else { return weights };
+    let instance = &asg.instance_type;
+    let cpu_weight = CPU_WEIGHT_PER_VCPU * f64::from(instance.cpu_units) / 1024.0;
+    let memory_weight = MEMORY_WEIGHT_PER_GB * f64::from(instance.memory_mib) / 1024.0;
+    let cpu_share = cpu_weight / (cpu_weight + memory_weight);
+    let hours = usage.instance_nanos_by_hour.get(p).map_or(&[][..], Vec::as_slice);
+    let reserved = usage.reserved_by_hour.get(p);
+    let at = |s: usize, h: usize| reserved.and_then(|r| r.get(s)).and_then(|r| r.get(h)).copied().unwrap_or_default();
+    for (h, &nanos) in hours.iter().enumerate() {
+        let cost = nanos as f64;
+        let cpu_total: u128 = (0..services).map(|s| at(s, h).cpu_unit_nanos).sum();
+        let memory_total: u128 = (0..services).map(|s| at(s, h).memory_mib_nanos).sum();
+        // A resource nobody reserved passes its part to the other one.
+        let cpu_part = match (cpu_total, memory_total) {
+            (0, 0) => {
+                weights[services] += cost;
+                continue;
+            }
+            (0, _) => 0.0,
+            (_, 0) => 1.0,
+            _ => cpu_share,
+        };
+        for (s, weight) in weights.iter_mut().take(services).enumerate() {
+            let r = at(s, h);
+            let mut part = 0.0;
+            if cpu_total > 0 {
+                part += cpu_part * r.cpu_unit_nanos as f64 / cpu_total as f64;
+            }
+            if memory_total > 0 {
+                part += (1.0 - cpu_part) * r.memory_mib_nanos as f64 / memory_total as f64;
+            }
+            *weight += cost * part;
+        }
+    }
+    weights
+}
+
+/// Per service, then `unallocated` last: each one's part of the ALB's line
+/// items (see [`allocate`], rule 3).
+fn shared_weights(cluster: &ClusterConfig, usage: &Usage) -> Vec<f64> {
+    let services = cluster.services.len();
+    let mut weights: Vec<f64> =
+        (0..services).map(|s| usage.requests_by_service.get(s).copied().unwrap_or(0) as f64).collect();
+    if weights.iter().all(|&w| w == 0.0) {
+        for (weight, service) in weights.iter_mut().zip(&cluster.services) {
+            *weight = if service.load_balanced { 1.0 } else { 0.0 };
+        }
+    }
+    let nobody = if weights.iter().all(|&w| w == 0.0) { 1.0 } else { 0.0 };
+    weights.push(nobody);
+    weights
+}
+
+/// `cents` split in proportion to `weights` by largest remainder, ties to
+/// the lower index; all to the last entry when every weight is 0.
+fn split_cents(cents: i64, weights: &[f64]) -> Vec<i64> {
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        let mut out = vec![0; weights.len()];
+        if let Some(last) = out.last_mut() {
+            *last = cents;
+        }
+        return out;
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| cents as f64 * w / total).collect();
+    largest_remainder(cents, &exact)
+}
+
+/// Whole numbers summing to `target`, each the floor or the ceiling of its
+/// `exact` value (Hamilton's largest remainder method): every value is
+/// rounded down, then the units still missing go one each to the largest
+/// fractional parts, ties to the lower index. (If floating-point error leaves
+/// more or fewer units than values, they go round again, or come back from
+/// the smallest fractions.)
+pub fn largest_remainder(target: i64, exact: &[f64]) -> Vec<i64> {
+    let mut out: Vec<i64> = exact.iter().map(|x| x.floor() as i64).collect();
+    if out.is_empty() {
+        return out;
+    }
+    let fraction = |i: usize| exact[i] - exact[i].floor();
+    let mut order: Vec<usize> = (0..exact.len()).collect();
+    order.sort_by(|&a, &b| fraction(b).total_cmp(&fraction(a)).then(a.cmp(&b)));
+    let mut left = target - out.iter().sum::<i64>();
+    while left > 0 {
+        for &i in order.iter().take(left as usize) {
+            out[i] += 1;
+        }
+        left -= (left as usize).min(order.len()) as i64;
+    }
+    while left < 0 {
+        let before = left;
+        for &i in order.iter().rev() {
+            if left < 0 && out[i] > 0 {
+                out[i] -= 1;
+                left += 1;
+            }
+        }
+        if left == before {
+            break; // nothing left to take back (a negative target)
+        }
+    }
+    out
 }
 
 /// Billed seconds of a task that billed for `nanos`: rounded up to the
@@ -585,6 +888,24 @@ mod tests {
         assert!((spot.usd_per_vcpu_hour - 0.04656 * 0.3).abs() < 1e-12);
         assert!(spot.as_of.contains("0.3 × On-Demand"), "{}", spot.as_of);
         assert!(sheet.alb_usd_per_hour.is_none());
+    }
+
+    /// Goal: Hamilton's method. 10 cents over exact shares 3.4, 3.3, 3.3
+    /// floor to 3 + 3 + 3 and the one left goes to the largest fraction;
+    /// with equal fractions (3⅓ each) the first index wins; the result always
+    /// sums to the target, even when float error leaves a unit too many or few.
+    #[test]
+    fn largest_remainder_sums_to_the_target_with_ties_to_the_lower_index() {
+        assert_eq!(largest_remainder(10, &[3.4, 3.3, 3.3]), [4, 3, 3]);
+        assert_eq!(largest_remainder(10, &[3.3, 3.4, 3.3]), [3, 4, 3]);
+        let third = 10.0 / 3.0;
+        assert_eq!(largest_remainder(10, &[third, third, third]), [4, 3, 3]);
+        assert_eq!(largest_remainder(11, &[third, third, third]), [4, 4, 3]);
+        assert_eq!(largest_remainder(9, &[3.0, 3.0, 3.000_000_000_1]), [3, 3, 3]);
+        assert_eq!(largest_remainder(8, &[3.0, 3.0, 3.0]), [3, 3, 2]);
+        assert_eq!(largest_remainder(5, &[]), Vec::<i64>::new());
+        assert_eq!(split_cents(7, &[0.0, 0.0, 0.0]), [0, 0, 7]);
+        assert_eq!(split_cents(96, &[3.0, 1.0, 0.0]), [72, 24, 0]);
     }
 
     #[test]

@@ -2,14 +2,14 @@
 //! counts, latency histograms, per-minute rows and the service event log.
 //! Formats nothing and writes nothing.
 
-use crate::cost::{AlbHour, Usage};
+use crate::cost::{AlbHour, Reserved, Usage};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::autoscaling::AlarmState;
 use crate::model::config::{ClusterConfig, ComparisonOperator, ServiceMetric};
 use crate::model::observation::RolloutState;
 use crate::model::CapacityProviderId;
 use crate::model::{
-    FailureCause, InstanceState, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState,
+    FailureCause, InstanceId, InstanceState, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState,
 };
 use hdrhistogram::Histogram;
 
@@ -234,6 +234,8 @@ pub struct PolicySummary {
 
 struct ServiceCollector {
     requests: RequestCounts,
+    /// Requests of the ALB's clients it answered (not calls from other services).
+    client_requests: u64,
     end_to_end_failures_answered: u64,
     end_to_end_failures_caused: u64,
     latency: Histogram<u64>,
@@ -310,6 +312,52 @@ impl BillingMeter {
         // The minimum of a task stopped at the very end lands in the last minute.
         let minute = (at.as_nanos().min(end.as_nanos().saturating_sub(1))) / MINUTE_NANOS;
         Self::add(&mut self.minute_nanos, minute, u128::from(billed * 1_000_000_000 - nanos));
+    }
+}
+
+/// What one service's tasks reserve on one ASG provider's instances (§5.2:
+/// CPU units and MiB), from placement until STOPPED or the instance's end,
+/// integrated per hour of the run: the weights of the instance bill's split
+/// over services (`cost::allocate`).
+#[derive(Clone, Debug, Default)]
+struct ReservationMeter {
+    cpu_units: u64,
+    memory_mib: u64,
+    since: SimTime,
+    hours: Vec<Reserved>,
+}
+
+impl ReservationMeter {
+    /// Accrues what is reserved over [since, to) into the hours it covers.
+    fn advance(&mut self, to: SimTime) {
+        let mut t = self.since.as_nanos();
+        let to = to.as_nanos().max(t);
+        while (self.cpu_units > 0 || self.memory_mib > 0) && t < to {
+            let hour = t / HOUR_NANOS;
+            let until = ((hour + 1) * HOUR_NANOS).min(to);
+            let index = hour as usize;
+            if self.hours.len() <= index {
+                self.hours.resize(index + 1, Reserved::default());
+            }
+            let nanos = u128::from(until - t);
+            self.hours[index].cpu_unit_nanos += u128::from(self.cpu_units) * nanos;
+            self.hours[index].memory_mib_nanos += u128::from(self.memory_mib) * nanos;
+            t = until;
+        }
+        self.since = SimTime::from_nanos(to);
+    }
+
+    /// A task reserving `size` (CPU units, MiB) is placed (`placed`) or leaves at `at`.
+    fn change(&mut self, at: SimTime, size: (u32, u32), placed: bool) {
+        self.advance(at);
+        let (cpu, memory) = (u64::from(size.0), u64::from(size.1));
+        if placed {
+            self.cpu_units += cpu;
+            self.memory_mib += memory;
+        } else {
+            self.cpu_units -= cpu;
+            self.memory_mib -= memory;
+        }
     }
 }
 
@@ -450,6 +498,16 @@ pub struct Collector {
     /// figures include the calls it answered).
     end_to_end: Option<RouteCollector>,
     billable_rule_evaluations_per_request: u64,
+    /// Per service, per task-definition revision: what a task reserves on an
+    /// instance (CPU units, MiB; §5.2).
+    reservation_sizes: Vec<Vec<(u32, u32)>>,
+    /// Per task: its revision, and the instance it is placed on while it reserves there.
+    task_revision: Vec<u32>,
+    task_instance: Vec<Option<InstanceId>>,
+    /// Per instance: the tasks placed on it that still reserve there.
+    instance_tasks: Vec<Vec<TaskId>>,
+    /// Per capacity provider, per service: reservations on its instances.
+    reservations: Vec<Vec<ReservationMeter>>,
 }
 
 impl Collector {
@@ -460,6 +518,7 @@ impl Collector {
             .iter()
             .map(|_| ServiceCollector {
                 requests: RequestCounts::default(),
+                client_requests: 0,
                 end_to_end_failures_answered: 0,
                 end_to_end_failures_caused: 0,
                 latency: new_histogram(),
@@ -518,6 +577,11 @@ impl Collector {
             route_names: vec!["default".into()],
             end_to_end: None,
             billable_rule_evaluations_per_request: 0,
+            reservation_sizes: vec![Vec::new(); services_count],
+            task_revision: Vec::new(),
+            task_instance: Vec::new(),
+            instance_tasks: Vec::new(),
+            reservations: vec![vec![ReservationMeter::default(); services_count]; 2],
         }
     }
 
@@ -551,6 +615,7 @@ impl Collector {
                 r.latency.saturating_record(micros(latency));
             }
         }
+        self.services[service.index()].client_requests += 1;
         if outcome != Outcome::Succeeded {
             self.services[service.index()].end_to_end_failures_answered += 1;
             self.services[caused_by.index()].end_to_end_failures_caused += 1;
@@ -596,6 +661,15 @@ impl Collector {
             })
             .collect();
         collector.providers = vec![ProviderCollector::default(); cluster.capacity_providers.len()];
+        collector.reservation_sizes = cluster
+            .services
+            .iter()
+            .map(|s| {
+                (0..=s.deployments.len() as u32).map(|r| (s.revision(r).cpu_units, s.revision(r).memory_mib)).collect()
+            })
+            .collect();
+        collector.reservations =
+            vec![vec![ReservationMeter::default(); cluster.services.len()]; cluster.capacity_providers.len()];
         collector.request_bytes = cluster.load_balancer.request_bytes;
         collector.route_names = cluster.load_balancer.route_names.clone();
         if collector.route_names.len() > 1 {
@@ -687,6 +761,24 @@ impl Collector {
             rows.resize(index + 1, ProviderMinute::no_instance_event());
         }
         &mut rows[index]
+    }
+
+    /// What the task reserves on an instance: its revision's CPU units and MiB.
+    fn reservation_size(&self, task: TaskId) -> (u32, u32) {
+        let service = self.task_service[task.index()].index();
+        let revision = self.task_revision[task.index()] as usize;
+        self.reservation_sizes.get(service).and_then(|r| r.get(revision)).copied().unwrap_or((0, 0))
+    }
+
+    /// The task stops reserving room on its instance, if it was placed on one.
+    fn leave_instance(&mut self, task: TaskId, at: SimTime) {
+        let Some(instance) = self.task_instance.get_mut(task.index()).and_then(Option::take) else { return };
+        let size = self.reservation_size(task);
+        let (service, provider) = (self.task_service[task.index()].index(), self.task_provider[task.index()].index());
+        if let Some(meter) = self.reservations.get_mut(provider).and_then(|m| m.get_mut(service)) {
+            meter.change(at.min(self.end), size, false);
+        }
+        self.instance_tasks[instance.index()].retain(|&t| t != task);
     }
 
     /// Closes the books at the end of the run.
@@ -792,15 +884,41 @@ impl Collector {
             })
             .collect();
         let minutes_count = end.as_nanos().div_ceil(MINUTE_NANOS) as usize;
+        let hours_count = end.as_nanos().div_ceil(HOUR_NANOS) as usize;
+        let reserved_by_hour = self
+            .reservations
+            .iter_mut()
+            .map(|per_service| {
+                per_service
+                    .iter_mut()
+                    .map(|meter| {
+                        meter.advance(end);
+                        let mut hours = std::mem::take(&mut meter.hours);
+                        hours.resize(hours_count.max(hours.len()), Reserved::default());
+                        hours
+                    })
+                    .collect()
+            })
+            .collect();
         for (instance, since) in self.instance_billing_since.iter().enumerate() {
             if let Some(start) = *since {
                 self.providers[self.instance_provider[instance].index()].billing.stop(start, end, end);
             }
         }
         let mut instance_seconds = Vec::new();
+        let mut instance_nanos_by_hour = Vec::new();
         let mut providers = Vec::new();
         for (p, collector) in self.providers.iter_mut().enumerate() {
             instance_seconds.push(collector.billing.billed_seconds);
+            let mut by_hour = vec![0u128; hours_count];
+            for (minute, &nanos) in collector.billing.minute_nanos.iter().enumerate() {
+                let hour = minute / 60;
+                if by_hour.len() <= hour {
+                    by_hour.resize(hour + 1, 0);
+                }
+                by_hour[hour] += nanos;
+            }
+            instance_nanos_by_hour.push(by_hour);
             if collector.instances_launched == 0 {
                 providers.push(ProviderSummary { name: self.provider_names[p].clone(), ..Default::default() });
                 continue;
@@ -830,7 +948,15 @@ impl Collector {
                 minutes: rows,
             });
         }
-        let usage = Usage { task_seconds, instance_seconds, alb_hours };
+        let usage = Usage {
+            task_seconds,
+            instance_seconds,
+            alb_hours,
+            instance_nanos_by_hour,
+            reserved_by_hour,
+            // The ALB carries its clients' requests; calls between services go around it.
+            requests_by_service: self.services.iter().map(|s| s.client_requests).collect(),
+        };
         let mut total = RequestCounts::default();
         for s in &services {
             total.total += s.requests.total;
@@ -975,7 +1101,10 @@ impl Observer for Collector {
                         self.task_service.resize(task.index() + 1, ServiceId(0));
                         self.task_provider.resize(task.index() + 1, CapacityProviderId(0));
                         self.billing_since.resize(task.index() + 1, None);
+                        self.task_revision.resize(task.index() + 1, 0);
+                        self.task_instance.resize(task.index() + 1, None);
                     }
+                    self.task_revision[task.index()] = revision;
                     self.launched_at[task.index()] = Some(at);
                     self.task_service[task.index()] = service;
                     self.task_provider[task.index()] = capacity_provider;
@@ -1025,6 +1154,8 @@ impl Observer for Collector {
                         self.task_nanos[service.index()] += nanos;
                         s.task_nanos_by_provider[provider] += nanos;
                     }
+                    // A STOPPED task gives its instance's room back (§5.2).
+                    self.leave_instance(task, at);
                 }
                 // The stop reason shows where the stop begins and where it ends.
                 let stop_begins_or_ends = to == TaskState::Stopped
@@ -1170,8 +1301,15 @@ impl Observer for Collector {
                 if self.instance_billing_since.len() <= i {
                     self.instance_billing_since.resize(i + 1, None);
                     self.instance_provider.resize(i + 1, CapacityProviderId(0));
+                    self.instance_tasks.resize(i + 1, Vec::new());
                 }
                 self.instance_provider[i] = capacity_provider;
+                if to == InstanceState::Terminated {
+                    // Tasks still on it reserve nothing any more.
+                    for task in std::mem::take(&mut self.instance_tasks[i]) {
+                        self.leave_instance(task, at);
+                    }
+                }
                 let p = &mut self.providers[capacity_provider.index()];
                 // EC2 bills from launch to termination (model choice §5.4).
                 if from.is_none() {
@@ -1290,6 +1428,13 @@ impl Observer for Collector {
                 self.event(at, service, Some(task), "deployment_task_failed", detail);
             }
             Observation::TaskPlaced { at, service, task, instance, availability_zone } => {
+                let size = self.reservation_size(task);
+                let provider = self.task_provider[task.index()].index();
+                if let Some(meter) = self.reservations.get_mut(provider).and_then(|m| m.get_mut(service.index())) {
+                    meter.change(at.min(self.end), size, true);
+                }
+                self.task_instance[task.index()] = Some(instance);
+                self.instance_tasks[instance.index()].push(task);
                 let detail = format!("(task {}) placed on instance {} in AZ {availability_zone}.", task.0, instance.0);
                 self.event(at, service, Some(task), "task_placed", detail);
             }

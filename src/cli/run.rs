@@ -116,6 +116,28 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         output.bill.lines.iter().map(|l| format!("{} {:.2}", l.key, l.usd)).collect::<Vec<_>>().join(", "),
         per_million
     );
+    let allocation = &output.bill.allocation;
+    if f.services.len() > 1 {
+        let usd = |cents: i64| cents as f64 / 100.0;
+        for (s, c) in f.services.iter().zip(&allocation.services) {
+            let _ = writeln!(
+                text,
+                "  cost      {}: {:.2} USD (Fargate {:.2}, EC2 allocated {:.2}, ALB share {:.2})",
+                s.name,
+                usd(c.total_cents()),
+                usd(c.fargate_cents),
+                usd(c.ec2_allocated_cents),
+                usd(c.shared_cents)
+            );
+        }
+        if allocation.unallocated_cents != 0 {
+            let _ = writeln!(
+                text,
+                "  cost      unallocated: {:.2} USD (instance-hours with nothing reserved, or an ALB no service answered)",
+                usd(allocation.unallocated_cents)
+            );
+        }
+    }
     for s in f.services.iter().filter(|s| s.tasks_interrupted > 0 || s.capacity_short_minutes > 0.0) {
         let _ = writeln!(
             text,

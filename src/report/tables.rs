@@ -79,12 +79,14 @@ pub fn what_if_notes(scenario: &Scenario) -> Vec<String> {
 
 pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
     let f = &output.figures;
+    let allocation = &output.bill.allocation;
     let services: Vec<Value> = f
         .services
         .iter()
         .zip(&scenario.cluster.services)
         .zip(&f.minutes)
-        .map(|((s, config), rows)| {
+        .enumerate()
+        .map(|(i, ((s, config), rows))| {
             let by_provider: serde_json::Map<String, Value> = config
                 .capacity_provider_strategy
                 .iter()
@@ -139,6 +141,12 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                         "minutes_over_target": p.minutes_over_target,
                     })).collect::<Vec<_>>(),
                 },
+                "cost_usd": allocation.services.get(i).map(|c| json!({
+                    "total": usd(c.total_cents()),
+                    "fargate": usd(c.fargate_cents),
+                    "ec2_allocated": usd(c.ec2_allocated_cents),
+                    "shared": usd(c.shared_cents),
+                })),
             })
         })
         .collect();
@@ -270,6 +278,23 @@ fn elasticity_json(
     }
 }
 
+/// Whole cents as USD: exact in decimal, so sums of the printed figures hold.
+fn usd(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// Cents per service by name, then `unallocated` when some cost is (under
+/// `(unallocated)` if a service has that name).
+fn by_service_json(scenario: &Scenario, cents: impl Iterator<Item = i64>, unallocated: i64) -> Value {
+    let mut map: serde_json::Map<String, Value> =
+        scenario.cluster.services.iter().zip(cents).map(|(s, c)| (s.name.clone(), json!(usd(c)))).collect();
+    if unallocated != 0 {
+        let key = if map.contains_key("unallocated") { "(unallocated)" } else { "unallocated" };
+        map.insert(key.into(), json!(usd(unallocated)));
+    }
+    Value::Object(map)
+}
+
 /// Each ASG provider's instances over the run (§5).
 fn providers_json(scenario: &Scenario, output: &RunOutput) -> Vec<Value> {
     scenario
@@ -277,7 +302,8 @@ fn providers_json(scenario: &Scenario, output: &RunOutput) -> Vec<Value> {
         .capacity_providers
         .iter()
         .zip(&output.figures.providers)
-        .filter_map(|(config, p)| {
+        .zip(&output.bill.allocation.providers)
+        .filter_map(|((config, p), allocation)| {
             let asg = config.auto_scaling_group()?;
             Some(json!({
                 "name": p.name,
@@ -293,6 +319,14 @@ fn providers_json(scenario: &Scenario, output: &RunOutput) -> Vec<Value> {
                     "maximum_scaling_step_size": m.maximum_scaling_step_size,
                     "instance_warmup_period_s": m.instance_warmup_period.as_secs_f64(),
                 })),
+                "cost_usd": {
+                    "instances": usd(allocation.instance_cents),
+                    "by_service": by_service_json(
+                        scenario,
+                        allocation.by_service_cents.iter().copied(),
+                        allocation.unallocated_cents,
+                    ),
+                },
             }))
         })
         .collect()
@@ -324,6 +358,12 @@ fn cost_json(scenario: &Scenario, output: &RunOutput) -> Value {
         "region": scenario.region,
         "line_items": lines,
         "note": "list prices from dated snapshots (price_as_of); Fargate per second with a 1-minute minimum from image pull to stop; EC2 instances per second with a 1-minute minimum from launch to termination (tasks on them are not billed); a partial ALB-hour bills whole",
+        "by_service": by_service_json(
+            scenario,
+            bill.allocation.services.iter().map(|c| c.total_cents()),
+            bill.allocation.unallocated_cents,
+        ),
+        "by_service_note": "in cents summing to the total rounded to the cent: each service's own Fargate tasks; each EC2 provider's instance cost per hour split by the CPU units and MiB the services' tasks reserved on it, CPU and memory weighted 9:1 per vCPU and GB as AWS's split cost allocation data does, idle capacity spread in the same proportion (hours with nothing reserved: unallocated); the ALB by each service's share of requests (model choice)",
     })
 }
 

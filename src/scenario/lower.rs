@@ -840,6 +840,7 @@ fn load_prices(file: &ScenarioFile, region: &str, base: &Path, cluster: &Cluster
             task_seconds: vec![],
             instance_seconds: vec![1; cluster.capacity_providers.len()],
             alb_hours: vec![Default::default()],
+            ..Default::default()
         },
         &sheet,
     )
