@@ -61,6 +61,9 @@ pub enum SourceSpec {
         service_time_column: Option<String>,
         response_bytes_column: Option<String>,
     },
+    /// Several sources, each with its own scales and routing, merged in
+    /// time order (ties: the earlier source first).
+    Merged(Vec<TrafficSpec>),
 }
 
 /// What went wrong reading traffic.
@@ -88,13 +91,32 @@ enum Source {
     Synthetic(Synthetic),
     CountTrace(CountTrace),
     RequestTrace(RequestTrace),
+    /// Each source and its next arrival.
+    Merged(Vec<(Arrivals, Option<Arrival>)>),
 }
 
 impl Arrivals {
     /// Opens the source; arrivals stop before `end` (simulated time).
     pub fn open(spec: &TrafficSpec, streams: &RngStreams, end: SimTime) -> Result<Arrivals, Error> {
-        let stream = streams.stream("arrivals");
+        Self::open_source(spec, streams, end, 0)
+    }
+
+    /// Source `index` of a merge draws on its own streams; the first (and
+    /// a lone source) on the streams every run had before merges existed.
+    fn open_source(spec: &TrafficSpec, streams: &RngStreams, end: SimTime, index: u64) -> Result<Arrivals, Error> {
+        let named =
+            |purpose: &str| if index == 0 { streams.stream(purpose) } else { streams.substream(purpose, index) };
+        let stream = named("arrivals");
         let source = match &spec.source {
+            SourceSpec::Merged(specs) => {
+                let mut sources = Vec::with_capacity(specs.len());
+                for (i, spec) in specs.iter().enumerate() {
+                    let mut arrivals = Self::open_source(spec, streams, end, i as u64)?;
+                    let head = arrivals.next_arrival()?;
+                    sources.push((arrivals, head));
+                }
+                Source::Merged(sources)
+            }
             SourceSpec::Synthetic(profile) => Source::Synthetic(Synthetic::new(profile.clone(), spec, stream, end)),
             SourceSpec::CountTrace { path } => Source::CountTrace(CountTrace::open(path, spec, stream, end)?),
             SourceSpec::RequestTrace { path, service_time_column, response_bytes_column } => {
@@ -108,7 +130,7 @@ impl Arrivals {
                 )?)
             }
         };
-        Ok(Arrivals { source, routing: spec.routing.clone(), route_draws: streams.stream("traffic_routes") })
+        Ok(Arrivals { source, routing: spec.routing.clone(), route_draws: named("traffic_routes") })
     }
 
     #[inline]
@@ -117,6 +139,20 @@ impl Arrivals {
             Source::Synthetic(s) => s.next_arrival(),
             Source::CountTrace(s) => s.next_arrival()?,
             Source::RequestTrace(s) => s.next_arrival()?,
+            Source::Merged(sources) => {
+                // The earliest head; ties to the earlier source. Each source routed itself.
+                let next = sources
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (_, head))| head.map(|a| (a.at, i)))
+                    .min()
+                    .map(|(_, i)| i);
+                let Some(i) = next else { return Ok(None) };
+                let (arrivals, head) = &mut sources[i];
+                let arrival = *head;
+                *head = arrivals.next_arrival()?;
+                return Ok(arrival);
+            }
         };
         Ok(arrival.map(|mut arrival| {
             match &self.routing {

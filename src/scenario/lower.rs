@@ -169,16 +169,26 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
 }
 
 fn lower_traffic(file: &ScenarioFile, base: &Path, listener: &Arc<Listener>) -> TrafficSpec {
-    let Some(t) = &file.traffic else {
-        // No [traffic]: nothing arrives.
-        return TrafficSpec {
-            source: SourceSpec::Synthetic(RateProfile::Constant { rate_per_second: 0.0 }),
-            rate_scale: 1.0,
-            time_scale: 1.0,
-            start_offset: SimDuration::ZERO,
-            routing: Routing::Fixed(RouteId(0)),
-        };
+    let nothing = TrafficSpec {
+        source: SourceSpec::Synthetic(RateProfile::Constant { rate_per_second: 0.0 }),
+        rate_scale: 1.0,
+        time_scale: 1.0,
+        start_offset: SimDuration::ZERO,
+        routing: Routing::Fixed(RouteId(0)),
     };
+    match file.traffic.as_ref().map(|t| t.sources.as_slice()) {
+        // No [traffic]: nothing arrives.
+        None | Some([]) => nothing,
+        Some([one]) => lower_traffic_source(one, base, listener),
+        // Several sources, merged in time order.
+        Some(sources) => TrafficSpec {
+            source: SourceSpec::Merged(sources.iter().map(|t| lower_traffic_source(t, base, listener)).collect()),
+            ..nothing
+        },
+    }
+}
+
+fn lower_traffic_source(t: &TrafficFile, base: &Path, listener: &Arc<Listener>) -> TrafficSpec {
     let d = |v: Option<super::DurationField>| v.map_or(SimDuration::ZERO, |d| d.0);
     let rate = |v: Option<f64>| v.unwrap_or(0.0);
     let source = match t.kind {

@@ -17,8 +17,10 @@ pub struct ScenarioFile {
     /// The UTC time of simulated time zero, `2026-11-02T00:00:00Z`; needed by
     /// `at(…)` and `cron(…)` schedules.
     pub start_time: Option<String>,
-    /// What reaches the ALB; none: no requests (a service without load balancer).
-    pub traffic: Option<TrafficFile>,
+    /// What reaches the ALB: one `[traffic]` table, or `[[traffic]]` tables
+    /// (several sources, merged in time order); none: no requests (only for
+    /// services without load balancer).
+    pub traffic: Option<TrafficSources>,
     /// One service, the short form.
     pub service: Option<ServiceFile>,
     /// Several services (`[[services]]`).
@@ -327,6 +329,51 @@ pub struct TrafficFile {
     pub path_column: Option<String>,
     pub method_column: Option<String>,
     pub host_column: Option<String>,
+}
+
+/// One `[traffic]` table or several `[[traffic]]` tables.
+#[derive(Debug)]
+pub struct TrafficSources {
+    pub sources: Vec<TrafficFile>,
+    /// Written as `[[traffic]]`: field paths say `traffic[i]`.
+    pub array: bool,
+}
+
+impl TrafficSources {
+    /// Each source with its field path (`traffic` or `traffic[i]`).
+    pub fn with_prefixes(&self) -> impl Iterator<Item = (String, &TrafficFile)> {
+        let array = self.array;
+        self.sources
+            .iter()
+            .enumerate()
+            .map(move |(i, t)| (if array { format!("traffic[{i}]") } else { "traffic".into() }, t))
+    }
+}
+
+impl<'de> Deserialize<'de> for TrafficSources {
+    /// A table or an array of tables; a table's own errors keep their field
+    /// paths (an untagged enum would lose them).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Sources;
+        impl<'de> serde::de::Visitor<'de> for Sources {
+            type Value = TrafficSources;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [traffic] table or [[traffic]] tables")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TrafficSources, A::Error> {
+                let one = TrafficFile::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(TrafficSources { sources: vec![one], array: false })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<TrafficSources, A::Error> {
+                let mut sources = Vec::new();
+                while let Some(source) = seq.next_element()? {
+                    sources.push(source);
+                }
+                Ok(TrafficSources { sources, array: true })
+            }
+        }
+        deserializer.deserialize_any(Sources)
+    }
 }
 
 /// A share of the traffic and the request line it carries.

@@ -95,7 +95,12 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
         }
     }
     if let Some(traffic) = &file.traffic {
-        check_traffic(&mut c, traffic, base);
+        if traffic.sources.is_empty() {
+            c.problem("traffic", "expected at least one [[traffic]] table");
+        }
+        for (prefix, source) in traffic.with_prefixes() {
+            check_traffic(&mut c, &prefix, source, base);
+        }
     }
     let services: Vec<(String, &ServiceFile)> = match (&file.service, file.services.is_empty()) {
         (Some(service), true) => vec![("service".to_string(), service)],
@@ -132,8 +137,9 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
              drop [traffic] or put a service behind the load balancer",
         );
     }
-    let request_trace_times =
-        file.traffic.as_ref().is_some_and(|t| t.kind == TrafficKind::RequestTrace && t.service_time_column.is_some());
+    let request_trace_times = file.traffic.as_ref().is_some_and(|t| {
+        t.sources.iter().any(|t| t.kind == TrafficKind::RequestTrace && t.service_time_column.is_some())
+    });
     for (prefix, service) in &services {
         check_service(&mut c, file, prefix, service, base, request_trace_times);
     }
@@ -145,7 +151,7 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     c.problems
 }
 
-fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
+fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
     let kind = t.kind;
     let context = format!("traffic kind = \"{}\"", kind_name(kind));
     let uses = |field: &str| -> bool {
@@ -164,7 +170,7 @@ fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
     macro_rules! field_check {
         ($($name:ident),*) => {$(
             if !uses(stringify!($name)) {
-                c.unused(concat!("traffic.", stringify!($name)), &t.$name, &context);
+                c.unused(&format!("{prefix}.{}", stringify!($name)), &t.$name, &context);
             }
         )*};
     }
@@ -188,44 +194,44 @@ fn check_traffic(c: &mut Checker, t: &TrafficFile, base: &Path) {
         method_column,
         host_column
     );
-    check_traffic_routes(c, t);
+    check_traffic_routes(c, prefix, t);
     match kind {
-        TrafficKind::Constant => c.rate("traffic.rate_per_second", t.rate_per_second),
+        TrafficKind::Constant => c.rate(&format!("{prefix}.rate_per_second"), t.rate_per_second),
         TrafficKind::Diurnal => {
-            c.rate("traffic.peak_per_second", t.peak_per_second);
-            c.rate("traffic.trough_per_second", t.trough_per_second);
+            c.rate(&format!("{prefix}.peak_per_second"), t.peak_per_second);
+            c.rate(&format!("{prefix}.trough_per_second"), t.trough_per_second);
             if let (Some(peak), Some(trough)) = (t.peak_per_second, t.trough_per_second) {
                 if trough > peak {
                     c.problem(
-                        "traffic.trough_per_second",
+                        format!("{prefix}.trough_per_second"),
                         format!("expected ≤ peak_per_second ({peak}), found {trough}"),
                     );
                 }
             }
             if let Some(DurationField(p)) = t.period {
                 if p.is_zero() {
-                    c.problem("traffic.period", "expected a duration > 0");
+                    c.problem(format!("{prefix}.period"), "expected a duration > 0");
                 }
             }
         }
         TrafficKind::Step => {
-            c.rate("traffic.before_per_second", t.before_per_second);
-            c.rate("traffic.after_per_second", t.after_per_second);
-            c.required_duration("traffic.at", t.at, false);
+            c.rate(&format!("{prefix}.before_per_second"), t.before_per_second);
+            c.rate(&format!("{prefix}.after_per_second"), t.after_per_second);
+            c.required_duration(&format!("{prefix}.at"), t.at, false);
         }
         TrafficKind::Spike => {
-            c.rate("traffic.base_per_second", t.base_per_second);
-            c.rate("traffic.spike_per_second", t.spike_per_second);
-            c.required_duration("traffic.start", t.start, false);
-            c.required_duration("traffic.duration", t.duration, true);
+            c.rate(&format!("{prefix}.base_per_second"), t.base_per_second);
+            c.rate(&format!("{prefix}.spike_per_second"), t.spike_per_second);
+            c.required_duration(&format!("{prefix}.start"), t.start, false);
+            c.required_duration(&format!("{prefix}.duration"), t.duration, true);
         }
         TrafficKind::CountTrace | TrafficKind::RequestTrace => match &t.file {
-            None => c.problem("traffic.file", "missing: expected the path of a CSV trace"),
-            Some(file) => c.file_exists("traffic.file", file, base),
+            None => c.problem(format!("{prefix}.file"), "missing: expected the path of a CSV trace"),
+            Some(file) => c.file_exists(&format!("{prefix}.file"), file, base),
         },
     }
-    c.positive_factor("traffic.rate_scale", t.rate_scale);
-    c.positive_factor("traffic.time_scale", t.time_scale);
+    c.positive_factor(&format!("{prefix}.rate_scale"), t.rate_scale);
+    c.positive_factor(&format!("{prefix}.time_scale"), t.time_scale);
 }
 
 pub fn kind_name(kind: TrafficKind) -> &'static str {
@@ -908,14 +914,15 @@ fn check_deployments(
 
 /// `routes`: each share in (0, 1], together at most 1, each path absolute;
 /// not with a request trace's own path column.
-fn check_traffic_routes(c: &mut Checker, t: &TrafficFile) {
+fn check_traffic_routes(c: &mut Checker, prefix: &str, t: &TrafficFile) {
     if t.path_column.is_none() && (t.method_column.is_some() || t.host_column.is_some()) {
-        let field = if t.method_column.is_some() { "traffic.method_column" } else { "traffic.host_column" };
+        let field =
+            if t.method_column.is_some() { format!("{prefix}.method_column") } else { format!("{prefix}.host_column") };
         c.problem(field, "only with path_column (the request line's path)");
     }
     if !t.routes.is_empty() && t.path_column.is_some() {
         c.problem(
-            "traffic.routes",
+            format!("{prefix}.routes"),
             "a request trace with path_column routes each request by its own path; drop routes",
         );
     }
@@ -923,7 +930,7 @@ fn check_traffic_routes(c: &mut Checker, t: &TrafficFile) {
     for (i, route) in t.routes.iter().enumerate() {
         if !(route.share.is_finite() && route.share > 0.0 && route.share <= 1.0) {
             c.problem(
-                format!("traffic.routes[{i}].share"),
+                format!("{prefix}.routes[{i}].share"),
                 format!("expected a share in (0, 1], found {}", route.share),
             );
         } else {
@@ -931,13 +938,16 @@ fn check_traffic_routes(c: &mut Checker, t: &TrafficFile) {
         }
         if !route.path.starts_with('/') {
             c.problem(
-                format!("traffic.routes[{i}].path"),
+                format!("{prefix}.routes[{i}].path"),
                 format!("expected a path starting with /, found \"{}\"", route.path),
             );
         }
     }
     if total > 1.0 + 1e-9 {
-        c.problem("traffic.routes", format!("the shares add up to {total}, above 1 (the rest of 1 goes to GET /)"));
+        c.problem(
+            format!("{prefix}.routes"),
+            format!("the shares add up to {total}, above 1 (the rest of 1 goes to GET /)"),
+        );
     }
 }
 

@@ -852,3 +852,13 @@ fn a_call_to_an_unknown_service() {
     let text = two_services("").replace("name = \"web\"\n", "name = \"web\"\ncalls = [{ service = \"backend\" }]\n");
     assert_scenario_error(&text, &["services[0].calls[0].service", "\"backend\""]);
 }
+
+// A mistake in the second of several traffic sources names it by index.
+#[test]
+fn a_mistake_in_the_second_traffic_source() {
+    let text = VALID.replace(
+        "[traffic]\nkind = \"constant\"\nrate_per_second = 5.0\n",
+        "[[traffic]]\nkind = \"constant\"\nrate_per_second = 5.0\n[[traffic]]\nkind = \"constant\"\nrate_per_second = -1.0\n",
+    );
+    assert_scenario_error(&text, &["traffic[1].rate_per_second"]);
+}

@@ -469,3 +469,26 @@ service_time = { distribution = "constant", value = "300s" }
         assert_eq!(b[0].requests.total, a[0].requests.total, "one call each");
     }
 }
+
+/// Goal: each route its own source (`[[traffic]]`), merged in time order:
+/// 10 req/s of `/api/x` and 30 req/s of `GET /` for 10 minutes reach api and
+/// web in those proportions, each within four standard deviations.
+#[test]
+fn several_traffic_sources_merge_in_time_order() {
+    let text = THREE_SERVICES.replace("duration = \"5m\"", "duration = \"10m\"")
+        + r#"
+[[traffic]]
+kind = "constant"
+rate_per_second = 10.0
+routes = [{ path = "/api/x", share = 1.0 }]
+[[traffic]]
+kind = "constant"
+rate_per_second = 30.0
+"#;
+    let figures = support::run(&text);
+    let (web, api) = (figures.services[0].requests.total as f64, figures.services[1].requests.total as f64);
+    for (seen, rate) in [(api, 10.0), (web, 30.0)] {
+        let expected = rate * 600.0;
+        assert!((seen - expected).abs() < 4.0 * expected.sqrt(), "{seen} against {expected}");
+    }
+}
