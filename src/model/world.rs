@@ -452,8 +452,8 @@ impl<O: Observer> World<O> {
         let makes_calls = !self.config.services[service.index()].calls.is_empty();
         let observer = &mut self.observer;
         let unanswered = &mut self.unanswered;
-        let mut held = std::mem::take(&mut self.held_buffer);
-        let mut finished_calls = std::mem::take(&mut self.finished_calls_buffer);
+        let held = &mut self.held_buffer;
+        let finished_calls = &mut self.finished_calls_buffer;
         task.processor.complete_due(now, |departure| {
             if !answered {
                 return false; // the ALB already answered this client (cut-off)
@@ -487,14 +487,21 @@ impl<O: Observer> World<O> {
             }
             false
         });
-        for departure in held.drain(..) {
-            self.begin_calls(task_id, departure);
+        // Only services in calls get here with work: nothing to move otherwise.
+        if !self.held_buffer.is_empty() {
+            let mut held = std::mem::take(&mut self.held_buffer);
+            for departure in held.drain(..) {
+                self.begin_calls(task_id, departure);
+            }
+            self.held_buffer = held;
         }
-        for call in finished_calls.drain(..) {
-            self.call_finished(call, true, service);
+        if !self.finished_calls_buffer.is_empty() {
+            let mut finished_calls = std::mem::take(&mut self.finished_calls_buffer);
+            for call in finished_calls.drain(..) {
+                self.call_finished(call, true, service);
+            }
+            self.finished_calls_buffer = finished_calls;
         }
-        self.held_buffer = held;
-        self.finished_calls_buffer = finished_calls;
         self.reschedule_completion(task_id);
         let task = &self.tasks[task_id.index()];
         if task.state == TaskState::Stopping && task.processor.is_empty() {
