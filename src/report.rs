@@ -5,6 +5,7 @@
 
 mod atomic_write;
 mod compare;
+mod journal;
 mod junit;
 mod plot;
 mod sweep;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub use atomic_write::atomic_write;
 pub use compare::{comparison, comparison_csv, comparison_text, write_comparison, Comparison, ComparisonRow};
+pub use journal::{read_journal, Journal, JournalEntries};
 pub use junit::junit_xml;
 pub use sweep::{runs_csv, variants_csv};
 pub use tables::what_if_notes;

@@ -26,6 +26,10 @@ pub struct Args {
     /// Where to write (default: results/<scenario name>-sweep/).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Skip the runs an interrupted run of the same sweep finished (its
+    /// `runs.journal`); the tables come out the same bytes.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// Splits `v1,v2` at commas outside brackets, braces and quotes.
@@ -88,7 +92,35 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         .flat_map(|v| (0..u64::from(args.seeds)).map(move |k| (v, k)))
         .map(|(v, k)| (v, scenarios[v].seed.wrapping_add(k)))
         .collect();
+    let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", scenarios[0].name)));
+    std::fs::create_dir_all(&dir).map_err(|e| vec![format!("{}: cannot create: {e}", dir.display())])?;
+    // The journal: every finished run, appended as it ends (issue 6, scope 7).
+    let journal_path = dir.join("runs.journal");
+    let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+    let identity = format!("v1 scenario {:016x} variants {}", scenarios[0].file_hash, names.join(" | "));
+    let mut done: std::collections::BTreeMap<(usize, u64), Vec<f64>> = std::collections::BTreeMap::new();
+    if args.resume {
+        if let Ok(text) = std::fs::read_to_string(&journal_path) {
+            let shown = journal_path.display();
+            let entries = report::read_journal(&text)
+                .ok_or_else(|| vec![format!("{shown}: not a sweep journal; run without --resume to start over")])?;
+            if entries.identity != identity {
+                return Err(vec![format!(
+                    "{shown}: the journal belongs to another sweep (another scenario file or other --set values); \
+                     run without --resume to start over"
+                )]);
+            }
+            for (v, seed, figures) in entries.runs {
+                if figures.len() == Metric::ALL.len() {
+                    done.insert((v, seed), figures);
+                }
+            }
+        }
+    }
+    let journal = report::Journal::open(&journal_path, &identity, args.resume).map_err(|e| vec![e.to_string()])?;
+    let resumed = jobs.iter().filter(|job| done.contains_key(job)).count();
     let progress = ProgressBar::new(jobs.len() as u64);
+    progress.set_position(resumed as u64);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, ETA {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -100,11 +132,16 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     let outputs: Vec<Result<Vec<f64>, String>> = jobs
         .par_iter()
         .map(|&(v, seed)| {
+            if let Some(figures) = done.get(&(v, seed)) {
+                return Ok(figures.clone());
+            }
             let s = &scenarios[v];
             let output = run::simulate_scenario(s, Some(seed)).map_err(|e| e.to_string())?;
             let hours = s.duration.as_secs_f64() / 3600.0;
+            let figures: Vec<f64> = Metric::ALL.iter().map(|m| m.measure(&output, hours)).collect();
+            journal.record(v, seed, &figures).map_err(|e| e.to_string())?;
             progress.inc(1);
-            Ok(Metric::ALL.iter().map(|m| m.measure(&output, hours)).collect())
+            Ok(figures)
         })
         .collect();
     progress.finish_and_clear();
@@ -117,21 +154,20 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         rows.push((v, seed, figures));
     }
     let summaries = sweep::summarize(&variants, &values);
-    let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", scenarios[0].name)));
-    std::fs::create_dir_all(&dir).map_err(|e| vec![format!("{}: cannot create: {e}", dir.display())])?;
     report::atomic_write(&dir.join("runs.csv"), &report::runs_csv(&variants, &rows))
         .map_err(|e| vec![e.to_string()])?;
     // Last: variants.csv present means the sweep's tables are whole.
     report::atomic_write(&dir.join("variants.csv"), &report::variants_csv(&summaries))
         .map_err(|e| vec![e.to_string()])?;
     let mut text = format!(
-        "fleetsim sweep: {} variants × {} seeds = {} runs in {wall:.2} s\n",
+        "fleetsim sweep: {} variants × {} seeds = {} runs in {wall:.2} s{}\n",
         variants.len(),
         args.seeds,
-        jobs.len()
+        jobs.len(),
+        if resumed > 0 { format!(" ({resumed} resumed from runs.journal)") } else { String::new() }
     );
     text.push_str(&ranked_table(&summaries));
-    text.push_str(&format!("wrote {}/{{runs.csv, variants.csv}}\n", dir.display()));
+    text.push_str(&format!("wrote {}/{{runs.csv, variants.csv, runs.journal}}\n", dir.display()));
     // A closed pipe (`| head -1`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)

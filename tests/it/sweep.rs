@@ -176,3 +176,42 @@ idle_timeout = "4000s"
     assert!(low <= expected_ms && expected_ms <= high, "[{low}, {high}] misses {expected_ms}");
     assert!(high - low < 80.0, "30 seeds of 2 h should pin Wq within ±40 ms: [{low}, {high}]");
 }
+
+/// Goal: an interrupted sweep loses nothing (issue 6, scope 7). A whole sweep
+/// writes its journal; a copy cut after two runs and mid-way through a third
+/// line (as a kill leaves it) lets `--resume` skip those two and write the
+/// same bytes as the uninterrupted sweep. A journal of another sweep is
+/// refused (exit 2), and a run without `--resume` starts over.
+#[test]
+fn a_resumed_sweep_writes_the_same_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = scenario(dir.path());
+    let (whole, resumed) = (dir.path().join("whole"), dir.path().join("resumed"));
+    let set = ["service.desired_count=3,4"];
+    let output = sweep(&path, &whole, &set, "3", Some("1"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let journal = fs::read_to_string(whole.join("runs.journal")).expect("a journal");
+    let lines: Vec<&str> = journal.split_inclusive('\n').collect();
+    assert_eq!(lines.len(), 1 + 6, "the identity and one line per run");
+    fs::create_dir_all(&resumed).expect("mkdir");
+    let cut = format!("{}{}{}", lines[0], lines[1], lines[2]) + &lines[3][..lines[3].len() / 2];
+    write(&resumed.join("runs.journal"), &cut);
+    let mut command = support::fleetsim();
+    command.arg("sweep").arg(&path).args(["--seeds", "3", "--resume", "--set", set[0], "--out"]).arg(&resumed);
+    let output = command.output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(2 resumed from runs.journal)"));
+    for file in ["runs.csv", "variants.csv"] {
+        assert_eq!(
+            fs::read(whole.join(file)).expect("whole"),
+            fs::read(resumed.join(file)).expect("resumed"),
+            "{file}"
+        );
+    }
+    // Other --set values: another sweep's journal.
+    let mut command = support::fleetsim();
+    command.arg("sweep").arg(&path).args(["--seeds", "3", "--resume", "--set", "service.desired_count=3,5", "--out"]);
+    let output = command.arg(&resumed).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("runs.journal: the journal belongs to another sweep"));
+}
