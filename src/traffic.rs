@@ -154,7 +154,8 @@ impl Arrivals {
                 return Ok(arrival);
             }
         };
-        Ok(arrival.map(|mut arrival| {
+        let Some(mut arrival) = arrival else { return Ok(None) };
+        Ok(Some({
             match &self.routing {
                 Routing::Fixed(route) => arrival.route = *route,
                 Routing::Shares(shares) => {
