@@ -1,10 +1,11 @@
 //! The only module that writes files: `summary.json`, `timeseries.csv`,
-//! `events.csv` and `plot.png` of a run, and `comparison.csv`/`comparison.png`
+//! `events.csv`, `plot.png`, `plot.svg` and `report.html` of a run, and `comparison.csv`/`comparison.png`
 //! of several, JUnit XML of `fleetsim check`, each written to a temporary name and renamed, so an interrupted
 //! run never leaves a half-written file that looks whole.
 
 mod atomic_write;
 mod compare;
+mod html;
 mod journal;
 mod junit;
 mod plot;
@@ -30,6 +31,18 @@ pub enum Error {
     Plot { path: String, message: String },
 }
 
+/// A duration for people: `24.0 h`, `20.0 min`, `45 s`.
+pub fn human_duration(d: crate::engine::SimDuration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 3600.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else if s >= 60.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{s:.0} s")
+    }
+}
+
 /// The files of one run's report, in the order they were written.
 pub fn write_run_report(dir: &Path, scenario: &Scenario, output: &RunOutput) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.display().to_string(), source })?;
@@ -43,6 +56,15 @@ pub fn write_run_report(dir: &Path, scenario: &Scenario, output: &RunOutput) -> 
     let plot_path = dir.join("plot.png");
     plot::draw(&plot_path, scenario, output)?;
     written.push(plot_path);
+    // The same figure as SVG, beside the PNG and inside report.html.
+    let svg = plot::svg(scenario, output)
+        .map_err(|message| Error::Plot { path: dir.join("plot.svg").display().to_string(), message })?;
+    let svg_path = dir.join("plot.svg");
+    atomic_write(&svg_path, svg.as_bytes())?;
+    written.push(svg_path);
+    let html_path = dir.join("report.html");
+    atomic_write(&html_path, &html::report_html(scenario, output, &svg))?;
+    written.push(html_path);
     // Last: a summary.json present means the report is whole.
     let summary = dir.join("summary.json");
     atomic_write(&summary, &tables::summary_json(scenario, output))?;

@@ -1,6 +1,5 @@
 //! `fleetsim run SCENARIO`: simulate, write the report, print a short summary.
 
-use crate::engine::SimDuration;
 use crate::{report, run, scenario};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -19,17 +18,6 @@ pub struct Args {
     pub seed: Option<u64>,
 }
 
-fn human_duration(d: SimDuration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 3600.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else if s >= 60.0 {
-        format!("{:.1} min", s / 60.0)
-    } else {
-        format!("{s:.0} s")
-    }
-}
-
 pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     let scenario = scenario::load(&args.scenario).map_err(|e| vec![e.to_string()])?;
     #[allow(clippy::disallowed_methods)] // wall time of the run, for the terminal only
@@ -46,7 +34,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         "fleetsim: {} (seed {}): {} simulated in {wall:.2} s",
         scenario.name,
         output.seed,
-        human_duration(scenario.duration)
+        report::human_duration(scenario.duration)
     );
     let _ = writeln!(
         text,

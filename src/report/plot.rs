@@ -45,16 +45,19 @@ const NOISY_STROKE: u32 = 1;
 /// Stroke of step-like series (task counts) and reference lines.
 const STEP_STROKE: u32 = 2;
 
-type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// A panel's frame: title, axes over [0, x_max] hours × [0, y_max], the grid.
-fn framed_chart<'a, 'b>(
-    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+fn framed_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
     y_label: &str,
     x_max: f64,
     y_max: f64,
-) -> Result<Chart<'a, 'b>, String> {
+) -> Result<Chart<'a, DB>, String>
+where
+    DB::ErrorType: 'static,
+{
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(8)
@@ -72,15 +75,18 @@ fn framed_chart<'a, 'b>(
     Ok(chart)
 }
 
-fn panel(
-    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
     y_label: &str,
     x_max: f64,
     stroke: u32,
     series: &[(&str, RGBColor, Series)],
     legend: SeriesLabelPosition,
-) -> Result<(), String> {
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     let y_max = series.iter().flat_map(|(_, _, s)| s.iter().map(|p| p.1)).fold(0.0f64, f64::max);
     let y_max = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
     let mut chart = framed_chart(area, title, y_label, x_max, y_max)?;
@@ -208,13 +214,16 @@ fn alarm_spans(rows: &[MinuteRow], minutes: usize, in_alarm: impl Fn(&MinuteRow)
 /// policy's reaction time (3 breaching datapoints plus the publication delay),
 /// which the lagged series would hide by shifting the line onto the shading.
 /// A high-resolution policy's 20-second datapoints are shown as the minute's.
-fn policy_panel(
-    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+fn policy_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
     panel: &PolicyPanel,
     rows: &[MinuteRow],
     minutes: usize,
     x_max: f64,
-) -> Result<(), String> {
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     let hours = |minute: usize| minute as f64 / 60.0;
     // Runs of minutes with a datapoint: a missing datapoint leaves a gap.
     let mut segments: Vec<Series> = Vec::new();
@@ -299,12 +308,35 @@ fn policy_panel(
         .map_err(|e| e.to_string())
 }
 
+/// The figure's size, px: 1200 wide, a panel's height per panel.
+fn figure_size(scenario: &Scenario) -> (u32, u32) {
+    let policies = scenario.cluster.services.iter().enumerate().flat_map(|(i, s)| policy_panels(i, s)).count();
+    (1200, PANEL_HEIGHT.saturating_mul(u32::try_from(FIXED_PANELS + policies).unwrap_or(u32::MAX)))
+}
+
 fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), String> {
+    draw_on(BitMapBackend::new(path, figure_size(scenario)).into_drawing_area(), scenario, output)
+}
+
+/// The same figure as SVG text, for the HTML report and `plot.svg`.
+pub fn svg(scenario: &Scenario, output: &RunOutput) -> Result<String, String> {
+    register_fonts();
+    let mut text = String::new();
+    draw_on(SVGBackend::with_string(&mut text, figure_size(scenario)).into_drawing_area(), scenario, output)?;
+    Ok(text)
+}
+
+fn draw_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    scenario: &Scenario,
+    output: &RunOutput,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     let policies: Vec<PolicyPanel> =
         scenario.cluster.services.iter().enumerate().flat_map(|(i, s)| policy_panels(i, s)).collect();
     let panel_count = FIXED_PANELS + policies.len();
-    let height = PANEL_HEIGHT.saturating_mul(u32::try_from(panel_count).unwrap_or(u32::MAX));
-    let root = BitMapBackend::new(path, (1200, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let panels = root.split_evenly((panel_count, 1));
     let hours = |minute: usize| minute as f64 / 60.0;

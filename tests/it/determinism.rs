@@ -7,7 +7,7 @@ use fleetsim::model::Observation;
 use std::fs;
 use std::path::Path;
 
-const FILES: [&str; 4] = ["summary.json", "timeseries.csv", "events.csv", "plot.png"];
+const FILES: [&str; 6] = ["summary.json", "timeseries.csv", "events.csv", "plot.png", "plot.svg", "report.html"];
 
 fn run_into(dir: &Path, extra: &[&str]) {
     run_file_into("determinism.toml", dir, extra);
@@ -78,6 +78,31 @@ fn same_seed_same_bytes_with_three_services() {
     for route in ["\"api\"", "\"admin\"", "\"static\"", "\"default\""] {
         assert!(summary.contains(route), "the summary reports route {route}");
     }
+}
+
+/// Goal: report.html is one self-contained page (issue 6): the figure inlined
+/// as SVG, nothing fetched (no script, no link, no image source), and the
+/// headline a planner looks for: each service and route, the availability
+/// and the bill, as summary.json has them.
+#[test]
+fn the_html_report_stands_alone() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("a");
+    run_file_into("determinism-cluster.toml", &dir, &[]);
+    let html = fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"));
+    assert_eq!(html.matches("<svg").count(), 1, "the figure, inlined once");
+    for fetch in ["<script", "<link", "src=", "href=", "<img", "@import", "url("] {
+        assert!(!html.contains(fetch), "report.html should fetch nothing, but has {fetch}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).expect("summary")).expect("json");
+    let availability = summary["availability"].as_f64().expect("availability");
+    assert!(html.contains(&format!("{:.4} %", 100.0 * availability)), "the headline availability");
+    for name in ["web", "api", "backend", "admin", "static", "default"] {
+        assert!(html.contains(&format!("<td>{name}</td>")), "a row for {name}");
+    }
+    assert!(html.contains(&format!("{:.2} USD", summary["cost_usd"]["total"].as_f64().expect("cost"))));
 }
 
 /// Goal: a different seed gives different results (the seed reaches every stream).
