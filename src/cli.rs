@@ -3,6 +3,7 @@
 
 mod check;
 mod compare;
+mod import;
 mod mmc;
 mod run;
 mod sweep;
@@ -30,6 +31,8 @@ pub enum Command {
     Sweep(sweep::Args),
     /// Run several scenarios and write a side-by-side table of cost and availability.
     Compare(compare::Args),
+    /// Turn the AWS CLI's JSON (describe-task-definition, describe-services, scaling) into a scenario.
+    Import(import::Args),
     /// M/M/c adapter for ../shared/peers-bench (prints one JSON object).
     #[command(hide = true)]
     Mmc(mmc::Args),
@@ -45,6 +48,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Check(args) => check::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Import(args) => import::run(args),
         Command::Mmc(args) => mmc::run(args),
     };
     match result {

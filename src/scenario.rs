@@ -3,6 +3,7 @@
 //! plain config ([`lower`]). Runs nothing and writes nothing.
 
 mod duration;
+pub mod import;
 mod instance_types;
 mod lower;
 pub mod overrides;

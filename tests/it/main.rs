@@ -12,6 +12,7 @@ mod deployments;
 mod determinism;
 mod ec2;
 mod health;
+mod import;
 mod lifecycle;
 mod queueing;
 mod support;
