@@ -96,8 +96,25 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     std::fs::create_dir_all(&dir).map_err(|e| vec![format!("{}: cannot create: {e}", dir.display())])?;
     // The journal: every finished run, appended as it ends (issue 6, scope 7).
     let journal_path = dir.join("runs.journal");
-    let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
-    let identity = format!("v1 scenario {:016x} variants {}", scenarios[0].file_hash, names.join(" | "));
+    // The sweep's identity: every variant's full settings and scenario text,
+    // and the size and change time of each file its traffic reads (a trace
+    // edited between a kill and a resume makes another sweep).
+    let variant_ids: Vec<String> = variants
+        .iter()
+        .zip(&scenarios)
+        .map(|(v, s)| {
+            let settings: Vec<String> = v.overrides.iter().map(|(k, value)| format!("{k}={value}")).collect();
+            format!("{:016x} {}", s.file_hash, settings.join(" "))
+        })
+        .collect();
+    let traces: Vec<String> = trace_files(&scenarios[0].traffic)
+        .iter()
+        .map(|path| match std::fs::metadata(path) {
+            Ok(m) => format!("{}:{}:{:?}", path.display(), m.len(), m.modified().ok()),
+            Err(_) => path.display().to_string(),
+        })
+        .collect();
+    let identity = format!("v2 variants {} traces {}", variant_ids.join(" | "), traces.join(" | "));
     let mut done: std::collections::BTreeMap<(usize, u64), Vec<f64>> = std::collections::BTreeMap::new();
     if args.resume {
         if let Ok(text) = std::fs::read_to_string(&journal_path) {
@@ -171,6 +188,16 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     // A closed pipe (`| head -1`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The trace files a traffic spec reads.
+fn trace_files(spec: &crate::traffic::TrafficSpec) -> Vec<PathBuf> {
+    use crate::traffic::SourceSpec;
+    match &spec.source {
+        SourceSpec::Synthetic(_) => Vec::new(),
+        SourceSpec::CountTrace { path } | SourceSpec::RequestTrace { path, .. } => vec![path.clone()],
+        SourceSpec::Merged(specs) => specs.iter().flat_map(trace_files).collect(),
+    }
 }
 
 /// Variants by mean cost, cheapest first (ties in grid order), with their

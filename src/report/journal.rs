@@ -35,7 +35,13 @@ impl Journal {
         let shown = path.display().to_string();
         let error = |source| Error::Write { path: shown.clone(), source };
         let file = if resume && path.exists() {
-            OpenOptions::new().append(true).open(path).map_err(error)?
+            let mut file = OpenOptions::new().append(true).open(path).map_err(error)?;
+            // A kill may have cut the last line: the next record starts on a line of its own.
+            let text = std::fs::read(path).map_err(error)?;
+            if text.last().is_some_and(|&b| b != b'\n') {
+                file.write_all(b"\n").map_err(error)?;
+            }
+            file
         } else {
             let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(path).map_err(error)?;
             file.write_all(format!("{}\n", with_hash(&format!("sweep {identity}"))).as_bytes()).map_err(error)?;

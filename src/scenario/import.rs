@@ -301,8 +301,14 @@ fn write_line(out: &mut String, code: &str, comment: &str) {
         let _ = writeln!(out, "{code}");
     } else {
         let pad = COMMENT_COLUMN.saturating_sub(code.chars().count()).max(1);
-        let _ = writeln!(out, "{code}{:pad$}# {comment}", "");
+        let _ = writeln!(out, "{code}{:pad$}# {}", "", comment_text(comment));
     }
+}
+
+/// Text for a TOML comment: a JSON value or a file name with a line break
+/// in it must not end the comment and write TOML of its own.
+fn comment_text(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
 /// Whatever builds up while mapping: tables in output order, notes.
@@ -952,19 +958,19 @@ fn render(b: Builder, request: &Request) -> Imported {
     let mut files = vec![request.task_definition.name, request.service.name];
     files.extend(request.scaling_policies.map(|f| f.name));
     files.extend(request.scalable_targets.map(|f| f.name));
-    let _ = writeln!(out, "# Imported by `fleetsim import` from {}.", files.join(", "));
+    let _ = writeln!(out, "# Imported by `fleetsim import` from {}.", comment_text(&files.join(", ")));
     let _ = writeln!(out, "# Each value's comment names the JSON field it came from.");
     if !b.not_modelled.is_empty() {
         let _ = writeln!(out, "#");
         let _ = writeln!(out, "# NOT MODELLED: (these would change behaviour; fleetsim cannot honour them)");
         for note in &b.not_modelled {
-            let _ = writeln!(out, "#   - {note}");
+            let _ = writeln!(out, "#   - {}", comment_text(note));
         }
     }
     let _ = writeln!(out, "#");
     let _ = writeln!(out, "# {ASSUMED}: (AWS's configuration does not hold these; each is set below)");
     for note in &b.assumed {
-        let _ = writeln!(out, "#   - {note}");
+        let _ = writeln!(out, "#   - {}", comment_text(note));
     }
     let _ = writeln!(out);
     for e in &b.top.entries {
@@ -1002,6 +1008,13 @@ mod tests {
         );
         let v: Value = serde_json::from_str("\"0.1 vCPU\"").unwrap();
         assert!(node(&v).cpu_units().is_err(), "102.4 units is not a whole number");
+    }
+
+    #[test]
+    fn comments_cannot_break_out() {
+        let mut out = String::new();
+        write_line(&mut out, "x = 1", "from \"WINDOWS\nstart_time = 1\n#\"");
+        assert_eq!(out.lines().count(), 1, "{out}");
     }
 
     #[test]

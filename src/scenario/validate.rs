@@ -137,8 +137,10 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
              drop [traffic] or put a service behind the load balancer",
         );
     }
+    // Every source must carry the times: the others' requests would have none.
     let request_trace_times = file.traffic.as_ref().is_some_and(|t| {
-        t.sources.iter().any(|t| t.kind == TrafficKind::RequestTrace && t.service_time_column.is_some())
+        !t.sources.is_empty()
+            && t.sources.iter().all(|t| t.kind == TrafficKind::RequestTrace && t.service_time_column.is_some())
     });
     for (prefix, service) in &services {
         check_service(&mut c, file, prefix, service, base, request_trace_times);
@@ -977,7 +979,18 @@ fn check_calls(c: &mut Checker, services: &[(String, &ServiceFile)]) {
                         call.service
                     ),
                 ),
-                Some(j) => edges[i].push(j),
+                Some(j) => {
+                    if services[j].1.service_time.distribution == DistributionKind::Trace {
+                        c.problem(
+                            at("service"),
+                            format!(
+                                "\"{}\" takes its service times from the trace, which its calls do not carry; give it a distribution",
+                                call.service
+                            ),
+                        );
+                    }
+                    edges[i].push(j)
+                }
             }
             if let Some(p) = call.probability {
                 if !(p > 0.0 && p <= 1.0) {
@@ -1564,7 +1577,7 @@ fn check_distribution(c: &mut Checker, prefix: &str, d: &DistributionFile, base:
             if !trace_times {
                 c.problem(
                     field("distribution"),
-                    "\"trace\" needs traffic kind = \"request_trace\" with a service_time_column",
+                    "\"trace\" needs traffic kind = \"request_trace\" with a service_time_column (every [[traffic]] source)",
                 );
             }
         }

@@ -862,3 +862,28 @@ fn a_mistake_in_the_second_traffic_source() {
     );
     assert_scenario_error(&text, &["traffic[1].rate_per_second"]);
 }
+
+// `distribution = "trace"` with a second traffic source that carries no
+// service times: that source's requests would take no time at all.
+#[test]
+fn trace_service_times_with_a_source_that_has_none() {
+    let ws = Workspace::new();
+    ws.write("trace.csv", "t_seconds,svc_s\n0.0,0.5\n1.0,0.5\n");
+    let text = r#"duration = "1m"
+[[traffic]]
+kind = "request_trace"
+file = "trace.csv"
+service_time_column = "svc_s"
+[[traffic]]
+kind = "constant"
+rate_per_second = 5.0
+[service]
+service_time = { distribution = "trace" }
+"#;
+    let scenario = ws.scenario(text);
+    let shown = scenario.display().to_string();
+    assert_one_line_error(
+        &validate(&scenario),
+        &[&shown, "service.service_time.distribution", "every [[traffic]] source"],
+    );
+}

@@ -208,6 +208,9 @@ fn a_resumed_sweep_writes_the_same_bytes() {
             "{file}"
         );
     }
+    // The cut line did not swallow the next record: a second resume finds all six.
+    let output = command.output().expect("runs");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(6 resumed from runs.journal)"));
     // Other --set values: another sweep's journal.
     let mut command = support::fleetsim();
     command.arg("sweep").arg(&path).args(["--seeds", "3", "--resume", "--set", "service.desired_count=3,5", "--out"]);
