@@ -31,6 +31,48 @@ pub enum Error {
     Plot { path: String, message: String },
 }
 
+/// A sweep's chart (`sweep.png`, `sweep.svg`) and `report.html`: each
+/// variant's mean cost against its mean availability, the Pareto front, and
+/// `chosen` (the cheapest variant meeting the `[expect]` bounds, whose
+/// verdicts are `meets`) in red.
+pub fn write_sweep_report(
+    dir: &Path,
+    title: &str,
+    summaries: &[crate::sweep::VariantSummary],
+    meets: Option<&[bool]>,
+    chosen: Option<usize>,
+) -> Result<Vec<PathBuf>, Error> {
+    use crate::check::Metric;
+    let index = |m: Metric| Metric::ALL.iter().position(|&x| x == m).unwrap_or(0);
+    let (cost, availability) = (index(Metric::CostUsd), index(Metric::Availability));
+    let coordinates: Vec<(f64, f64)> =
+        summaries.iter().map(|s| (s.estimates[availability].mean, s.estimates[cost].mean)).collect();
+    let front = crate::sweep::pareto_front(&coordinates);
+    let points: Vec<plot::SweepPoint> = summaries
+        .iter()
+        .zip(&coordinates)
+        .zip(front)
+        .enumerate()
+        .map(|(i, ((s, &(a, c)), on_front))| plot::SweepPoint {
+            name: s.variant.name.clone(),
+            availability_percent: 100.0 * a,
+            cost_usd: c,
+            on_front,
+            chosen: chosen == Some(i),
+        })
+        .collect();
+    let chart_title = format!("{title}: cost against availability");
+    let png = dir.join("sweep.png");
+    plot::sweep_png(&png, &chart_title, &points)?;
+    let svg = plot::sweep_svg(&chart_title, &points)
+        .map_err(|message| Error::Plot { path: dir.join("sweep.svg").display().to_string(), message })?;
+    let svg_path = dir.join("sweep.svg");
+    atomic_write(&svg_path, svg.as_bytes())?;
+    let html = dir.join("report.html");
+    atomic_write(&html, &html::sweep_html(title, summaries, meets, chosen, &svg))?;
+    Ok(vec![png, svg_path, html])
+}
+
 /// A duration for people: `24.0 h`, `20.0 min`, `45 s`.
 pub fn human_duration(d: crate::engine::SimDuration) -> String {
     let s = d.as_secs_f64();

@@ -151,3 +151,38 @@ mod tests {
         assert!(estimate(&[1.0, f64::INFINITY]).std_dev.is_nan());
     }
 }
+
+/// Whether a variant meets a scenario's `[expect]` bounds, judged as `check`
+/// judges them (each bound's statistic over the variant's seeds);
+/// `per_seed[k]` holds seed k's figures in `Metric::ALL` order.
+pub fn meets(expectations: &crate::check::Expectations, per_seed: &[Vec<f64>]) -> bool {
+    expectations.checks.iter().all(|e| {
+        let index = Metric::ALL.iter().position(|&m| m == e.metric).unwrap_or(0);
+        let values: Vec<f64> = per_seed.iter().map(|figures| figures[index]).collect();
+        let measured = e.over.apply(&values);
+        !measured.is_nan() && e.min.is_none_or(|lo| measured >= lo) && e.max.is_none_or(|hi| measured <= hi)
+    })
+}
+
+/// The variants no other beats on both cost (lower) and availability
+/// (higher): the Pareto front, by index.
+pub fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
+    points
+        .iter()
+        .map(|&(availability, cost)| {
+            !points.iter().any(|&(a, c)| a >= availability && c <= cost && (a > availability || c < cost))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod front_tests {
+    use super::pareto_front;
+
+    #[test]
+    fn dominated_variants_leave_the_front() {
+        // (availability, cost): the second is cheaper and as available as the first.
+        let points = [(0.99, 10.0), (0.99, 8.0), (0.999, 12.0), (0.98, 13.0)];
+        assert_eq!(pareto_front(&points), [false, true, true, false]);
+    }
+}

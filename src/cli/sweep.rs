@@ -173,6 +173,18 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     let summaries = sweep::summarize(&variants, &values);
     report::atomic_write(&dir.join("runs.csv"), &report::runs_csv(&variants, &rows))
         .map_err(|e| vec![e.to_string()])?;
+    // Which variants meet the scenario's [expect] bounds, judged as `check` does;
+    // the cheapest of them (by mean cost, ties in grid order) is the one to pick.
+    let meets: Option<Vec<bool>> =
+        scenarios[0].expect.as_ref().map(|e| values.iter().map(|per_seed| sweep::meets(e, per_seed)).collect());
+    let cost = Metric::ALL.iter().position(|&m| m == Metric::CostUsd).unwrap_or(0);
+    let chosen = meets.as_ref().and_then(|m| {
+        (0..summaries.len())
+            .filter(|&i| m[i])
+            .min_by(|&a, &b| summaries[a].estimates[cost].mean.total_cmp(&summaries[b].estimates[cost].mean))
+    });
+    report::write_sweep_report(&dir, &scenarios[0].name, &summaries, meets.as_deref(), chosen)
+        .map_err(|e| vec![e.to_string()])?;
     // Last: variants.csv present means the sweep's tables are whole.
     report::atomic_write(&dir.join("variants.csv"), &report::variants_csv(&summaries))
         .map_err(|e| vec![e.to_string()])?;
@@ -184,7 +196,15 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         if resumed > 0 { format!(" ({resumed} resumed from runs.journal)") } else { String::new() }
     );
     text.push_str(&ranked_table(&summaries));
-    text.push_str(&format!("wrote {}/{{runs.csv, variants.csv, runs.journal}}\n", dir.display()));
+    if let Some(i) = chosen {
+        text.push_str(&format!("cheapest variant meeting [expect]: {}\n", summaries[i].variant.name));
+    } else if meets.is_some() {
+        text.push_str("no variant meets [expect]\n");
+    }
+    text.push_str(&format!(
+        "wrote {}/{{runs.csv, sweep.png, sweep.svg, report.html, variants.csv, runs.journal}}\n",
+        dir.display()
+    ));
     // A closed pipe (`| head -1`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)

@@ -451,3 +451,93 @@ where
     }
     root.present().map_err(|e| e.to_string())
 }
+
+/// One variant in a sweep's cost-versus-availability chart.
+pub struct SweepPoint {
+    pub name: String,
+    pub availability_percent: f64,
+    pub cost_usd: f64,
+    pub on_front: bool,
+    /// The cheapest variant that meets the scenario's `[expect]` bounds.
+    pub chosen: bool,
+}
+
+/// A sweep's chart as SVG: each variant's mean cost against its mean
+/// availability, the Pareto front joined, the chosen variant in red.
+pub fn sweep_svg(title: &str, points: &[SweepPoint]) -> Result<String, String> {
+    register_fonts();
+    let mut text = String::new();
+    draw_sweep(SVGBackend::with_string(&mut text, (1000, 600)).into_drawing_area(), title, points)?;
+    Ok(text)
+}
+
+/// The same chart as PNG.
+pub fn sweep_png(path: &Path, title: &str, points: &[SweepPoint]) -> Result<(), Error> {
+    register_fonts();
+    let tmp = temporary_path(path).with_extension("png");
+    if let Err(message) = draw_sweep(BitMapBackend::new(&tmp, (1000, 600)).into_drawing_area(), title, points) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Plot { path: path.display().to_string(), message });
+    }
+    commit(&tmp, path)
+}
+
+fn draw_sweep<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    points: &[SweepPoint],
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (mut x_lo, mut x_hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+        (lo.min(p.availability_percent), hi.max(p.availability_percent))
+    });
+    let y_hi = points.iter().map(|p| p.cost_usd).fold(0.0f64, f64::max) * 1.15;
+    if !x_lo.is_finite() || x_hi - x_lo < 1e-6 {
+        (x_lo, x_hi) = (x_lo.min(100.0) - 0.01, x_hi.max(0.0) + 0.01);
+    }
+    let pad = (x_hi - x_lo) * 0.1;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d((x_lo - pad)..(x_hi + pad).min(100.0 + pad), 0.0..y_hi.max(1e-6))
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("availability, mean over seeds (%)")
+        .y_desc("cost, mean over seeds (USD)")
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let mut front: Vec<(f64, f64)> =
+        points.iter().filter(|p| p.on_front).map(|p| (p.availability_percent, p.cost_usd)).collect();
+    front.sort_by(|a, b| a.0.total_cmp(&b.0));
+    chart
+        .draw_series(LineSeries::new(front, BLUE.stroke_width(STEP_STROKE)))
+        .map_err(|e| e.to_string())?
+        .label("Pareto front (no variant cheaper and more available)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(STEP_STROKE)));
+    for p in points {
+        let color = if p.chosen { RED } else { BLACK };
+        let at = (p.availability_percent, p.cost_usd);
+        chart
+            .draw_series([Circle::new(at, if p.chosen { 7 } else { 4 }, color.filled())])
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series([Text::new(format!(" {}", p.name), at, ("sans-serif", 12).into_font().color(&color))])
+            .map_err(|e| e.to_string())?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
