@@ -175,8 +175,14 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         .map_err(|e| vec![e.to_string()])?;
     // Which variants meet the scenario's [expect] bounds, judged as `check` does;
     // the cheapest of them (by mean cost, ties in grid order) is the one to pick.
-    let meets: Option<Vec<bool>> =
-        scenarios[0].expect.as_ref().map(|e| values.iter().map(|per_seed| sweep::meets(e, per_seed)).collect());
+    // Each variant by its own bounds (a --set may move them), over the sweep's seeds.
+    let meets: Option<Vec<bool>> = scenarios[0].expect.is_some().then(|| {
+        values
+            .iter()
+            .zip(&scenarios)
+            .map(|(per_seed, s)| s.expect.as_ref().is_some_and(|e| sweep::meets(e, per_seed)))
+            .collect()
+    });
     let cost = Metric::ALL.iter().position(|&m| m == Metric::CostUsd).unwrap_or(0);
     let chosen = meets.as_ref().and_then(|m| {
         (0..summaries.len())
