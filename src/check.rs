@@ -4,6 +4,7 @@
 //! and `report` writes JUnit XML.
 
 use crate::run::RunOutput;
+use crate::scenario::Scenario;
 
 /// What an expectation bounds, measured on one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,10 +28,16 @@ pub enum Metric {
     TasksInterrupted,
     /// The longest deployment; infinite when one did not complete.
     DeploymentDurationS,
+    /// SPEC's elasticity figures (`crate::elasticity`), the worst service's:
+    /// minutes with too few healthy tasks for the load, with too many (%),
+    /// and steps where supply and demand moved apart (%).
+    UnderProvisioningTimesharePercent,
+    OverProvisioningTimesharePercent,
+    InstabilityPercent,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 16] = [
         Metric::Requests,
         Metric::Availability,
         Metric::LatencyP50Ms,
@@ -44,6 +51,9 @@ impl Metric {
         Metric::CapacityShortMinutes,
         Metric::TasksInterrupted,
         Metric::DeploymentDurationS,
+        Metric::UnderProvisioningTimesharePercent,
+        Metric::OverProvisioningTimesharePercent,
+        Metric::InstabilityPercent,
     ];
 
     /// The `[expect]` key.
@@ -62,12 +72,20 @@ impl Metric {
             Metric::CapacityShortMinutes => "capacity_short_minutes",
             Metric::TasksInterrupted => "tasks_interrupted",
             Metric::DeploymentDurationS => "deployment_duration_s",
+            Metric::UnderProvisioningTimesharePercent => "under_provisioning_timeshare_percent",
+            Metric::OverProvisioningTimesharePercent => "over_provisioning_timeshare_percent",
+            Metric::InstabilityPercent => "instability_percent",
         }
     }
 
-    /// The metric's value on one run.
-    pub fn measure(self, output: &RunOutput, simulated_hours: f64) -> f64 {
+    /// The metric's value on one run of `scenario`.
+    pub fn measure(self, output: &RunOutput, scenario: &Scenario) -> f64 {
+        let simulated_hours = scenario.duration.as_secs_f64() / 3600.0;
         let f = &output.figures;
+        // The worst service's elasticity figure; 0 when none can be computed.
+        let elasticity = |pick: fn(&crate::elasticity::Elasticity) -> f64| {
+            crate::elasticity::of_services(scenario, &f.minutes).iter().flatten().map(pick).fold(0.0, f64::max)
+        };
         let services = || f.services.iter();
         match self {
             Metric::Requests => f.requests.total as f64,
@@ -107,6 +125,9 @@ impl Metric {
                     _ => f64::INFINITY,
                 })
                 .fold(0.0, f64::max),
+            Metric::UnderProvisioningTimesharePercent => elasticity(|e| e.under_provisioning_timeshare),
+            Metric::OverProvisioningTimesharePercent => elasticity(|e| e.over_provisioning_timeshare),
+            Metric::InstabilityPercent => elasticity(|e| e.instability),
         }
     }
 }
@@ -204,12 +225,12 @@ impl Verdict {
 }
 
 /// Each expectation measured on `runs` (one per seed, in seed order).
-pub fn evaluate(expectations: &Expectations, runs: &[RunOutput], simulated_hours: f64) -> Vec<Verdict> {
+pub fn evaluate(expectations: &Expectations, runs: &[RunOutput], scenario: &Scenario) -> Vec<Verdict> {
     expectations
         .checks
         .iter()
         .map(|e| {
-            let per_seed: Vec<f64> = runs.iter().map(|r| e.metric.measure(r, simulated_hours)).collect();
+            let per_seed: Vec<f64> = runs.iter().map(|r| e.metric.measure(r, scenario)).collect();
             let measured = e.over.apply(&per_seed);
             let passed =
                 !measured.is_nan() && e.min.is_none_or(|lo| measured >= lo) && e.max.is_none_or(|hi| measured <= hi);

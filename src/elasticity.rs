@@ -113,3 +113,25 @@ mod tests {
         assert_eq!(elasticity(&[], &[]), None);
     }
 }
+
+/// Each service's figures over a run's whole minutes (`minutes[s]` its
+/// rows): arrivals give demand, healthy tasks at each minute's end supply.
+/// None for a service whose requests carry their own service times.
+pub fn of_services(
+    scenario: &crate::scenario::Scenario,
+    minutes: &[Vec<crate::observe::MinuteRow>],
+) -> Vec<Option<Elasticity>> {
+    let whole = (scenario.duration.as_nanos() / 60_000_000_000) as usize;
+    scenario
+        .cluster
+        .services
+        .iter()
+        .zip(minutes)
+        .map(|(config, rows)| {
+            let rows = &rows[..whole.min(rows.len())];
+            let arrivals: Vec<u64> = rows.iter().map(|r| r.arrivals).collect();
+            let supply: Vec<u32> = rows.iter().map(|r| r.healthy_count).collect();
+            elasticity(&demand_per_minute(config, &arrivals)?, &supply)
+        })
+        .collect()
+}

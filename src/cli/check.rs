@@ -70,8 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         .zip(&runs)
         .map(|(s, outputs)| {
             let expectations = s.expect.as_ref().expect("checked above");
-            let hours = s.duration.as_secs_f64() / 3600.0;
-            (s.name.clone(), check::evaluate(expectations, outputs, hours))
+            (s.name.clone(), check::evaluate(expectations, outputs, s))
         })
         .collect();
     let total: usize = suites.iter().map(|s| s.1.len()).sum();

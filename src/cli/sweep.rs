@@ -154,8 +154,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             }
             let s = &scenarios[v];
             let output = run::simulate_scenario(s, Some(seed)).map_err(|e| e.to_string())?;
-            let hours = s.duration.as_secs_f64() / 3600.0;
-            let figures: Vec<f64> = Metric::ALL.iter().map(|m| m.measure(&output, hours)).collect();
+            let figures: Vec<f64> = Metric::ALL.iter().map(|m| m.measure(&output, s)).collect();
             journal.record(v, seed, &figures).map_err(|e| e.to_string())?;
             progress.inc(1);
             Ok(figures)

@@ -60,6 +60,9 @@ pub struct ExpectFile {
     pub capacity_short_minutes: Option<BoundFile>,
     pub tasks_interrupted: Option<BoundFile>,
     pub deployment_duration_s: Option<BoundFile>,
+    pub under_provisioning_timeshare_percent: Option<BoundFile>,
+    pub over_provisioning_timeshare_percent: Option<BoundFile>,
+    pub instability_percent: Option<BoundFile>,
 }
 
 impl ExpectFile {
@@ -79,6 +82,9 @@ impl ExpectFile {
             Metric::CapacityShortMinutes => self.capacity_short_minutes.as_ref(),
             Metric::TasksInterrupted => self.tasks_interrupted.as_ref(),
             Metric::DeploymentDurationS => self.deployment_duration_s.as_ref(),
+            Metric::UnderProvisioningTimesharePercent => self.under_provisioning_timeshare_percent.as_ref(),
+            Metric::OverProvisioningTimesharePercent => self.over_provisioning_timeshare_percent.as_ref(),
+            Metric::InstabilityPercent => self.instability_percent.as_ref(),
         }
     }
 }
