@@ -93,27 +93,6 @@ pub fn elasticity(demand: &[u32], supply: &[u32]) -> Option<Elasticity> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Worked by hand over 4 minutes: demand 2, 4, 4, 2; supply 2, 2, 5, 3.
-    /// Under: (0 + 2/4 + 0 + 0) / 4 = 12.5 %; over: (0 + 0 + 1/4 + 1/2) / 4 =
-    /// 18.75 %; timeshares 25 % and 50 %. Steps: demand +, 0, −; supply 0, +, −:
-    /// directions differ in 2 of 3 (66.7 %). Changes: supply 2, demand 2 →
-    /// jitter 0.
-    #[test]
-    fn spec_metrics_by_hand() {
-        let e = elasticity(&[2, 4, 4, 2], &[2, 2, 5, 3]).expect("figures");
-        assert!((e.under_provisioning_accuracy - 12.5).abs() < 1e-12);
-        assert!((e.over_provisioning_accuracy - 18.75).abs() < 1e-12);
-        assert_eq!((e.under_provisioning_timeshare, e.over_provisioning_timeshare), (25.0, 50.0));
-        assert!((e.instability - 200.0 / 3.0).abs() < 1e-9);
-        assert_eq!(e.jitter_per_hour, 0.0);
-        assert_eq!(elasticity(&[], &[]), None);
-    }
-}
-
 /// Each service's figures over a run's whole minutes (`minutes[s]` its
 /// rows): arrivals give demand, healthy tasks at each minute's end supply.
 /// None for a service whose requests carry their own service times.
@@ -134,4 +113,25 @@ pub fn of_services(
             elasticity(&demand_per_minute(config, &arrivals)?, &supply)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Worked by hand over 4 minutes: demand 2, 4, 4, 2; supply 2, 2, 5, 3.
+    /// Under: (0 + 2/4 + 0 + 0) / 4 = 12.5 %; over: (0 + 0 + 1/4 + 1/2) / 4 =
+    /// 18.75 %; timeshares 25 % and 50 %. Steps: demand +, 0, −; supply 0, +, −:
+    /// directions differ in 2 of 3 (66.7 %). Changes: supply 2, demand 2 →
+    /// jitter 0.
+    #[test]
+    fn spec_metrics_by_hand() {
+        let e = elasticity(&[2, 4, 4, 2], &[2, 2, 5, 3]).expect("figures");
+        assert!((e.under_provisioning_accuracy - 12.5).abs() < 1e-12);
+        assert!((e.over_provisioning_accuracy - 18.75).abs() < 1e-12);
+        assert_eq!((e.under_provisioning_timeshare, e.over_provisioning_timeshare), (25.0, 50.0));
+        assert!((e.instability - 200.0 / 3.0).abs() < 1e-9);
+        assert_eq!(e.jitter_per_hour, 0.0);
+        assert_eq!(elasticity(&[], &[]), None);
+    }
 }
