@@ -29,6 +29,9 @@ pub enum Command {
     Check(check::Args),
     /// Run a grid of variants (--set key=v1,v2) × seeds; write runs.csv and variants.csv.
     Sweep(sweep::Args),
+    /// Combine the runs.journal of a sharded sweep's shards into the tables and
+    /// report a one-machine sweep writes (give the sweep's scenario and settings).
+    Merge(sweep::MergeArgs),
     /// Run several scenarios and write a side-by-side table of cost and availability.
     Compare(compare::Args),
     /// Turn the AWS CLI's JSON (describe-task-definition, describe-services, scaling) into a scenario.
@@ -48,6 +51,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Check(args) => check::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Merge(args) => sweep::merge(args),
         Command::Import(args) => import::run(args),
         Command::Mmc(args) => mmc::run(args),
     };

@@ -30,6 +30,59 @@ pub struct Args {
     /// `runs.journal`); the tables come out the same bytes.
     #[arg(long)]
     pub resume: bool,
+    /// Run one slice of the (variant, seed) grid: `INDEX/COUNT` (jobs whose
+    /// grid position modulo COUNT is INDEX), or `COUNT` with the index from
+    /// the engine (AWS_BATCH_JOB_ARRAY_INDEX, JOB_COMPLETION_INDEX or
+    /// SLURM_ARRAY_TASK_ID), or `auto` (Slurm's index and count). Writes only
+    /// the slice's runs.journal; `fleetsim merge` makes the tables.
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub shard: Option<String>,
+}
+
+/// `fleetsim merge`: the same scenario and settings as the sharded sweep, and
+/// the shards' output folders.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    #[command(flatten)]
+    pub sweep: Args,
+    /// The shards' folders (each holding its runs.journal).
+    #[arg(required = true, num_args = 1..)]
+    pub shards: Vec<PathBuf>,
+}
+
+/// `(index, count)` of `--shard`, with the index (and count) from the
+/// engine's variables when not given.
+fn shard_of(spec: &str) -> Result<(u64, u64), String> {
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<u64>().ok());
+    let engine_index =
+        || ["AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"].iter().find_map(|n| env(n));
+    let bad = || format!("--shard {spec}: expected INDEX/COUNT (0 ≤ INDEX < COUNT), COUNT, or auto");
+    let (index, count) = match spec.split_once('/') {
+        Some((i, n)) => (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?),
+        None if spec == "auto" => (
+            engine_index().ok_or("--shard auto: no array index in the environment (SLURM_ARRAY_TASK_ID, …)")?,
+            env("SLURM_ARRAY_TASK_COUNT").ok_or("--shard auto: SLURM_ARRAY_TASK_COUNT is not set")?,
+        ),
+        None => {
+            let count = spec.trim().parse().map_err(|_| bad())?;
+            let index = engine_index().ok_or_else(|| {
+                format!("--shard {spec}: no array index in the environment (AWS_BATCH_JOB_ARRAY_INDEX, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
+            })?;
+            (index, count)
+        }
+    };
+    if count == 0 || index >= count {
+        return Err(bad());
+    }
+    Ok((index, count))
+}
+
+pub fn merge(args: MergeArgs) -> Result<ExitCode, Vec<String>> {
+    run_sweep(args.sweep, &args.shards)
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
+    run_sweep(args, &[])
 }
 
 /// Splits `v1,v2` at commas outside brackets, braces and quotes.
@@ -71,7 +124,11 @@ fn parse_sets(sets: &[String]) -> Result<Vec<(String, Vec<String>)>, Vec<String>
         .collect()
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
+fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>> {
+    let shard = args.shard.as_deref().map(shard_of).transpose().map_err(|e| vec![e])?;
+    if shard.is_some() && (!merge_from.is_empty() || args.resume) {
+        return Err(vec!["--shard runs one slice; resume or merge it apart".into()]);
+    }
     if args.seeds == 0 || args.seeds > 10_000 {
         return Err(vec![format!("--seeds: expected 1–10000, found {}", args.seeds)]);
     }
@@ -97,8 +154,8 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     // The journal: every finished run, appended as it ends (issue 6, scope 7).
     let journal_path = dir.join("runs.journal");
     // The sweep's identity: every variant's full settings and scenario text,
-    // and the size and change time of each file its traffic reads (a trace
-    // edited between a kill and a resume makes another sweep).
+    // and a fingerprint of each file its traffic reads (a trace edited between
+    // a kill and a resume makes another sweep; shards on other machines agree).
     let variant_ids: Vec<String> = variants
         .iter()
         .zip(&scenarios)
@@ -107,13 +164,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             format!("{:016x} {}", s.file_hash, settings.join(" "))
         })
         .collect();
-    let traces: Vec<String> = trace_files(&scenarios[0].traffic)
-        .iter()
-        .map(|path| match std::fs::metadata(path) {
-            Ok(m) => format!("{}:{}:{:?}", path.display(), m.len(), m.modified().ok()),
-            Err(_) => path.display().to_string(),
-        })
-        .collect();
+    let traces: Vec<String> = trace_files(&scenarios[0].traffic).iter().map(|path| trace_fingerprint(path)).collect();
     let identity = format!("v2 variants {} traces {}", variant_ids.join(" | "), traces.join(" | "));
     let mut done: std::collections::BTreeMap<(usize, u64), Vec<f64>> = std::collections::BTreeMap::new();
     if args.resume {
@@ -134,7 +185,49 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             }
         }
     }
+    // Merging: every shard's journal, of this very sweep, and nothing missing.
+    for shard_dir in merge_from {
+        let path = shard_dir.join("runs.journal");
+        let shown = path.display();
+        let text = std::fs::read_to_string(&path).map_err(|e| vec![format!("{shown}: cannot read: {e}")])?;
+        let entries = report::read_journal(&text).ok_or_else(|| vec![format!("{shown}: not a sweep journal")])?;
+        if entries.identity != identity {
+            return Err(vec![format!(
+                "{shown}: the journal belongs to another sweep (another scenario file or other --set values)"
+            )]);
+        }
+        for (v, seed, figures) in entries.runs {
+            if figures.len() == Metric::ALL.len() {
+                done.insert((v, seed), figures);
+            }
+        }
+    }
+    if !merge_from.is_empty() {
+        let missing: Vec<&(usize, u64)> = jobs.iter().filter(|job| !done.contains_key(job)).collect();
+        if let Some(&&(v, seed)) = missing.first() {
+            return Err(vec![format!(
+                "the shards hold {} of {} runs; missing {} runs, such as variant {} seed {seed}",
+                jobs.len() - missing.len(),
+                jobs.len(),
+                missing.len(),
+                variants[v].name
+            )]);
+        }
+    }
     let journal = report::Journal::open(&journal_path, &identity, args.resume).map_err(|e| vec![e.to_string()])?;
+    if !merge_from.is_empty() {
+        // The merged folder's journal holds every run, in grid order (it resumes like any other).
+        for &(v, seed) in &jobs {
+            journal.record(v, seed, &done[&(v, seed)]).map_err(|e| vec![e.to_string()])?;
+        }
+    }
+    // A shard runs the jobs whose grid position modulo COUNT is its INDEX.
+    let jobs: Vec<(usize, u64)> = match shard {
+        Some((index, count)) => {
+            jobs.iter().enumerate().filter(|(k, _)| *k as u64 % count == index).map(|(_, &job)| job).collect()
+        }
+        None => jobs,
+    };
     let resumed = jobs.iter().filter(|job| done.contains_key(job)).count();
     let progress = ProgressBar::new(jobs.len() as u64);
     progress.set_position(resumed as u64);
@@ -168,6 +261,16 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         let figures = output.map_err(|e| vec![e])?;
         values[v].push(figures.clone());
         rows.push((v, seed, figures));
+    }
+    if let Some((index, count)) = shard {
+        let text = format!(
+            "fleetsim sweep: shard {index}/{count}: {} runs in {wall:.2} s; wrote {}/runs.journal \
+             (fleetsim merge, with the same scenario and settings, makes the tables)\n",
+            jobs.len(),
+            dir.display()
+        );
+        let _ = std::io::stdout().write_all(text.as_bytes());
+        return Ok(ExitCode::SUCCESS);
     }
     let summaries = sweep::summarize(&variants, &values);
     report::atomic_write(&dir.join("runs.csv"), &report::runs_csv(&variants, &rows))
@@ -213,6 +316,29 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     // A closed pipe (`| head -1`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+/// What identifies a trace's content, the same on every machine (not its
+/// path or change time): its size and the FNV-1a hash of its first and last
+/// MiB (all of it when smaller).
+fn trace_fingerprint(path: &std::path::Path) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    const PART: u64 = 1 << 20;
+    let hash = |bytes: &[u8], h: u64| bytes.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let Ok(mut file) = std::fs::File::open(path) else { return "unreadable".into() };
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut h = 0xcbf2_9ce4_8422_2325;
+    let mut buffer = Vec::new();
+    if Read::by_ref(&mut file).take(PART).read_to_end(&mut buffer).is_ok() {
+        h = hash(&buffer, h);
+    }
+    // The last MiB (or the rest, when the middle is shorter than that).
+    let tail = size <= 2 * PART || file.seek(SeekFrom::End(-(PART as i64))).is_ok();
+    buffer.clear();
+    if size > PART && tail && file.read_to_end(&mut buffer).is_ok() {
+        h = hash(&buffer, h);
+    }
+    format!("{size}:{h:016x}")
 }
 
 /// The trace files a traffic spec reads.

@@ -242,3 +242,43 @@ fn the_sweep_report_picks_the_cheapest_variant_that_meets_expect() {
         assert!(!html.contains(fetch), "report.html should fetch nothing, but has {fetch}");
     }
 }
+
+/// Goal: beyond one machine (issue 6, scope 8). Three shards run as separate
+/// processes (the second takes its index from a Kubernetes Indexed Job's
+/// JOB_COMPLETION_INDEX), and `fleetsim merge` writes exactly the bytes a
+/// one-machine sweep writes; a merge missing a shard is refused (exit 2).
+#[test]
+fn shards_merge_into_the_same_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = scenario(dir.path());
+    let set = "service.desired_count=3,4";
+    let whole = dir.path().join("whole");
+    let output = sweep(&path, &whole, &[set], "3", None);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let shard_dirs: Vec<_> = (0..3).map(|i| dir.path().join(format!("shard{i}"))).collect();
+    for (i, shard_dir) in shard_dirs.iter().enumerate() {
+        let mut command = support::fleetsim();
+        command.arg("sweep").arg(&path).args(["--seeds", "3", "--set", set, "--out"]).arg(shard_dir);
+        if i == 1 {
+            command.args(["--shard", "3"]).env("JOB_COMPLETION_INDEX", "1");
+        } else {
+            command.args(["--shard", &format!("{i}/3")]);
+        }
+        let output = command.output().expect("runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("shard {i}/3: 2 runs")));
+    }
+    let merged = dir.path().join("merged");
+    let mut command = support::fleetsim();
+    command.arg("merge").arg(&path).args(["--seeds", "3", "--set", set, "--out"]).arg(&merged).args(&shard_dirs);
+    let output = command.output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for file in ["runs.csv", "variants.csv", "report.html", "sweep.svg", "sweep.png"] {
+        assert_eq!(fs::read(whole.join(file)).expect("whole"), fs::read(merged.join(file)).expect("merged"), "{file}");
+    }
+    let mut command = support::fleetsim();
+    command.arg("merge").arg(&path).args(["--seeds", "3", "--set", set, "--out"]).arg(dir.path().join("partial"));
+    let output = command.args(&shard_dirs[..2]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the shards hold 4 of 6 runs"));
+}
