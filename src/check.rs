@@ -56,6 +56,11 @@ impl Metric {
         Metric::InstabilityPercent,
     ];
 
+    /// Its place in [`Metric::ALL`]: the column of a run's figures.
+    pub fn index(self) -> usize {
+        Metric::ALL.iter().position(|&m| m == self).unwrap_or(0)
+    }
+
     /// The `[expect]` key.
     pub fn key(self) -> &'static str {
         match self {

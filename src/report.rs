@@ -43,8 +43,7 @@ pub fn write_sweep_report(
     chosen: Option<usize>,
 ) -> Result<Vec<PathBuf>, Error> {
     use crate::check::Metric;
-    let index = |m: Metric| Metric::ALL.iter().position(|&x| x == m).unwrap_or(0);
-    let (cost, availability) = (index(Metric::CostUsd), index(Metric::Availability));
+    let (cost, availability) = (Metric::CostUsd.index(), Metric::Availability.index());
     let coordinates: Vec<(f64, f64)> =
         summaries.iter().map(|s| (s.estimates[availability].mean, s.estimates[cost].mean)).collect();
     let front = crate::sweep::pareto_front(&coordinates);

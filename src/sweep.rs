@@ -59,6 +59,27 @@ pub struct Estimate {
     pub ci95: Option<(f64, f64)>,
 }
 
+impl Estimate {
+    /// `mean [low, high]` times `scale`, at `digits` decimals (the mean alone
+    /// without an interval).
+    pub fn display(&self, scale: f64, digits: usize) -> String {
+        match self.ci95 {
+            Some((lo, hi)) => {
+                format!("{:.digits$} [{:.digits$}, {:.digits$}]", self.mean * scale, lo * scale, hi * scale)
+            }
+            None => format!("{:.digits$}", self.mean * scale),
+        }
+    }
+}
+
+/// The variants' indices by mean cost, cheapest first (ties in grid order).
+pub fn by_cost(summaries: &[VariantSummary]) -> Vec<usize> {
+    let cost = Metric::CostUsd.index();
+    let mut order: Vec<usize> = (0..summaries.len()).collect();
+    order.sort_by(|&a, &b| summaries[a].estimates[cost].mean.total_cmp(&summaries[b].estimates[cost].mean));
+    order
+}
+
 /// The two-sided 95 % Student-t quantile for `n` samples.
 fn t_quantile(n: usize) -> Option<f64> {
     let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).ok()?;
@@ -157,8 +178,7 @@ mod tests {
 /// `per_seed[k]` holds seed k's figures in `Metric::ALL` order.
 pub fn meets(expectations: &crate::check::Expectations, per_seed: &[Vec<f64>]) -> bool {
     expectations.checks.iter().all(|e| {
-        let index = Metric::ALL.iter().position(|&m| m == e.metric).unwrap_or(0);
-        let values: Vec<f64> = per_seed.iter().map(|figures| figures[index]).collect();
+        let values: Vec<f64> = per_seed.iter().map(|figures| figures[e.metric.index()]).collect();
         let measured = e.over.apply(&values);
         !measured.is_nan() && e.min.is_none_or(|lo| measured >= lo) && e.max.is_none_or(|hi| measured <= hi)
     })

@@ -285,12 +285,7 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
             .map(|(per_seed, s)| s.expect.as_ref().is_some_and(|e| sweep::meets(e, per_seed)))
             .collect()
     });
-    let cost = Metric::ALL.iter().position(|&m| m == Metric::CostUsd).unwrap_or(0);
-    let chosen = meets.as_ref().and_then(|m| {
-        (0..summaries.len())
-            .filter(|&i| m[i])
-            .min_by(|&a, &b| summaries[a].estimates[cost].mean.total_cmp(&summaries[b].estimates[cost].mean))
-    });
+    let chosen = meets.as_ref().and_then(|m| sweep::by_cost(&summaries).into_iter().find(|&i| m[i]));
     report::write_sweep_report(&dir, &scenarios[0].name, &summaries, meets.as_deref(), chosen)
         .map_err(|e| vec![e.to_string()])?;
     // Last: variants.csv present means the sweep's tables are whole.
@@ -354,14 +349,8 @@ fn trace_files(spec: &crate::traffic::TrafficSpec) -> Vec<PathBuf> {
 /// Variants by mean cost, cheapest first (ties in grid order), with their
 /// 95 % intervals and the paired cost difference from the baseline.
 fn ranked_table(summaries: &[sweep::VariantSummary]) -> String {
-    let index = |m: Metric| Metric::ALL.iter().position(|&x| x == m).unwrap_or(0);
-    let (cost, availability, p99) = (index(Metric::CostUsd), index(Metric::Availability), index(Metric::LatencyP99Ms));
-    let interval = |e: &sweep::Estimate, scale: f64, digits: usize| match e.ci95 {
-        Some((lo, hi)) => format!("{:.digits$} [{:.digits$}, {:.digits$}]", e.mean * scale, lo * scale, hi * scale),
-        None => format!("{:.digits$}", e.mean * scale),
-    };
-    let mut order: Vec<usize> = (0..summaries.len()).collect();
-    order.sort_by(|&a, &b| summaries[a].estimates[cost].mean.total_cmp(&summaries[b].estimates[cost].mean));
+    let (cost, availability, p99) =
+        (Metric::CostUsd.index(), Metric::Availability.index(), Metric::LatencyP99Ms.index());
     let mut rows = vec![[
         "variant".to_string(),
         "cost USD (95 % CI)".to_string(),
@@ -369,15 +358,15 @@ fn ranked_table(summaries: &[sweep::VariantSummary]) -> String {
         "availability %".to_string(),
         "p99 ms".to_string(),
     ]];
-    for i in order {
+    for i in sweep::by_cost(summaries) {
         let s = &summaries[i];
-        let diff = s.paired_differences.as_ref().map_or_else(|| "baseline".to_string(), |d| interval(&d[cost], 1.0, 4));
+        let diff = s.paired_differences.as_ref().map_or_else(|| "baseline".to_string(), |d| d[cost].display(1.0, 4));
         rows.push([
             s.variant.name.clone(),
-            interval(&s.estimates[cost], 1.0, 4),
+            s.estimates[cost].display(1.0, 4),
             diff,
-            interval(&s.estimates[availability], 100.0, 4),
-            interval(&s.estimates[p99], 1.0, 1),
+            s.estimates[availability].display(100.0, 4),
+            s.estimates[p99].display(1.0, 1),
         ]);
     }
     let widths: Vec<usize> = (0..5).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();

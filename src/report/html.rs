@@ -38,23 +38,36 @@ fn cents(c: i64) -> String {
     format!("{}.{:02}", c / 100, c % 100)
 }
 
+/// The page's head and heading (`title` and `heading` already escaped): one
+/// style sheet, inline, for both pages.
+fn page_start(out: &mut String, title: &str, heading: &str) {
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>\n\
+         body {{ font-family: sans-serif; margin: 2em auto; max-width: 1240px; color: #222; }}\n\
+         table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}\n\
+         th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}\n\
+         th:first-child, td:first-child {{ text-align: left; }}\n\
+         th {{ background: #f2f2f2; }}\n\
+         tr.chosen td {{ background: #fde2e2; font-weight: bold; }}\n\
+         .meta {{ color: #555; }}\n\
+         </style></head><body>\n<h1>{heading}</h1>\n"
+    );
+}
+
+/// An SVG document as an element of the page: its XML declaration, which
+/// HTML does not allow, dropped.
+fn inline_svg(svg: &str) -> &str {
+    svg.find("<svg").map_or(svg, |start| &svg[start..])
+}
+
 /// The page, with `figure_svg` (the run's figure) inlined.
 pub fn report_html(scenario: &Scenario, output: &RunOutput, figure_svg: &str) -> Vec<u8> {
     let f = &output.figures;
     let r = &f.requests;
     let mut out = String::new();
     let name = escape(&scenario.name);
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fleetsim: {name}</title>\n<style>\n\
-         body {{ font-family: sans-serif; margin: 2em auto; max-width: 1240px; color: #222; }}\n\
-         table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}\n\
-         th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}\n\
-         th:first-child, td:first-child {{ text-align: left; }}\n\
-         th {{ background: #f2f2f2; }}\n\
-         .meta {{ color: #555; }}\n\
-         </style></head><body>\n<h1>{name}</h1>\n"
-    );
+    page_start(&mut out, &format!("fleetsim: {name}"), &name);
     let file = scenario.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let _ = writeln!(
         out,
@@ -211,9 +224,7 @@ pub fn report_html(scenario: &Scenario, output: &RunOutput, figure_svg: &str) ->
     }
 
     out.push_str("<h2>Over time</h2>\n<div>\n");
-    // The SVG's own XML declaration is not allowed inside HTML.
-    let svg = figure_svg.find("<svg").map_or(figure_svg, |start| &figure_svg[start..]);
-    out.push_str(svg);
+    out.push_str(inline_svg(figure_svg));
     out.push_str(
         "\n</div>\n<p class=\"meta\">Beside this page: summary.json (every figure), timeseries.csv (per service \
          and minute), events.csv, plot.png and plot.svg (this figure).</p>\n</body></html>\n",
@@ -233,26 +244,11 @@ pub fn sweep_html(
     chart_svg: &str,
 ) -> Vec<u8> {
     use crate::check::Metric;
-    let index = |m: Metric| Metric::ALL.iter().position(|&x| x == m).unwrap_or(0);
-    let (cost, availability, p99) = (index(Metric::CostUsd), index(Metric::Availability), index(Metric::LatencyP99Ms));
-    let interval = |e: &crate::sweep::Estimate, scale: f64, digits: usize| match e.ci95 {
-        Some((lo, hi)) => format!("{:.digits$} [{:.digits$}, {:.digits$}]", e.mean * scale, lo * scale, hi * scale),
-        None => format!("{:.digits$}", e.mean * scale),
-    };
+    let (cost, availability, p99) =
+        (Metric::CostUsd.index(), Metric::Availability.index(), Metric::LatencyP99Ms.index());
     let mut out = String::new();
     let title = escape(title);
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fleetsim sweep: {title}</title>\n<style>\n\
-         body {{ font-family: sans-serif; margin: 2em auto; max-width: 1240px; color: #222; }}\n\
-         table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}\n\
-         th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}\n\
-         th:first-child, td:first-child {{ text-align: left; }}\n\
-         th {{ background: #f2f2f2; }}\n\
-         tr.chosen td {{ background: #fde2e2; font-weight: bold; }}\n\
-         .meta {{ color: #555; }}\n\
-         </style></head><body>\n<h1>Sweep: {title}</h1>\n"
-    );
+    page_start(&mut out, &format!("fleetsim sweep: {title}"), &format!("Sweep: {title}"));
     let seeds = summaries.first().map_or(0, |s| s.seeds);
     let _ = writeln!(
         out,
@@ -272,30 +268,27 @@ pub fn sweep_html(
         (Some(_), None) => out.push_str("<p>No variant meets the scenario's <code>[expect]</code> bounds.</p>\n"),
         (None, _) => out.push_str("<p class=\"meta\">The scenario has no <code>[expect]</code> bounds to meet.</p>\n"),
     }
-    let mut order: Vec<usize> = (0..summaries.len()).collect();
-    order.sort_by(|&a, &b| summaries[a].estimates[cost].mean.total_cmp(&summaries[b].estimates[cost].mean));
     out.push_str(
         "<table><thead><tr><th>variant</th><th>cost USD</th><th>vs baseline USD (paired)</th>\
                   <th>availability %</th><th>p99 ms</th><th>meets [expect]</th></tr></thead><tbody>\n",
     );
-    for i in order {
+    for i in crate::sweep::by_cost(summaries) {
         let s = &summaries[i];
-        let diff = s.paired_differences.as_ref().map_or_else(|| "baseline".to_string(), |d| interval(&d[cost], 1.0, 4));
+        let diff = s.paired_differences.as_ref().map_or_else(|| "baseline".to_string(), |d| d[cost].display(1.0, 4));
         let verdict = meets.map_or("—", |m| if m[i] { "yes" } else { "no" });
         let class = if chosen == Some(i) { " class=\"chosen\"" } else { "" };
         let _ = writeln!(
             out,
             "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td></tr>",
             escape(&s.variant.name),
-            interval(&s.estimates[cost], 1.0, 4),
+            s.estimates[cost].display(1.0, 4),
             diff,
-            interval(&s.estimates[availability], 100.0, 4),
-            interval(&s.estimates[p99], 1.0, 1)
+            s.estimates[availability].display(100.0, 4),
+            s.estimates[p99].display(1.0, 1)
         );
     }
     out.push_str("</tbody></table>\n<h2>Cost against availability</h2>\n<div>\n");
-    let svg = chart_svg.find("<svg").map_or(chart_svg, |start| &chart_svg[start..]);
-    out.push_str(svg);
+    out.push_str(inline_svg(chart_svg));
     out.push_str(
         "\n</div>\n<p class=\"meta\">Beside this page: runs.csv (every run), variants.csv (every figure's \
          estimates), sweep.png and sweep.svg (this chart).</p>\n</body></html>\n",

@@ -98,12 +98,23 @@ where
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(STEP_STROKE)));
     }
+    draw_legend(&mut chart, legend)
+}
+
+/// The series' legend in a white box, as every panel draws it.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 12))
-        .position(legend)
+        .position(position)
         .draw()
         .map_err(|e| e.to_string())
 }
@@ -298,14 +309,7 @@ where
             .label(format!("AlarmLow threshold {}", (low * 100.0).round() / 100.0))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], gray.stroke_width(1)));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 12))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| e.to_string())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 /// The figure's size, px: 1200 wide, a panel's height per panel.
@@ -531,13 +535,6 @@ where
             .draw_series([Text::new(format!(" {}", p.name), at, ("sans-serif", 12).into_font().color(&color))])
             .map_err(|e| e.to_string())?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 12))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(|e| e.to_string())
 }
