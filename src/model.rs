@@ -17,8 +17,8 @@ mod task;
 mod world;
 
 pub use event::Event;
-pub use ids::{CapacityProviderId, InstanceId, RouteId, ServiceId, TargetGroupId, TaskId};
+pub use ids::{CapacityProviderId, InstanceId, QueueId, RouteId, ServiceId, TargetGroupId, TaskId};
 pub use observation::{
     FailureCause, InstanceState, Observation, Observer, Outcome, StopReason, TargetHealth, TaskState,
 };
-pub use world::{Arrival, World};
+pub use world::{Arrival, QueueAudit, World};

@@ -13,6 +13,9 @@ use crate::model::{
 };
 use hdrhistogram::Histogram;
 
+mod queues;
+pub use queues::{QueueMinuteRow, QueueSummary};
+
 /// Latencies are recorded in microseconds to 3 significant digits: every
 /// percentile is within 0.1 % of the exact value.
 pub const LATENCY_SIGNIFICANT_DIGITS: u8 = 3;
@@ -107,6 +110,10 @@ pub struct MinuteRow {
     pub memory_utilization: Option<f64>,
     pub request_count: u64,
     pub request_count_per_target: Option<f64>,
+    /// A worker's queue metrics at the minute's end (§12.3, §12.4); None otherwise.
+    pub backlog_per_task: Option<f64>,
+    pub messages_visible: Option<f64>,
+    pub age_of_oldest_message: Option<f64>,
     /// Per scaling policy: its evaluation at the start of this minute.
     pub policies: Vec<PolicyMinute>,
     /// RUNNING tasks at the minute's end, per capacity provider (cluster order).
@@ -463,6 +470,8 @@ const HOUR_NANOS: u64 = 3_600_000_000_000;
 /// Collects everything a report needs from a run.
 pub struct Collector {
     end: SimTime,
+    /// Per SQS queue (issue 9).
+    queues: Vec<queues::QueueCollector>,
     services: Vec<ServiceCollector>,
     names: Vec<String>,
     launched_at: Vec<Option<SimTime>>,
@@ -550,6 +559,7 @@ impl Collector {
             })
             .collect();
         Collector {
+            queues: Vec::new(),
             end,
             task_nanos: vec![0; service_names.len()],
             tasks_launched: vec![0; service_names.len()],
@@ -656,6 +666,11 @@ impl Collector {
             s.unplaced = vec![0; providers];
             s.task_nanos_by_provider = vec![0; providers];
         }
+        // A cluster of queue workers only has no load balancer to bill.
+        if !cluster.services.iter().any(|s| s.load_balanced) {
+            collector.alb_hours.clear();
+        }
+        collector.queues = cluster.queues.iter().map(|q| queues::QueueCollector::new(q.name.clone())).collect();
         collector.provider_names = cluster.capacity_providers.iter().map(|p| p.name.clone()).collect();
         collector.revision_names = cluster
             .services
@@ -1004,7 +1019,10 @@ impl Collector {
                 .collect()
         };
         let minutes = self.services.into_iter().map(|s| s.rows).collect();
+        let (queues, queue_minutes) = self.queues.into_iter().map(queues::QueueCollector::finish).unzip();
         RunFigures {
+            queues,
+            queue_minutes,
             requests: total,
             latency,
             routes,
@@ -1038,12 +1056,22 @@ pub struct RunFigures {
     pub providers: Vec<ProviderSummary>,
     /// Every deployment, in the order they opened.
     pub deployments: Vec<DeploymentSummary>,
+    /// Per SQS queue (issue 9), in scenario order: the run, and one row per minute.
+    pub queues: Vec<QueueSummary>,
+    pub queue_minutes: Vec<Vec<QueueMinuteRow>>,
 }
 
 impl Observer for Collector {
     #[inline]
     fn observe(&mut self, observation: &Observation) {
         match *observation {
+            Observation::JobFinished { at, queue, sent_at, received_at, end, .. } => {
+                self.queues[queue.index()].job_finished(at, sent_at, received_at, end);
+            }
+            Observation::QueueMinuteClosed { start, queue, visible, in_flight, age_of_oldest_secs, counts } => {
+                let row = QueueMinuteRow { visible, in_flight, age_of_oldest_secs, counts };
+                self.queues[queue.index()].minute_closed(start, row);
+            }
             Observation::RequestFinished {
                 at,
                 service,
@@ -1229,6 +1257,9 @@ impl Observer for Collector {
                 memory_utilization,
                 request_count,
                 request_count_per_target,
+                backlog_per_task,
+                messages_visible,
+                age_of_oldest_message,
             } => {
                 let s = &mut self.services[service.index()];
                 s.requests_in_tasks_integral += requests_in_tasks_integral;
@@ -1240,12 +1271,18 @@ impl Observer for Collector {
                 row.memory_utilization = memory_utilization;
                 row.request_count = request_count;
                 row.request_count_per_target = request_count_per_target;
+                row.backlog_per_task = backlog_per_task;
+                row.messages_visible = messages_visible;
+                row.age_of_oldest_message = age_of_oldest_message;
                 for (p, policy) in self.policies[service.index()].iter().enumerate() {
                     let value = match policy.metric {
                         ServiceMetric::CpuUtilization => cpu_utilization,
                         ServiceMetric::MemoryUtilization => memory_utilization,
                         ServiceMetric::RequestCount => Some(request_count as f64).filter(|&n| n > 0.0),
                         ServiceMetric::RequestCountPerTarget => request_count_per_target,
+                        ServiceMetric::ApproximateNumberOfMessagesVisible => messages_visible,
+                        ServiceMetric::ApproximateAgeOfOldestMessage => age_of_oldest_message,
+                        ServiceMetric::BacklogPerTask => backlog_per_task,
                     };
                     if value.is_some_and(|v| policy.comparison.breaches(v, policy.threshold)) {
                         s.minutes_over_target[p] += 1;

@@ -106,6 +106,11 @@ pub fn write_run_report(dir: &Path, scenario: &Scenario, output: &RunOutput) -> 
     let html_path = dir.join("report.html");
     atomic_write(&html_path, &html::report_html(scenario, output, &svg))?;
     written.push(html_path);
+    if !output.figures.queues.is_empty() {
+        let queues = dir.join("queues.csv");
+        atomic_write(&queues, &tables::queues_csv(output))?;
+        written.push(queues);
+    }
     // Last: a summary.json present means the report is whole.
     let summary = dir.join("summary.json");
     atomic_write(&summary, &tables::summary_json(scenario, output))?;

@@ -96,7 +96,8 @@ fn cumulative_cost(scenario: &Scenario, figures: &RunFigures) -> Result<Vec<f64>
             .public_ipv4_usd_per_hour
             .as_ref()
             .map_or(0.0, |p| p.usd * discount(scenario, "alb_public_ipv4_hours"));
-    let alb = alb + alb_ipv4;
+    // No ALB at all when no service is behind it (queue workers only).
+    let alb = if figures.usage.alb_hours.is_empty() { 0.0 } else { alb + alb_ipv4 };
     let mut total = 0.0;
     let mut out = Vec::with_capacity(minutes);
     for minute in 0..minutes {

@@ -11,7 +11,7 @@ mod synthetic;
 
 use crate::engine::{RngStreams, SimDuration, SimTime, Stream};
 use crate::model::listener::Listener;
-use crate::model::{Arrival, RouteId};
+use crate::model::{Arrival, QueueId, RouteId};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -39,6 +39,8 @@ pub enum Routing {
     /// A seeded draw per request: the first entry whose cumulative share
     /// exceeds it (the last is 1).
     Shares(Vec<(f64, RouteId)>),
+    /// Not requests: SQS messages sent to this queue (issue 9).
+    Queue(QueueId),
     /// A request trace's own columns, matched against the listener's rules.
     RequestLine {
         path_column: String,
@@ -163,6 +165,7 @@ impl Arrivals {
                     arrival.route =
                         shares.iter().find(|&&(bound, _)| draw < bound).unwrap_or(&shares[shares.len() - 1]).1;
                 }
+                Routing::Queue(queue) => arrival.queue = Some(*queue),
                 Routing::RequestLine { .. } => {} // the trace resolved it
             }
             arrival

@@ -61,6 +61,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         container_health_check: None,
     };
     ClusterConfig {
+        queues: Vec::new(),
         services: vec![ServiceConfig {
             name: "mmc".into(),
             desired_count: stations,
@@ -79,6 +80,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             deployment_configuration: Default::default(),
             calls: Vec::new(),
             calls_in_parallel: false,
+            worker: None,
         }],
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,

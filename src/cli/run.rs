@@ -96,6 +96,25 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             s.name, s.running_tasks_mean, s.running_tasks_min, s.running_tasks_max, s.tasks_launched, s.task_hours
         );
     }
+    for q in &f.queues {
+        let t = &q.totals;
+        let _ = writeln!(
+            text,
+            "  queue     {}: {} sent, {} deleted, {} to DLQ, {} expired, {} visible + {} in flight at the end; \
+             {} redelivered; job latency p50 {:.1} ms, p99 {:.1} ms; oldest message at most {:.0} s",
+            q.name,
+            t.sent,
+            t.deleted,
+            t.moved_to_dlq,
+            t.expired,
+            q.visible_at_end,
+            q.in_flight_at_end,
+            t.redelivered,
+            q.job_latency.p50_ms,
+            q.job_latency.p99_ms,
+            q.max_age_of_oldest_secs
+        );
+    }
     let per_million = if r.total > 0 { output.bill.total_usd / r.total as f64 * 1e6 } else { 0.0 };
     let _ = writeln!(
         text,

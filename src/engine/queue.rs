@@ -206,6 +206,52 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    /// Goal: with cancels anywhere in the heap, events still come out in
+    /// (time, scheduling order), checked against a sorted reference.
+    #[test]
+    fn random_schedules_and_cancels_match_a_sorted_reference() {
+        let mut q = EventQueue::new();
+        let mut reference: std::collections::BTreeMap<(u64, u64), u32> = Default::default();
+        let mut handles: Vec<(EventId, (u64, u64))> = Vec::new();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut seq = 0;
+        let mut popped = Vec::new();
+        let mut expected = Vec::new();
+        for round in 0..20_000u32 {
+            let now = q.now().as_nanos();
+            match next() % 4 {
+                0 | 1 => {
+                    let at = now + next() % 50;
+                    let id = q.schedule(SimTime::from_nanos(at), round);
+                    reference.insert((at, seq), round);
+                    handles.push((id, (at, seq)));
+                    seq += 1;
+                }
+                2 if !handles.is_empty() => {
+                    let (id, key) = handles.swap_remove((next() % handles.len() as u64) as usize);
+                    assert_eq!(q.cancel(id), reference.remove(&key).is_some());
+                }
+                _ => {
+                    if let Some((at, event)) = q.pop() {
+                        popped.push((at.as_nanos(), event));
+                        let (&key, &e) = reference.iter().next().unwrap();
+                        reference.remove(&key);
+                        expected.push((key.0, e));
+                    }
+                }
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+        assert_eq!(popped, expected);
+        assert!(popped.len() > 1000);
+    }
+
     #[test]
     fn cancel_after_run_returns_false() {
         let mut q = EventQueue::new();

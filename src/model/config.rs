@@ -11,6 +11,8 @@ use crate::engine::{SimDuration, SimTime};
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
     pub services: Vec<ServiceConfig>,
+    /// Standard SQS queues that worker services consume (§12).
+    pub queues: Vec<QueueConfig>,
     pub load_balancer: LoadBalancerConfig,
     /// `FARGATE` and `FARGATE_SPOT` first (ids 0 and 1), always present.
     pub capacity_providers: Vec<CapacityProviderConfig>,
@@ -219,6 +221,39 @@ pub struct ServiceConfig {
     pub calls: Vec<CallConfig>,
     /// The calls go out all at once (else one after another).
     pub calls_in_parallel: bool,
+    /// A queue worker: its tasks receive jobs from an SQS queue instead of
+    /// requests from the ALB (§12).
+    pub worker: Option<WorkerConfig>,
+}
+
+/// A standard SQS queue's attributes (§12.1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueConfig {
+    pub name: String,
+    /// `VisibilityTimeout` (default 30 s).
+    pub visibility_timeout: SimDuration,
+    /// `MessageRetentionPeriod` (default 4 days).
+    pub retention: SimDuration,
+    /// `RedrivePolicy.maxReceiveCount`; None: no dead-letter queue.
+    pub max_receive_count: Option<u32>,
+    /// The service whose tasks receive from it (at most one, validated).
+    pub consumer: Option<ServiceId>,
+    /// Model choice §12.3: no datapoints once the queue has been inactive
+    /// (no message held, no call) this long; AWS: up to 6 hours.
+    pub inactive_after: SimDuration,
+}
+
+/// How a worker's tasks call `ReceiveMessage` (§12.2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerConfig {
+    pub queue: super::ids::QueueId,
+    /// `MaxNumberOfMessages` (1–10); a task asks for no more than its free slots.
+    pub max_number_of_messages: u32,
+    /// `WaitTimeSeconds`: long polling above zero.
+    pub wait_time: SimDuration,
+    /// Short polling only: how long the worker pauses after an empty receive
+    /// before it asks again (model choice; the application's own loop).
+    pub empty_receive_pause: SimDuration,
 }
 
 /// A request's call to another service (issue 8): made with `probability`,
@@ -541,6 +576,9 @@ pub enum PredefinedMetric {
     /// 20-second datapoints, evaluated every 20 s (§1.2, §1.3).
     EcsServiceAverageCpuUtilizationHighResolution,
     EcsServiceAverageMemoryUtilizationHighResolution,
+    /// Not predefined in AWS: the customized metric-math specification of
+    /// AWS's queue-worker pattern, backlog per task (§12.4).
+    SqsBacklogPerTask,
 }
 
 impl PredefinedMetric {
@@ -554,6 +592,9 @@ impl PredefinedMetric {
             }
             PredefinedMetric::EcsServiceAverageMemoryUtilizationHighResolution => {
                 "ECSServiceAverageMemoryUtilizationHighResolution"
+            }
+            PredefinedMetric::SqsBacklogPerTask => {
+                "backlog per task (ApproximateNumberOfMessagesVisible / RunningTaskCount)"
             }
         }
     }
@@ -585,6 +626,11 @@ pub enum ServiceMetric {
     MemoryUtilization,
     RequestCount,
     RequestCountPerTarget,
+    /// A worker's queue (`AWS/SQS`, §12.3).
+    ApproximateNumberOfMessagesVisible,
+    ApproximateAgeOfOldestMessage,
+    /// Metric math `ApproximateNumberOfMessagesVisible / RunningTaskCount` (§12.4).
+    BacklogPerTask,
 }
 
 impl ServiceMetric {
@@ -594,6 +640,9 @@ impl ServiceMetric {
             ServiceMetric::MemoryUtilization => "MemoryUtilization",
             ServiceMetric::RequestCount => "RequestCount",
             ServiceMetric::RequestCountPerTarget => "RequestCountPerTarget",
+            ServiceMetric::ApproximateNumberOfMessagesVisible => "ApproximateNumberOfMessagesVisible",
+            ServiceMetric::ApproximateAgeOfOldestMessage => "ApproximateAgeOfOldestMessage",
+            ServiceMetric::BacklogPerTask => "ApproximateNumberOfMessagesVisible / RunningTaskCount",
         }
     }
 }
@@ -607,6 +656,7 @@ impl PredefinedMetric {
             PredefinedMetric::EcsServiceAverageMemoryUtilization
             | PredefinedMetric::EcsServiceAverageMemoryUtilizationHighResolution => ServiceMetric::MemoryUtilization,
             PredefinedMetric::AlbRequestCountPerTarget => ServiceMetric::RequestCountPerTarget,
+            PredefinedMetric::SqsBacklogPerTask => ServiceMetric::BacklogPerTask,
         }
     }
 }

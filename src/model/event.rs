@@ -1,6 +1,6 @@
 //! The closed set of things that can happen at a scheduled time.
 
-use super::ids::{CapacityProviderId, InstanceId, ServiceId, TaskId};
+use super::ids::{CapacityProviderId, InstanceId, QueueId, ServiceId, TaskId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -45,6 +45,15 @@ pub enum Event {
     SetDesiredCount { service: ServiceId, desired_count: u32 },
     /// The end of a 20-second CloudWatch period (every third ends a minute).
     MetricsTick,
+    /// In-flight messages of the queue reach their visibility timeout (§12.2).
+    QueueVisibilityDue(QueueId),
+    /// Messages of the queue reach the retention period (§12.1).
+    QueueRetentionDue(QueueId),
+    /// Long polls on the queue wait out `WaitTimeSeconds` (§12.2).
+    LongPollsDue(QueueId),
+    /// A short-polling worker's pause after an empty receive ends; `poll`
+    /// names the poll, so a stale pause is ignored.
+    ShortPollPauseEnds { task: TaskId, poll: u32 },
     /// This Spot task's own interruption notice (§4.3).
     SpotInterruption(TaskId),
     /// A reclaim wave: the scenario's `waves[i]`, or (None) a random one.

@@ -38,3 +38,7 @@ id!(
     /// An EC2 instance of an ASG capacity provider, numbered in launch order across the cluster.
     InstanceId
 );
+id!(
+    /// An SQS queue of the scenario, by position (issue 9, aws-semantics §12).
+    QueueId
+);

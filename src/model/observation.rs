@@ -2,7 +2,7 @@
 //! Observers count, integrate and record; they never change the model.
 
 use super::autoscaling::{AlarmKind, AlarmState};
-use super::ids::{CapacityProviderId, InstanceId, RouteId, ServiceId, TaskId};
+use super::ids::{CapacityProviderId, InstanceId, QueueId, RouteId, ServiceId, TaskId};
 use crate::engine::{SimDuration, SimTime};
 
 /// A task's `lastStatus`, as ECS names it (aws-semantics §2.5).
@@ -234,9 +234,64 @@ pub enum Outcome {
     Failed(FailureCause),
 }
 
+/// How a job (one receive of an SQS message) ended (§12.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobEnd {
+    /// Done, and its message deleted.
+    Deleted,
+    /// Done, but the message had been received again (or had expired) since:
+    /// the delete with this receipt removed nothing.
+    ReceiptStale,
+    /// Its task was killed before it was done.
+    Abandoned,
+}
+
+/// A queue's message counts over a stretch of time (§12.3's metrics).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    /// `NumberOfMessagesSent`.
+    pub sent: u64,
+    /// `NumberOfMessagesReceived`: every receive, redeliveries included.
+    pub received: u64,
+    /// Receives of a message received before.
+    pub redelivered: u64,
+    /// `NumberOfMessagesDeleted`.
+    pub deleted: u64,
+    /// Deletes with a stale receipt: nothing deleted.
+    pub stale_deletes: u64,
+    /// Moved to the dead-letter queue (`maxReceiveCount`).
+    pub moved_to_dlq: u64,
+    /// Dropped at the end of the retention period.
+    pub expired: u64,
+    /// `NumberOfEmptyReceives`.
+    pub empty_receives: u64,
+}
+
 /// Something that happened in the simulated cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Observation {
+    /// A worker's job ended (issue 9): its message was sent at `sent_at` and
+    /// received (for the `receive_count`-th time) at `received_at`.
+    JobFinished {
+        at: SimTime,
+        queue: QueueId,
+        service: ServiceId,
+        sent_at: SimTime,
+        received_at: SimTime,
+        receive_count: u32,
+        end: JobEnd,
+    },
+    /// A queue's minute (§12.3): depth at its end (`ApproximateNumberOfMessagesVisible`,
+    /// `…NotVisible`), the age of the oldest message (None while the queue is
+    /// inactive), and the minute's counts.
+    QueueMinuteClosed {
+        start: SimTime,
+        queue: QueueId,
+        visible: u64,
+        in_flight: u64,
+        age_of_oldest_secs: Option<f64>,
+        counts: QueueCounts,
+    },
     /// The client got its answer at `at` (for a 504: arrival + idle timeout,
     /// reported when the model learns of it, which may be later).
     RequestFinished {
@@ -404,6 +459,13 @@ pub enum Observation {
         request_count: u64,
         /// ALB `RequestCountPerTarget` (§3.5 model choice); None without requests.
         request_count_per_target: Option<f64>,
+        /// A worker's backlog per task (§12.4); None for other services, while
+        /// its queue is inactive, or when no task runs.
+        backlog_per_task: Option<f64>,
+        /// A worker's queue at the minute's end: `ApproximateNumberOfMessagesVisible`
+        /// and `ApproximateAgeOfOldestMessage` (§12.3); None otherwise.
+        messages_visible: Option<f64>,
+        age_of_oldest_message: Option<f64>,
     },
     /// A target tracking policy's alarm changed state (aws-semantics §1.3).
     AlarmStateChanged {

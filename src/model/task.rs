@@ -13,8 +13,12 @@ pub struct Task {
     pub ordinal: u64,
     pub state: TaskState,
     pub processor: Processor,
-    /// The application accepts connections (from app-ready until it exits).
+    /// The application accepts connections (from app-ready until it exits);
+    /// a queue worker's polls for messages while it listens.
     pub listening: bool,
+    /// A queue worker's poll in progress (a long poll waiting, or the pause
+    /// after an empty short poll), by number.
+    pub poll: Option<u32>,
     /// The service has decided to stop this task, and why.
     pub stopping_for: Option<StopReason>,
     /// The ALB has cut the task's connections: what it still serves, nobody reads.
@@ -94,6 +98,7 @@ impl Task {
             state: TaskState::Provisioning,
             processor,
             listening: false,
+            poll: None,
             stopping_for: None,
             connections_cut: false,
             up_since: None,

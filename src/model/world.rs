@@ -17,13 +17,16 @@ mod cloudwatch;
 mod deployments;
 mod instances;
 mod lifecycle;
+mod queues;
+
+pub use queues::QueueAudit;
 mod scaling;
 mod scheduler;
 
 use super::alb::TargetGroup;
 use super::config::{ClusterConfig, TaskDefinition};
 use super::event::Event;
-use super::ids::{RouteId, ServiceId, TargetGroupId, TaskId};
+use super::ids::{QueueId, RouteId, ServiceId, TargetGroupId, TaskId};
 use super::listener::{pick_weighted, Action};
 use super::observation::{FailureCause, Observation, Observer, Outcome, TaskState};
 use super::processor::{Admission, Departure, Request, NOT_A_CALL};
@@ -45,6 +48,9 @@ pub struct Arrival {
     pub demand: Option<SimDuration>,
     /// Response size carried by the trace; None takes the service's `response_bytes`.
     pub response_bytes: Option<u32>,
+    /// Not a request but an SQS `SendMessage` to this queue (issue 9); `demand`
+    /// is then the job's work.
+    pub queue: Option<QueueId>,
 }
 
 #[derive(Default)]
@@ -131,6 +137,12 @@ pub struct World<O: Observer> {
     /// call, the line its timeout uses.
     call_timeouts: Vec<calls::TimeoutLine>,
     call_timeout_lines: Vec<Vec<Option<u32>>>,
+    /// SQS queues (§12), the jobs in worker tasks (reusable slots), and the
+    /// number of the latest poll (a task's poll names it).
+    queues: Vec<queues::QueueState>,
+    jobs: Vec<queues::Job>,
+    free_jobs: Vec<u32>,
+    poll_number: u32,
     /// `finish` is answering the clients still waiting.
     finishing: bool,
     /// Scratch space of `complete_requests`, kept to avoid allocating.
@@ -213,6 +225,12 @@ impl<O: Observer> World<O> {
             call_service_time,
             call_timeouts,
             call_timeout_lines,
+            queues: (0..config.queues.len() as u64)
+                .map(|i| queues::QueueState::new(streams.substream("job_demand", i)))
+                .collect(),
+            jobs: Vec::new(),
+            free_jobs: Vec::new(),
+            poll_number: 0,
             finishing: false,
             held_buffer: Vec::new(),
             finished_calls_buffer: Vec::new(),
@@ -258,6 +276,10 @@ impl<O: Observer> World<O> {
         &self.observer
     }
 
+    pub fn observer_mut(&mut self) -> &mut O {
+        &mut self.observer
+    }
+
     pub fn into_observer(self) -> O {
         self.observer
     }
@@ -290,6 +312,9 @@ impl<O: Observer> World<O> {
     /// A request reaches the ALB at `arrival.at` (not before the present).
     pub fn handle_arrival(&mut self, arrival: Arrival) {
         self.queue.advance_to(arrival.at);
+        if let Some(queue) = arrival.queue {
+            return self.send_message(queue, arrival.demand);
+        }
         let now = arrival.at;
         let route = arrival.route;
         let listener_group = match self.config.load_balancer.listener.action(route) {
@@ -414,6 +439,9 @@ impl<O: Observer> World<O> {
         if task.connections_cut || task.processor.is_empty() {
             return;
         }
+        if self.config.services[task.service.index()].worker.is_some() {
+            return self.abandon_jobs(task_id);
+        }
         let (service, group) = (task.service, task.target_group);
         let mut requests = Vec::with_capacity(task.processor.len());
         task.processor.for_each_request(|r| requests.push(*r));
@@ -449,6 +477,9 @@ impl<O: Observer> World<O> {
         let task = &mut self.tasks[task_id.index()];
         task.completion = None;
         let (service, answered) = (task.service, !task.connections_cut);
+        if self.config.services[service.index()].worker.is_some() {
+            return self.complete_jobs(task_id);
+        }
         let makes_calls = !self.config.services[service.index()].calls.is_empty();
         let observer = &mut self.observer;
         let unanswered = &mut self.unanswered;
@@ -534,6 +565,10 @@ impl<O: Observer> World<O> {
             Event::TaskCrashes(task) => self.task_crashes(task),
             Event::SetDesiredCount { service, desired_count } => self.set_desired_count(service, desired_count),
             Event::MetricsTick => self.metrics_tick(),
+            Event::QueueVisibilityDue(queue) => self.queue_visibility_due(queue),
+            Event::QueueRetentionDue(queue) => self.queue_retention_due(queue),
+            Event::LongPollsDue(queue) => self.long_polls_due(queue),
+            Event::ShortPollPauseEnds { task, poll } => self.short_poll_pause_ends(task, poll),
             Event::SpotInterruption(task) => {
                 // This event is the one the task holds: fired, not to be cancelled.
                 self.tasks[task.index()].spot_interruption = None;
@@ -556,6 +591,10 @@ impl<O: Observer> World<O> {
         // No new call from here: a caller's plan ends when its task is cut.
         self.finishing = true;
         for t in 0..self.tasks.len() {
+            // Jobs still at work stay in flight: no client waits on them.
+            if self.config.services[self.tasks[t].service.index()].worker.is_some() {
+                continue;
+            }
             self.cut_requests(TaskId(t as u32), FailureCause::IdleTimeout);
             self.tasks[t].connections_cut = true;
         }

@@ -151,6 +151,9 @@ fn unit(metric: ServiceMetric) -> &'static str {
         ServiceMetric::CpuUtilization | ServiceMetric::MemoryUtilization => "percent",
         ServiceMetric::RequestCount => "requests / minute",
         ServiceMetric::RequestCountPerTarget => "requests / target / minute",
+        ServiceMetric::ApproximateNumberOfMessagesVisible => "messages",
+        ServiceMetric::ApproximateAgeOfOldestMessage => "seconds",
+        ServiceMetric::BacklogPerTask => "messages / task",
     }
 }
 
@@ -194,6 +197,9 @@ fn datapoint(row: &MinuteRow, metric: ServiceMetric) -> Option<f64> {
         ServiceMetric::MemoryUtilization => row.memory_utilization,
         ServiceMetric::RequestCount => Some(row.request_count as f64).filter(|&n| n > 0.0),
         ServiceMetric::RequestCountPerTarget => row.request_count_per_target,
+        ServiceMetric::ApproximateNumberOfMessagesVisible => row.messages_visible,
+        ServiceMetric::ApproximateAgeOfOldestMessage => row.age_of_oldest_message,
+        ServiceMetric::BacklogPerTask => row.backlog_per_task,
     }
 }
 

@@ -150,7 +150,7 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
             })
         })
         .collect();
-    let summary = json!({
+    let mut summary = json!({
         "scenario": scenario.name,
         // The file name only: the folder differs between machines, the bytes must not.
         "scenario_file": scenario.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
@@ -171,9 +171,69 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         "deployments": deployments_json(scenario, output),
         "what_if": what_if_notes(scenario),
     });
+    // Only scenarios with queues carry the key, so that others read as before.
+    if !f.queues.is_empty() {
+        summary["queues"] = Value::Array(f.queues.iter().map(queue_json).collect());
+    }
     let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// One SQS queue over the run (issue 9): every message accounted for.
+fn queue_json(q: &crate::observe::QueueSummary) -> Value {
+    let t = &q.totals;
+    json!({
+        "name": q.name,
+        "messages": {
+            "sent": t.sent,
+            "deleted": t.deleted,
+            "moved_to_dlq": t.moved_to_dlq,
+            "expired": t.expired,
+            "visible_at_end": q.visible_at_end,
+            "in_flight_at_end": q.in_flight_at_end,
+        },
+        "receives": {
+            "received": t.received,
+            "redelivered": t.redelivered,
+            "empty_receives": t.empty_receives,
+            "deletes_with_stale_receipt": t.stale_deletes,
+            "jobs_abandoned": q.jobs_abandoned,
+        },
+        "job_latency_ms": latency_json(&q.job_latency),
+        "time_queued_ms": latency_json(&q.time_queued),
+        "max_visible": q.max_visible,
+        "max_age_of_oldest_message_s": round(q.max_age_of_oldest_secs, 3),
+    })
+}
+
+/// One row per queue and minute: depth at its end and the minute's counts (§12.3).
+pub fn queues_csv(output: &RunOutput) -> Vec<u8> {
+    let mut out = String::from(
+        "minute_start_s,queue,visible,in_flight,age_of_oldest_message_s,sent,received,redelivered,deleted,\
+         moved_to_dlq,expired,empty_receives\n",
+    );
+    for (q, rows) in output.figures.queues.iter().zip(&output.figures.queue_minutes) {
+        for (minute, r) in rows.iter().enumerate() {
+            let c = &r.counts;
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                minute * 60,
+                q.name,
+                r.visible,
+                r.in_flight,
+                optional(r.age_of_oldest_secs, 3),
+                c.sent,
+                c.received,
+                c.redelivered,
+                c.deleted,
+                c.moved_to_dlq,
+                c.expired,
+                c.empty_receives
+            ));
+        }
+    }
+    out.into_bytes()
 }
 
 /// Per listener route (a rule by priority, then the default action): what

@@ -2,6 +2,7 @@
 //! defaults: AWS's where AWS has one (cited), fleetsim's otherwise (named).
 
 use super::instance_types;
+use super::schema::QueueFile;
 use super::schema::{
     ActionFile, ConditionFieldFile, ConditionFile, ForwardFile, ListenerRuleFile, LoadBalancerFile, TrafficFile,
 };
@@ -39,12 +40,13 @@ use crate::model::config::{
 };
 use crate::model::config::{CallConfig, ContainerHealthCheck, RollbackAlarm, TrafficShifting};
 use crate::model::config::{CircuitBreaker, DeploymentConfig, DeploymentConfiguration, FailureThreshold};
+use crate::model::config::{QueueConfig, WorkerConfig};
 use crate::model::listener::{
     Action, Condition, Listener, Pattern, QueryStringPair, RequestLine, Rule, WeightedTargetGroup,
 };
 use crate::model::schedule::ScheduledAction;
 use crate::model::CapacityProviderId;
-use crate::model::{RouteId, ServiceId, TargetGroupId};
+use crate::model::{QueueId, RouteId, ServiceId, TargetGroupId};
 use crate::traffic::{RateProfile, Routing, SourceSpec, TrafficSpec};
 use std::path::Path;
 use std::sync::Arc;
@@ -141,7 +143,9 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
             _ => lb.availability_zones.unwrap_or(2),
         },
     };
+    let queues = lower_queues(file, &services);
     let cluster = ClusterConfig {
+        queues,
         services,
         load_balancer,
         capacity_providers: {
@@ -179,16 +183,18 @@ fn lower_traffic(file: &ScenarioFile, base: &Path, listener: &Arc<Listener>) -> 
     match file.traffic.as_ref().map(|t| t.sources.as_slice()) {
         // No [traffic]: nothing arrives.
         None | Some([]) => nothing,
-        Some([one]) => lower_traffic_source(one, base, listener),
+        Some([one]) => lower_traffic_source(one, base, listener, &file.queues),
         // Several sources, merged in time order.
         Some(sources) => TrafficSpec {
-            source: SourceSpec::Merged(sources.iter().map(|t| lower_traffic_source(t, base, listener)).collect()),
+            source: SourceSpec::Merged(
+                sources.iter().map(|t| lower_traffic_source(t, base, listener, &file.queues)).collect(),
+            ),
             ..nothing
         },
     }
 }
 
-fn lower_traffic_source(t: &TrafficFile, base: &Path, listener: &Arc<Listener>) -> TrafficSpec {
+fn lower_traffic_source(t: &TrafficFile, base: &Path, listener: &Arc<Listener>, queues: &[QueueFile]) -> TrafficSpec {
     let d = |v: Option<super::DurationField>| v.map_or(SimDuration::ZERO, |d| d.0);
     let rate = |v: Option<f64>| v.unwrap_or(0.0);
     let source = match t.kind {
@@ -225,7 +231,11 @@ fn lower_traffic_source(t: &TrafficFile, base: &Path, listener: &Arc<Listener>) 
         rate_scale: t.rate_scale.unwrap_or(1.0),
         time_scale: t.time_scale.unwrap_or(1.0),
         start_offset: d(t.start_offset),
-        routing: lower_routing(t, listener),
+        routing: match &t.queue {
+            // Names were checked by validation.
+            Some(queue) => Routing::Queue(QueueId(queues.iter().position(|q| q.name == *queue).unwrap_or(0) as u32)),
+            None => lower_routing(t, listener),
+        },
     }
 }
 
@@ -448,7 +458,7 @@ fn lower_service(
         desired_count_changes,
         task,
         target_group: TargetGroupId(index as u32),
-        load_balanced: s.load_balanced.unwrap_or(true),
+        load_balanced: s.is_load_balanced(),
         // Set once every service is lowered (the alternates follow the primaries).
         alternate_target_group: TargetGroupId(index as u32),
         auto_scaling: match &s.auto_scaling {
@@ -482,7 +492,39 @@ fn lower_service(
         // Resolved once every service has its id.
         calls: Vec::new(),
         calls_in_parallel: s.calls_in_parallel.unwrap_or(false),
+        worker: s.worker.as_ref().map(|w| {
+            // Names were checked by validation.
+            let index = file.queues.iter().position(|q| q.name == w.queue).unwrap_or(0);
+            let queue_wait = file.queues.get(index).and_then(|q| q.receive_message_wait_time_seconds);
+            WorkerConfig {
+                queue: QueueId(index as u32),
+                // `MaxNumberOfMessages` default 1; `WaitTimeSeconds` the queue's (default 0, §12.1).
+                max_number_of_messages: w.max_number_of_messages.unwrap_or(1),
+                wait_time: secs(u64::from(w.wait_time_seconds.or(queue_wait).unwrap_or(0))),
+                empty_receive_pause: w.empty_receive_pause.map_or(secs(1), |d| d.0),
+            }
+        }),
     })
+}
+
+/// `[[queues]]` with AWS's defaults (§12.1), each with its consumer service.
+fn lower_queues(file: &ScenarioFile, services: &[ServiceConfig]) -> Vec<QueueConfig> {
+    file.queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| QueueConfig {
+            name: q.name.clone(),
+            visibility_timeout: q.visibility_timeout.map_or(secs(30), |d| d.0),
+            retention: q.message_retention_period.map_or(secs(4 * 86_400), |d| d.0),
+            max_receive_count: q.max_receive_count,
+            consumer: services
+                .iter()
+                .position(|s| s.worker.as_ref().is_some_and(|w| w.queue.index() == i))
+                .map(|s| ServiceId(s as u32)),
+            // Model choice §12.3: AWS's "up to 6 hours".
+            inactive_after: q.inactive_after.map_or(secs(6 * 3600), |d| d.0),
+        })
+        .collect()
 }
 
 /// `[expect]`: each metric's bounds, over the table's statistic unless it
@@ -711,15 +753,17 @@ fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) 
             .iter()
             .map(|t| {
                 let metric = match t.predefined_metric_type {
-                    PredefinedMetricFile::Cpu => PredefinedMetric::EcsServiceAverageCpuUtilization,
-                    PredefinedMetricFile::Memory => PredefinedMetric::EcsServiceAverageMemoryUtilization,
-                    PredefinedMetricFile::RequestCountPerTarget => PredefinedMetric::AlbRequestCountPerTarget,
-                    PredefinedMetricFile::CpuHighResolution => {
+                    Some(PredefinedMetricFile::Cpu) => PredefinedMetric::EcsServiceAverageCpuUtilization,
+                    Some(PredefinedMetricFile::Memory) => PredefinedMetric::EcsServiceAverageMemoryUtilization,
+                    Some(PredefinedMetricFile::RequestCountPerTarget) => PredefinedMetric::AlbRequestCountPerTarget,
+                    Some(PredefinedMetricFile::CpuHighResolution) => {
                         PredefinedMetric::EcsServiceAverageCpuUtilizationHighResolution
                     }
-                    PredefinedMetricFile::MemoryHighResolution => {
+                    Some(PredefinedMetricFile::MemoryHighResolution) => {
                         PredefinedMetric::EcsServiceAverageMemoryUtilizationHighResolution
                     }
+                    // Validated: the customized metric, sqs_backlog_per_task.
+                    None => PredefinedMetric::SqsBacklogPerTask,
                 };
                 TargetTrackingPolicy {
                     name: t.name.clone().unwrap_or_else(|| format!("{}-{}", metric.aws_name(), t.target_value)),
@@ -746,6 +790,10 @@ fn lower_step(index: usize, p: &StepScalingFile) -> StepScalingPolicy {
                 ServiceMetricFile::MemoryUtilization => ServiceMetric::MemoryUtilization,
                 ServiceMetricFile::RequestCount => ServiceMetric::RequestCount,
                 ServiceMetricFile::RequestCountPerTarget => ServiceMetric::RequestCountPerTarget,
+                ServiceMetricFile::ApproximateNumberOfMessagesVisible => {
+                    ServiceMetric::ApproximateNumberOfMessagesVisible
+                }
+                ServiceMetricFile::ApproximateAgeOfOldestMessage => ServiceMetric::ApproximateAgeOfOldestMessage,
             },
             period: a.period.map_or(SimDuration::from_secs(60), |d| d.0),
             evaluation_periods: a.evaluation_periods,

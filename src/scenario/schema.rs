@@ -26,6 +26,9 @@ pub struct ScenarioFile {
     /// Several services (`[[services]]`).
     #[serde(default)]
     pub services: Vec<ServiceFile>,
+    /// Standard SQS queues (`[[queues]]`) that worker services consume (§12).
+    #[serde(default)]
+    pub queues: Vec<QueueFile>,
     #[serde(default)]
     pub load_balancer: LoadBalancerFile,
     /// How Fargate Spot interrupts tasks and runs dry (aws-semantics §4.3).
@@ -37,6 +40,37 @@ pub struct ScenarioFile {
     pub pricing: PricingFile,
     /// Bounds for `fleetsim check` (policy regression tests).
     pub expect: Option<ExpectFile>,
+}
+
+/// A standard SQS queue's attributes (`CreateQueue`, aws-semantics §12.1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueFile {
+    pub name: String,
+    /// `VisibilityTimeout` (default 30 s; 0–12 h).
+    pub visibility_timeout: Option<DurationField>,
+    /// `MessageRetentionPeriod` (default 4 days; 60 s–14 days).
+    pub message_retention_period: Option<DurationField>,
+    /// `ReceiveMessageWaitTimeSeconds` (default 0: short polling; 0–20).
+    pub receive_message_wait_time_seconds: Option<u32>,
+    /// `RedrivePolicy.maxReceiveCount` (1–1,000); none: no dead-letter queue.
+    pub max_receive_count: Option<u32>,
+    /// Model choice §12.3: metrics stop this long after the queue was last
+    /// active (default 6 h).
+    pub inactive_after: Option<DurationField>,
+}
+
+/// A queue worker: `{ queue = "jobs", max_number_of_messages = 10, wait_time_seconds = 20 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerFile {
+    pub queue: String,
+    /// `MaxNumberOfMessages` (default 1; 1–10).
+    pub max_number_of_messages: Option<u32>,
+    /// `WaitTimeSeconds` (default: the queue's `receive_message_wait_time_seconds`; 0–20).
+    pub wait_time_seconds: Option<u32>,
+    /// Short polling: the pause after an empty receive (default 1 s; model choice).
+    pub empty_receive_pause: Option<DurationField>,
 }
 
 /// `[expect]`: bounds on a run's figures, each `{ min = …, max = …, over = … }`.
@@ -335,6 +369,8 @@ pub struct TrafficFile {
     pub path_column: Option<String>,
     pub method_column: Option<String>,
     pub host_column: Option<String>,
+    /// Not requests to the ALB: messages sent to this SQS queue (`[[queues]]`).
+    pub queue: Option<String>,
 }
 
 /// One `[traffic]` table or several `[[traffic]]` tables.
@@ -665,6 +701,15 @@ pub struct ServiceFile {
     pub calls: Vec<CallFile>,
     /// The calls go out all at once (default false: one after another).
     pub calls_in_parallel: Option<bool>,
+    /// A queue worker (no load balancer): its tasks receive jobs from an SQS queue.
+    pub worker: Option<WorkerFile>,
+}
+
+impl ServiceFile {
+    /// `loadBalancers` set: by default yes, but not for a queue worker.
+    pub fn is_load_balanced(&self) -> bool {
+        self.load_balanced.unwrap_or(self.worker.is_none())
+    }
 }
 
 /// `{ service = "backend", probability = 0.5, count = 2, timeout = "2s", on_failure = "continue" }`.
@@ -763,6 +808,9 @@ pub enum ServiceMetricFile {
     MemoryUtilization,
     RequestCount,
     RequestCountPerTarget,
+    /// A worker's queue (`AWS/SQS`, §12.3).
+    ApproximateNumberOfMessagesVisible,
+    ApproximateAgeOfOldestMessage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -835,12 +883,23 @@ pub enum PredefinedMetricFile {
     MemoryHighResolution,
 }
 
+/// A customized metric specification fleetsim knows by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomizedMetricFile {
+    /// AWS's queue-worker pattern: metric math
+    /// `ApproximateNumberOfMessagesVisible / RunningTaskCount` (§12.4).
+    SqsBacklogPerTask,
+}
+
 /// `put-scaling-policy --policy-type TargetTrackingScaling` (aws-semantics §1.2).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetTrackingFile {
     pub name: Option<String>,
-    pub predefined_metric_type: PredefinedMetricFile,
+    /// One of this and `customized_metric`.
+    pub predefined_metric_type: Option<PredefinedMetricFile>,
+    pub customized_metric: Option<CustomizedMetricFile>,
     pub target_value: f64,
     pub scale_out_cooldown: Option<DurationField>,
     pub scale_in_cooldown: Option<DurationField>,

@@ -122,15 +122,17 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     }
     check_listener(&mut c, file, &services);
     check_calls(&mut c, &services);
-    let any_load_balanced = services.iter().any(|(_, s)| s.load_balanced != Some(false));
-    if file.traffic.is_none() && any_load_balanced {
+    check_queues(&mut c, file, &services);
+    let any_load_balanced = services.iter().any(|(_, s)| s.is_load_balanced());
+    let to_alb = file.traffic.as_ref().is_some_and(|t| t.sources.iter().any(|t| t.queue.is_none()));
+    if !to_alb && any_load_balanced {
         c.problem(
             "traffic",
             "missing: expected a [traffic] table (the requests reaching the ALB); only services with \
              load_balanced = false run without one",
         );
     }
-    if file.traffic.is_some() && !any_load_balanced && !services.is_empty() {
+    if to_alb && !any_load_balanced && !services.is_empty() {
         c.problem(
             "traffic",
             "requests reach the ALB, but every service has load_balanced = false and nothing answers them; \
@@ -346,8 +348,20 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
             if !t.target_value.is_finite() || t.target_value <= 0.0 {
                 c.problem(format!("{at}.target_value"), format!("expected a number > 0, found {}", t.target_value));
             }
-            if s.load_balanced == Some(false)
-                && t.predefined_metric_type == super::schema::PredefinedMetricFile::RequestCountPerTarget
+            if t.predefined_metric_type.is_some() == t.customized_metric.is_some() {
+                c.problem(
+                    format!("{at}.predefined_metric_type"),
+                    "expected exactly one of predefined_metric_type and customized_metric",
+                );
+            }
+            if t.customized_metric.is_some() && s.worker.is_none() {
+                c.problem(
+                    format!("{at}.customized_metric"),
+                    "sqs_backlog_per_task needs a queue worker (worker = { queue = … })",
+                );
+            }
+            if !s.is_load_balanced()
+                && t.predefined_metric_type == Some(super::schema::PredefinedMetricFile::RequestCountPerTarget)
             {
                 c.problem(
                     format!("{at}.predefined_metric_type"),
@@ -355,22 +369,31 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
                 );
             }
             // Each target tracking policy must use a different metric (§1.6).
-            if metrics.contains(&t.predefined_metric_type) {
+            let metric = (t.predefined_metric_type, t.customized_metric);
+            if metrics.contains(&metric) {
                 c.problem(
                     format!("{at}.predefined_metric_type"),
                     "another policy already tracks this metric (aws-semantics §1.6)",
                 );
             }
-            metrics.push(t.predefined_metric_type);
+            metrics.push(metric);
         }
         for (i, step) in a.step_scaling.iter().enumerate() {
             check_step_policy(c, &format!("{prefix}.step_scaling[{i}]"), step);
             use super::schema::ServiceMetricFile::{RequestCount, RequestCountPerTarget};
-            if s.load_balanced == Some(false) && matches!(step.alarm.metric_name, RequestCount | RequestCountPerTarget)
-            {
+            if !s.is_load_balanced() && matches!(step.alarm.metric_name, RequestCount | RequestCountPerTarget) {
                 c.problem(
                     format!("{prefix}.step_scaling[{i}].alarm.metric_name"),
                     "the ALB's request metrics need the service's target group; this service has load_balanced = false",
+                );
+            }
+            use super::schema::ServiceMetricFile::{ApproximateAgeOfOldestMessage, ApproximateNumberOfMessagesVisible};
+            if s.worker.is_none()
+                && matches!(step.alarm.metric_name, ApproximateNumberOfMessagesVisible | ApproximateAgeOfOldestMessage)
+            {
+                c.problem(
+                    format!("{prefix}.step_scaling[{i}].alarm.metric_name"),
+                    "a queue's metrics need a queue worker (worker = { queue = … }) to say which queue",
                 );
             }
         }
@@ -430,7 +453,8 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
                 }
                 let tracks = a.target_tracking.iter().any(|t| {
                     use super::schema::PredefinedMetricFile::{CpuHighResolution, MemoryHighResolution};
-                    matches!(t.predefined_metric_type, CpuHighResolution | MemoryHighResolution) == high_resolution
+                    matches!(t.predefined_metric_type, Some(CpuHighResolution | MemoryHighResolution))
+                        == high_resolution
                 });
                 if !tracks {
                     c.problem(&field, "no target tracking policy reads datapoints of this period; remove it");
@@ -856,7 +880,7 @@ fn check_deployments(
         }
     }
     check_container_health_check(c, &format!("{prefix}.container_health_check"), s.container_health_check.as_ref());
-    if s.load_balanced == Some(false) {
+    if !s.is_load_balanced() {
         if let Some(d) = &s.deployment_configuration {
             if d.code_deploy.is_some() || d.strategy.is_some_and(|k| k != StrategyFile::Rolling) {
                 c.problem(
@@ -972,7 +996,7 @@ fn check_calls(c: &mut Checker, services: &[(String, &ServiceFile)]) {
                     ),
                 ),
                 Some(j) if j == i => c.problem(at("service"), "a service cannot call itself"),
-                Some(j) if services[j].1.load_balanced == Some(false) => c.problem(
+                Some(j) if !services[j].1.is_load_balanced() => c.problem(
                     at("service"),
                     format!(
                         "\"{}\" has load_balanced = false; calls reach a service through its target group",
@@ -1157,7 +1181,7 @@ fn check_action(
                 names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
             ),
         ),
-        Some(i) if services[i].1.load_balanced == Some(false) => {
+        Some(i) if !services[i].1.is_load_balanced() => {
             c.problem(at, format!("service \"{name}\" has load_balanced = false: it has no target group"))
         }
         Some(_) => {}
@@ -1658,5 +1682,106 @@ fn check_load_balancer(c: &mut Checker, file: &ScenarioFile) {
                 timeout.as_secs_f64()
             ),
         );
+    }
+}
+
+/// SQS queues (§12.1) and their workers (§12.2): unique queue names, AWS's
+/// ranges, every `queue = …` naming a queue, one consumer service per queue.
+fn check_queues(c: &mut Checker, file: &ScenarioFile, services: &[(String, &ServiceFile)]) {
+    let names: Vec<&str> = file.queues.iter().map(|q| q.name.as_str()).collect();
+    let known = || names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+    let unknown = |c: &mut Checker, field: String, name: &str| {
+        if !names.contains(&name) {
+            let expected = if names.is_empty() { "a [[queues]] table of that name".to_string() } else { known() };
+            c.problem(field, format!("expected one of the queues ({expected}), found \"{name}\""));
+        }
+    };
+    for (i, q) in file.queues.iter().enumerate() {
+        let at = |f: &str| format!("queues[{i}].{f}");
+        if q.name.is_empty() {
+            c.problem(at("name"), "expected a queue name");
+        }
+        if let Some(j) = names[..i].iter().position(|n| *n == q.name) {
+            c.problem(at("name"), format!("\"{}\" is also queues[{j}]'s name; names are unique", q.name));
+        }
+        c.duration_range(&at("visibility_timeout"), q.visibility_timeout, 0, 43_200, "SQS's range (§12.1)");
+        if let Some(DurationField(d)) = q.message_retention_period {
+            if d < SimDuration::from_secs(60) || d > SimDuration::from_secs(14 * 86_400) {
+                c.problem(
+                    at("message_retention_period"),
+                    format!("expected 60 s to 14 days (SQS's range, §12.1), found {} s", d.as_secs_f64()),
+                );
+            }
+        }
+        c.count_range(
+            &at("receive_message_wait_time_seconds"),
+            q.receive_message_wait_time_seconds,
+            0,
+            20,
+            "seconds (SQS's range, §12.1)",
+        );
+        c.count_range(&at("max_receive_count"), q.max_receive_count, 1, 1000, "receives (§12.1)");
+        if let Some(DurationField(d)) = q.inactive_after {
+            if d.is_zero() {
+                c.problem(at("inactive_after"), "expected a duration > 0");
+            }
+        }
+        let consumers: Vec<&String> = services
+            .iter()
+            .filter(|(_, s)| s.worker.as_ref().is_some_and(|w| w.queue == q.name))
+            .map(|(p, _)| p)
+            .collect();
+        if consumers.len() > 1 {
+            c.problem(
+                format!("{}.worker.queue", consumers[1]),
+                format!(
+                    "\"{}\" is also {}'s queue; fleetsim models one worker service per queue",
+                    q.name, consumers[0]
+                ),
+            );
+        }
+    }
+    if let Some(traffic) = &file.traffic {
+        for (prefix, t) in traffic.with_prefixes() {
+            if let Some(queue) = &t.queue {
+                unknown(c, format!("{prefix}.queue"), queue);
+                if !t.routes.is_empty() || t.path_column.is_some() {
+                    c.problem(
+                        format!("{prefix}.queue"),
+                        "messages to a queue take no ALB route; drop routes and path_column",
+                    );
+                }
+            }
+        }
+    }
+    for (prefix, s) in services {
+        let Some(w) = &s.worker else { continue };
+        let at = |f: &str| format!("{prefix}.worker.{f}");
+        unknown(c, at("queue"), &w.queue);
+        c.count_range(&at("max_number_of_messages"), w.max_number_of_messages, 1, 10, "messages (§12.2)");
+        c.count_range(&at("wait_time_seconds"), w.wait_time_seconds, 0, 20, "seconds (§12.2)");
+        if let Some(DurationField(d)) = w.empty_receive_pause {
+            if d.is_zero() {
+                c.problem(at("empty_receive_pause"), "expected a duration > 0 (a worker cannot poll without pause)");
+            }
+        }
+        if s.load_balanced == Some(true) {
+            c.problem(format!("{prefix}.load_balanced"), "a queue worker takes no requests from the ALB; drop it");
+        }
+        if !s.calls.is_empty() {
+            c.problem(format!("{prefix}.calls"), "a queue worker's jobs make no calls (not modelled)");
+        }
+        if s.service_time.distribution == DistributionKind::Trace
+            && !file.traffic.as_ref().is_some_and(|t| {
+                t.sources
+                    .iter()
+                    .any(|t| t.queue.as_deref() == Some(w.queue.as_str()) && t.service_time_column.is_some())
+            })
+        {
+            c.problem(
+                format!("{prefix}.service_time"),
+                "distribution = \"trace\" needs a request trace with service_time_column sending to the worker's queue",
+            );
+        }
     }
 }

@@ -181,7 +181,7 @@ impl CountTrace {
                 self.done = true;
                 break;
             }
-            return Ok(Some(Arrival { at, route: RouteId(0), demand: None, response_bytes: None }));
+            return Ok(Some(Arrival { at, route: RouteId(0), demand: None, response_bytes: None, queue: None }));
         }
         Ok(None)
     }

@@ -212,7 +212,7 @@ impl RequestTrace {
                     columns.listener.route(&RequestLine::from_target(method, host, target))
                 }
             };
-            self.pending = Some((Arrival { at, route, demand, response_bytes }, copies));
+            self.pending = Some((Arrival { at, route, demand, response_bytes, queue: None }, copies));
         }
     }
 }

@@ -147,7 +147,7 @@ impl Synthetic {
                 self.done = true;
                 return None;
             }
-            return Some(Arrival { at, route: RouteId(0), demand: None, response_bytes: None });
+            return Some(Arrival { at, route: RouteId(0), demand: None, response_bytes: None, queue: None });
         }
     }
 }

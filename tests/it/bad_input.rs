@@ -887,3 +887,78 @@ service_time = { distribution = "trace" }
         &[&shown, "service.service_time.distribution", "every [[traffic]] source"],
     );
 }
+
+/// `VALID` plus a queue `jobs` and a worker service consuming it (issue 9).
+fn with_worker(queue: &str, worker: &str) -> String {
+    format!(
+        "{VALID}\n[[queues]]\nname = \"jobs\"\n{queue}\n\n[[services]]\nname = \"worker\"\nservice_time = {{ distribution = \"constant\", value = \"1s\" }}\nworker = {worker}\n"
+    )
+    .replace("[service]\n", "[[services]]\nname = \"web\"\n")
+}
+
+// A worker naming a queue that does not exist.
+#[test]
+fn a_worker_on_an_unknown_queue() {
+    assert_scenario_error(
+        &with_worker("", "{ queue = \"job\" }"),
+        &["services[1].worker.queue", "\"jobs\"", "\"job\""],
+    );
+}
+
+// Traffic sent to a queue that does not exist.
+#[test]
+fn traffic_to_an_unknown_queue() {
+    // web behind no ALB, so the only mistake is the queue's name.
+    let text = with_worker("", "{ queue = \"jobs\" }")
+        .replace("rate_per_second = 5.0\n", "rate_per_second = 5.0\nqueue = \"nope\"\n")
+        .replace("name = \"web\"\n", "name = \"web\"\nload_balanced = false\n");
+    assert_scenario_error(&text, &["traffic.queue", "\"nope\""]);
+}
+
+// SQS's own ranges (§12.1, §12.2).
+#[test]
+fn queue_and_worker_settings_out_of_aws_ranges() {
+    assert_scenario_error(
+        &with_worker("visibility_timeout = \"13h\"", "{ queue = \"jobs\" }"),
+        &["queues[0].visibility_timeout", "0–43200"],
+    );
+    assert_scenario_error(
+        &with_worker("max_receive_count = 0", "{ queue = \"jobs\" }"),
+        &["queues[0].max_receive_count", "1–1000"],
+    );
+    assert_scenario_error(
+        &with_worker("", "{ queue = \"jobs\", max_number_of_messages = 11 }"),
+        &["services[1].worker.max_number_of_messages", "1–10"],
+    );
+    assert_scenario_error(
+        &with_worker("", "{ queue = \"jobs\", wait_time_seconds = 21 }"),
+        &["services[1].worker.wait_time_seconds", "0–20"],
+    );
+    assert_scenario_error(
+        &with_worker("message_retention_period = \"30s\"", "{ queue = \"jobs\" }"),
+        &["queues[0].message_retention_period", "60 s to 14 days"],
+    );
+}
+
+// Two queues with one name, and two services consuming one queue.
+#[test]
+fn duplicate_queues_and_consumers() {
+    assert_scenario_error(
+        &with_worker("[[queues]]\nname = \"jobs\"", "{ queue = \"jobs\" }"),
+        &["queues[1].name", "unique"],
+    );
+    let text = format!(
+        "{}\n[[services]]\nname = \"worker2\"\nservice_time = {{ distribution = \"constant\", value = \"1s\" }}\nworker = {{ queue = \"jobs\" }}\n",
+        with_worker("", "{ queue = \"jobs\" }")
+    );
+    assert_scenario_error(&text, &["services[2].worker.queue", "one worker service per queue"]);
+}
+
+// Backlog per task on a service that reads no queue.
+#[test]
+fn backlog_scaling_without_a_queue() {
+    let text = with_service_line(
+        "auto_scaling = { min_capacity = 1, max_capacity = 4, target_tracking = [{ customized_metric = \"sqs_backlog_per_task\", target_value = 100.0 }] }",
+    );
+    assert_scenario_error(&text, &["service.auto_scaling.target_tracking[0].customized_metric", "queue worker"]);
+}

@@ -80,6 +80,31 @@ fn same_seed_same_bytes_with_three_services() {
     }
 }
 
+/// Goal: the same with a queue worker (issue 9): messages' job demands,
+/// crashes of workers and redeliveries, and backlog-per-task scaling.
+#[test]
+fn same_seed_same_bytes_with_queue_workers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run_file_into("determinism-queues.toml", &a, &[]);
+    run_file_into("determinism-queues.toml", &b, &[]);
+    for file in FILES.iter().chain(&["queues.csv"]) {
+        let (x, y) = (fs::read(a.join(file)).expect("a"), fs::read(b.join(file)).expect("b"));
+        assert!(x == y, "{file} differs between two runs of the same seed");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(a.join("summary.json")).expect("summary")).expect("json");
+    let q = &summary["queues"][0];
+    for (figure, at_least) in [("messages.deleted", 1000), ("receives.redelivered", 1), ("receives.jobs_abandoned", 1)]
+    {
+        let (group, key) = figure.split_once('.').expect("a dotted path");
+        let n = q[group][key].as_u64().unwrap_or(0);
+        assert!(n >= at_least, "the scenario should exercise {figure}: {n}");
+    }
+    let events = fs::read_to_string(a.join("events.csv")).expect("events");
+    assert!(events.contains("desired_count"), "the worker scales on its backlog");
+}
+
 /// Goal: report.html is one self-contained page (issue 6): the figure inlined
 /// as SVG, nothing fetched (no script, no link, no image source), and the
 /// headline a planner looks for: each service and route, the availability

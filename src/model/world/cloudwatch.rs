@@ -52,6 +52,9 @@ impl<O: Observer> World<O> {
                     memory_used: state.period_memory_used,
                     request_count: state.period_request_count,
                     targets: 0,
+                    queue_visible: None,
+                    queue_age_of_oldest_secs: None,
+                    running_at_end: 0,
                 };
                 (state.period_cpu_used, state.period_up_nanos, state.period_requests_in_tasks) = (0, 0, 0);
                 state.period_memory_used = 0.0;
@@ -59,6 +62,12 @@ impl<O: Observer> World<O> {
                 taken
             };
             let mut running_count = 0;
+            // A worker's queue, sampled at the period's end (§12.3 model choice).
+            if let Some(queue) = self.config.services[s].worker.as_ref().map(|w| w.queue) {
+                let sample = self.queue_sample(queue);
+                integrals.queue_visible = sample.map(|q| q.visible);
+                integrals.queue_age_of_oldest_secs = sample.and_then(|q| q.age_of_oldest_secs);
+            }
             let config = &self.config.services[s];
             for &task_id in &self.services[s].tasks {
                 let task = &mut self.tasks[task_id.index()];
@@ -74,6 +83,7 @@ impl<O: Observer> World<O> {
             // none is healthy (§3.5 model choice); both of a blue/green pair's groups.
             let healthy = self.healthy_targets(service);
             integrals.targets = if healthy > 0 { healthy } else { self.registered_targets(service) };
+            integrals.running_at_end = running_count;
             let state = &mut self.services[s];
             state.minute.add(&integrals);
             self.record_period(service, integrals);
@@ -84,6 +94,8 @@ impl<O: Observer> World<O> {
             }
         }
         if closes_minute {
+            let start = SimTime::from_nanos((now.as_nanos() - 1) / MINUTE_NANOS * MINUTE_NANOS);
+            self.queues_minute(start);
             self.managed_scaling_minute();
             self.blue_green_minute();
         }
@@ -111,6 +123,9 @@ impl<O: Observer> World<O> {
             memory_utilization: datapoints.memory_utilization,
             request_count: minute.request_count,
             request_count_per_target: datapoints.request_count_per_target,
+            backlog_per_task: datapoints.backlog_per_task,
+            messages_visible: datapoints.messages_visible,
+            age_of_oldest_message: datapoints.age_of_oldest_message,
         };
         self.emit(observation);
         self.evaluate_minute(service, running_count);
@@ -141,6 +156,12 @@ pub(super) struct PeriodIntegrals {
     pub request_count: u64,
     /// Targets `RequestCountPerTarget` divides by, at the (last) period's end.
     pub targets: u32,
+    /// A worker's queue at the (last) period's end: `ApproximateNumberOfMessagesVisible`
+    /// and `ApproximateAgeOfOldestMessage`; None while the queue is inactive (§12.3).
+    pub queue_visible: Option<u64>,
+    pub queue_age_of_oldest_secs: Option<f64>,
+    /// RUNNING tasks at the (last) period's end (`RunningTaskCount`, §12.4 model choice).
+    pub running_at_end: u32,
 }
 
 impl PeriodIntegrals {
@@ -153,6 +174,9 @@ impl PeriodIntegrals {
         self.memory_used += later.memory_used;
         self.request_count += later.request_count;
         self.targets = later.targets;
+        self.queue_visible = later.queue_visible;
+        self.queue_age_of_oldest_secs = later.queue_age_of_oldest_secs;
+        self.running_at_end = later.running_at_end;
     }
 
     /// The datapoints CloudWatch would publish for these periods (§6, §3.5):
@@ -170,6 +194,14 @@ impl PeriodIntegrals {
             memory_utilization: utilization(memory_used, f64::from(definition.memory_mib), self.up_nanos),
             request_count: requests,
             request_count_per_target: requests.map(|count| count / f64::from(self.targets.max(1))),
+            // SQS publishes one-minute datapoints only (§12.3); backlog per task
+            // is metric math m1 / m2, with no datapoint when no task runs (§12.4).
+            messages_visible: self.queue_visible.filter(|_| with_requests).map(|n| n as f64),
+            age_of_oldest_message: self.queue_age_of_oldest_secs.filter(|_| with_requests),
+            backlog_per_task: self
+                .queue_visible
+                .filter(|_| with_requests && self.running_at_end > 0)
+                .map(|n| n as f64 / f64::from(self.running_at_end)),
         }
     }
 }

@@ -167,6 +167,7 @@ impl<O: Observer> World<O> {
         if app_ready_time.is_zero() {
             let task = &mut self.tasks[task_id.index()];
             task.listening = !task.fails_health_checks;
+            self.poll(task_id);
         } else {
             self.queue.schedule(now + app_ready_time, Event::AppReady(task_id));
         }
@@ -212,6 +213,7 @@ impl<O: Observer> World<O> {
             task.listening = !task.fails_health_checks && !task.hung;
             // Its checks passed long ago (§2.2, §2.6).
             task.settled_without_checks = true;
+            self.poll(task_id);
             if self.definition(task_id).container_health_check.is_some() {
                 self.tasks[task_id.index()].container_health = ContainerHealth::Healthy;
                 let service = self.tasks[task_id.index()].service;
@@ -267,6 +269,7 @@ impl<O: Observer> World<O> {
         let task = &mut self.tasks[task_id.index()];
         if task.state == TaskState::Running && task.stopping_for.is_none() {
             task.listening = !task.fails_health_checks && !task.hung;
+            self.poll(task_id);
         }
     }
 
@@ -336,6 +339,10 @@ impl<O: Observer> World<O> {
     /// target still draining (an interrupted Spot task) leaves its group now.
     pub(super) fn process_exited(&mut self, task_id: TaskId) {
         let now = self.now();
+        if self.config.services[self.tasks[task_id.index()].service.index()].worker.is_some() {
+            self.abandon_jobs(task_id);
+            self.release_jobs(task_id);
+        }
         let group_id = self.tasks[task_id.index()].target_group;
         if self.target_groups[group_id.index()].health(task_id).is_some() {
             self.target_groups[group_id.index()].remove(task_id);

@@ -22,6 +22,10 @@ pub(in crate::model) struct Datapoints {
     /// None when no request had a target chosen: the ALB publishes nothing then (§3.5).
     pub request_count: Option<f64>,
     pub request_count_per_target: Option<f64>,
+    /// A worker's queue (§12.3, §12.4); None for other services.
+    pub messages_visible: Option<f64>,
+    pub age_of_oldest_message: Option<f64>,
+    pub backlog_per_task: Option<f64>,
 }
 
 impl Datapoints {
@@ -31,6 +35,9 @@ impl Datapoints {
             ServiceMetric::MemoryUtilization => self.memory_utilization,
             ServiceMetric::RequestCount => self.request_count,
             ServiceMetric::RequestCountPerTarget => self.request_count_per_target,
+            ServiceMetric::ApproximateNumberOfMessagesVisible => self.messages_visible,
+            ServiceMetric::ApproximateAgeOfOldestMessage => self.age_of_oldest_message,
+            ServiceMetric::BacklogPerTask => self.backlog_per_task,
         }
     }
 }
