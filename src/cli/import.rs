@@ -9,51 +9,103 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// `aws ecs describe-task-definition` output (or the `register-task-definition --cli-input-json` object).
-    #[arg(long)]
-    pub task_definition: PathBuf,
-    /// `aws ecs describe-services` output.
-    #[arg(long)]
-    pub service: PathBuf,
+    /// `aws ecs describe-task-definition` output (or the `register-task-definition --cli-input-json` object); repeat for several services.
+    #[arg(long, required = true)]
+    pub task_definition: Vec<PathBuf>,
+    /// `aws ecs describe-services` output; repeat for several files.
+    #[arg(long, required = true)]
+    pub service: Vec<PathBuf>,
     /// `aws application-autoscaling describe-scaling-policies --service-namespace ecs` output.
     #[arg(long)]
     pub scaling_policies: Option<PathBuf>,
     /// `aws application-autoscaling describe-scalable-targets --service-namespace ecs` output.
     #[arg(long)]
     pub scalable_targets: Option<PathBuf>,
-    /// The service to import when describe-services printed several.
+    /// `aws application-autoscaling describe-scheduled-actions --service-namespace ecs` output.
     #[arg(long)]
-    pub service_name: Option<String>,
+    pub scheduled_actions: Option<PathBuf>,
+    /// `aws cloudwatch describe-alarms` output: the alarms of step scaling policies and deployments.
+    #[arg(long)]
+    pub alarms: Option<PathBuf>,
+    /// `aws elbv2 describe-target-groups` output.
+    #[arg(long)]
+    pub target_groups: Option<PathBuf>,
+    /// `aws elbv2 describe-target-group-attributes` output, as `FILE` (the only
+    /// target group) or `NAME=FILE` (a service, target group name or ARN); repeatable.
+    #[arg(long)]
+    pub target_group_attributes: Vec<String>,
+    /// `aws elbv2 describe-rules --listener-arn …` output.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// `aws ecs describe-capacity-providers` output.
+    #[arg(long)]
+    pub capacity_providers: Option<PathBuf>,
+    /// `aws autoscaling describe-auto-scaling-groups` output.
+    #[arg(long)]
+    pub auto_scaling_groups: Option<PathBuf>,
+    /// Import only this service (repeatable; default: every service the files describe).
+    #[arg(long)]
+    pub service_name: Vec<String>,
     /// Write the scenario here (default: print it on stdout).
     #[arg(short = 'o', long = "out")]
     pub out: Option<PathBuf>,
 }
 
-fn read(path: &Path) -> Result<String, Vec<String>> {
-    std::fs::read_to_string(path).map_err(|e| vec![format!("{}: cannot read: {e}", path.display())])
+/// A file's name as errors and comments give it, and its text.
+struct Loaded {
+    name: String,
+    text: String,
+}
+
+fn read(path: &Path) -> Result<Loaded, Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| vec![format!("{}: cannot read: {e}", path.display())])?;
+    Ok(Loaded { name: path.display().to_string(), text })
+}
+
+fn read_opt(path: &Option<PathBuf>) -> Result<Option<Loaded>, Vec<String>> {
+    path.as_deref().map(read).transpose()
+}
+
+fn json(file: &Loaded) -> import::JsonFile<'_> {
+    import::JsonFile { name: &file.name, text: &file.text }
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
-    let shown = |p: &Path| p.display().to_string();
-    let (td_name, svc_name) = (shown(&args.task_definition), shown(&args.service));
-    let policies_name = args.scaling_policies.as_deref().map(shown);
-    let targets_name = args.scalable_targets.as_deref().map(shown);
-    let td_text = read(&args.task_definition)?;
-    let svc_text = read(&args.service)?;
-    let policies_text = args.scaling_policies.as_deref().map(read).transpose()?;
-    let targets_text = args.scalable_targets.as_deref().map(read).transpose()?;
-    let file = |name: &Option<String>, text: &Option<String>| match (name, text) {
-        (Some(name), Some(text)) => Some((name.clone(), text.clone())),
-        _ => None,
-    };
-    let policies = file(&policies_name, &policies_text);
-    let targets = file(&targets_name, &targets_text);
+    let tds = args.task_definition.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+    let services = args.service.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+    let optional = [
+        read_opt(&args.scaling_policies)?,
+        read_opt(&args.scalable_targets)?,
+        read_opt(&args.scheduled_actions)?,
+        read_opt(&args.alarms)?,
+        read_opt(&args.target_groups)?,
+        read_opt(&args.rules)?,
+        read_opt(&args.capacity_providers)?,
+        read_opt(&args.auto_scaling_groups)?,
+    ];
+    let mut attributes = Vec::new();
+    for spec in &args.target_group_attributes {
+        // `NAME=FILE`, unless the whole of it is a file (a path may hold `=`).
+        let (key, path) = match spec.split_once('=') {
+            Some((key, path)) if !Path::new(spec).exists() => (Some(key.to_string()), PathBuf::from(path)),
+            _ => (None, PathBuf::from(spec)),
+        };
+        attributes.push((key, read(&path)?));
+    }
+    let opt = |i: usize| optional[i].as_ref().map(json);
     let request = import::Request {
-        task_definition: import::JsonFile { name: &td_name, text: &td_text },
-        service: import::JsonFile { name: &svc_name, text: &svc_text },
-        scaling_policies: policies.as_ref().map(|(name, text)| import::JsonFile { name, text }),
-        scalable_targets: targets.as_ref().map(|(name, text)| import::JsonFile { name, text }),
-        service_name: args.service_name.as_deref(),
+        task_definitions: tds.iter().map(json).collect(),
+        services: services.iter().map(json).collect(),
+        scaling_policies: opt(0),
+        scalable_targets: opt(1),
+        scheduled_actions: opt(2),
+        alarms: opt(3),
+        target_groups: opt(4),
+        rules: opt(5),
+        capacity_providers: opt(6),
+        auto_scaling_groups: opt(7),
+        target_group_attributes: attributes.iter().map(|(k, f)| (k.as_deref(), json(f))).collect(),
+        service_names: args.service_name.iter().map(String::as_str).collect(),
     };
     let imported = import::import(&request).map_err(|e| vec![e.to_string()])?;
 

@@ -10,6 +10,10 @@
 //! `# NOT MODELLED:`. Fields that change nothing (IAM roles, images, logs,
 //! secrets, tags, …) and unknown fields are ignored (model choice §15: AWS adds fields).
 
+mod ec2;
+mod elb;
+mod scaling;
+
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
@@ -20,19 +24,57 @@ pub struct JsonFile<'a> {
     pub text: &'a str,
 }
 
-/// What to import.
-#[derive(Clone, Copy, Debug)]
+/// What to import. Every file is optional but a task definition and a service.
+#[derive(Clone, Debug, Default)]
 pub struct Request<'a> {
-    /// `describe-task-definition` output, or the `register-task-definition --cli-input-json` object.
-    pub task_definition: JsonFile<'a>,
-    /// `describe-services` output (or one service object).
-    pub service: JsonFile<'a>,
+    /// `describe-task-definition` outputs, or `register-task-definition --cli-input-json` objects.
+    pub task_definitions: Vec<JsonFile<'a>>,
+    /// `describe-services` outputs (or single service objects).
+    pub services: Vec<JsonFile<'a>>,
     /// `describe-scaling-policies` output.
     pub scaling_policies: Option<JsonFile<'a>>,
     /// `describe-scalable-targets` output.
     pub scalable_targets: Option<JsonFile<'a>>,
-    /// Which service, when `describe-services` printed several.
-    pub service_name: Option<&'a str>,
+    /// `application-autoscaling describe-scheduled-actions` output.
+    pub scheduled_actions: Option<JsonFile<'a>>,
+    /// `cloudwatch describe-alarms` output: step policies' and deployments' alarms.
+    pub alarms: Option<JsonFile<'a>>,
+    /// `elbv2 describe-target-groups` output.
+    pub target_groups: Option<JsonFile<'a>>,
+    /// `elbv2 describe-target-group-attributes` outputs, each for the target
+    /// group named (ARN, target group name or service name; none: the only one).
+    pub target_group_attributes: Vec<(Option<&'a str>, JsonFile<'a>)>,
+    /// `elbv2 describe-rules` output (the listener's rules).
+    pub rules: Option<JsonFile<'a>>,
+    /// `ecs describe-capacity-providers` output.
+    pub capacity_providers: Option<JsonFile<'a>>,
+    /// `autoscaling describe-auto-scaling-groups` output.
+    pub auto_scaling_groups: Option<JsonFile<'a>>,
+    /// The services to import (default: every service the files hold).
+    pub service_names: Vec<&'a str>,
+}
+
+impl Request<'_> {
+    fn files(&self) -> Vec<&str> {
+        let mut files: Vec<&str> = self.task_definitions.iter().chain(&self.services).map(|f| f.name).collect();
+        for f in [
+            &self.scaling_policies,
+            &self.scalable_targets,
+            &self.scheduled_actions,
+            &self.alarms,
+            &self.target_groups,
+            &self.rules,
+            &self.capacity_providers,
+            &self.auto_scaling_groups,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            files.push(f.name);
+        }
+        files.extend(self.target_group_attributes.iter().map(|(_, f)| f.name));
+        files
+    }
 }
 
 /// The scenario text and what the user should know about it.
@@ -317,6 +359,10 @@ struct Builder {
     tables: Vec<Table>,
     not_modelled: Vec<String>,
     assumed: Vec<String>,
+    /// `service` (one service) or `services` (`[[services]]`).
+    prefix: &'static str,
+    /// What scheduled actions need of the scenario's clock (set while mapping them).
+    clock: scaling::Clock,
 }
 
 impl Builder {
@@ -324,8 +370,17 @@ impl Builder {
         self.not_modelled.push(format!("{}: {what}", node.source()));
     }
 
+    /// An assumption, listed once however many services make it.
     fn assume(&mut self, what: impl Into<String>) {
-        self.assumed.push(what.into());
+        let what = what.into();
+        if !self.assumed.contains(&what) {
+            self.assumed.push(what);
+        }
+    }
+
+    /// A service's sub-table header: `service.auto_scaling` or `services.auto_scaling`.
+    fn header(&self, table: &str) -> String {
+        format!("{}.{table}", self.prefix)
     }
 }
 
@@ -339,55 +394,155 @@ fn parse_json<'a>(file: &JsonFile<'a>) -> Result<Value, Error> {
     })
 }
 
+fn root_of<'d>(doc: &'d Option<Value>, file: &Option<JsonFile<'d>>) -> Option<Node<'d>> {
+    doc.as_ref().zip(file.as_ref()).map(|(v, f)| Node::root(f.name, v))
+}
+
+/// One service as mapped: what the load balancer, the traffic and the
+/// capacity providers need of it.
+struct ServiceOut<'a> {
+    name: String,
+    desired: u32,
+    /// Its `loadBalancers` (the first is the target group fleetsim registers it with).
+    load_balancers: Vec<Node<'a>>,
+    cpu_units: u32,
+    memory_mib: u32,
+    arm64: bool,
+    /// The EC2 capacity providers it runs on: names with their source, or
+    /// `launchType` EC2 (the cluster's one provider, name unknown).
+    ec2: ec2::Use<'a>,
+}
+
+/// The optional inputs, parsed.
+struct Inputs<'a> {
+    policies: Option<Node<'a>>,
+    targets: Option<Node<'a>>,
+    scheduled: Option<Node<'a>>,
+    alarms: Option<Node<'a>>,
+    target_groups: Option<Node<'a>>,
+    attributes: Vec<(Option<&'a str>, Node<'a>)>,
+    rules: Option<Node<'a>>,
+    capacity_providers: Option<Node<'a>>,
+    asgs: Option<Node<'a>>,
+}
+
 /// Turns the AWS CLI's JSON into scenario TOML.
-pub fn import(request: &Request) -> Result<Imported, Error> {
-    let td_doc = parse_json(&request.task_definition)?;
-    let svc_doc = parse_json(&request.service)?;
-    let policies_doc = request.scaling_policies.as_ref().map(parse_json).transpose()?;
-    let targets_doc = request.scalable_targets.as_ref().map(parse_json).transpose()?;
-
-    let td_root = Node::root(request.task_definition.name, &td_doc);
-    let td = match td_root.get("taskDefinition")? {
-        Some(inner) => inner,
-        None => td_root,
+pub fn import<'a>(request: &Request<'a>) -> Result<Imported, Error> {
+    if request.task_definitions.is_empty() || request.services.is_empty() {
+        return Err(Error {
+            file: String::new(),
+            path: String::new(),
+            message: "expected at least one task definition and one describe-services file".into(),
+        });
+    }
+    let parse_all = |files: &[JsonFile]| files.iter().map(parse_json).collect::<Result<Vec<_>, _>>();
+    let td_docs = parse_all(&request.task_definitions)?;
+    let svc_docs = parse_all(&request.services)?;
+    let parse_opt = |f: &Option<JsonFile>| f.as_ref().map(parse_json).transpose();
+    let docs = [
+        parse_opt(&request.scaling_policies)?,
+        parse_opt(&request.scalable_targets)?,
+        parse_opt(&request.scheduled_actions)?,
+        parse_opt(&request.alarms)?,
+        parse_opt(&request.target_groups)?,
+        parse_opt(&request.rules)?,
+        parse_opt(&request.capacity_providers)?,
+        parse_opt(&request.auto_scaling_groups)?,
+    ];
+    let attribute_docs =
+        request.target_group_attributes.iter().map(|(_, f)| parse_json(f)).collect::<Result<Vec<_>, _>>()?;
+    let root = |i: usize, f: &Option<JsonFile<'a>>| root_of(&docs[i], f);
+    let inputs = Inputs {
+        policies: root(0, &request.scaling_policies),
+        targets: root(1, &request.scalable_targets),
+        scheduled: root(2, &request.scheduled_actions),
+        alarms: root(3, &request.alarms),
+        target_groups: root(4, &request.target_groups),
+        rules: root(5, &request.rules),
+        capacity_providers: root(6, &request.capacity_providers),
+        asgs: root(7, &request.auto_scaling_groups),
+        attributes: request
+            .target_group_attributes
+            .iter()
+            .zip(&attribute_docs)
+            .map(|((key, f), v)| (*key, Node::root(f.name, v)))
+            .collect(),
     };
-    td.object().map_err(|_| {
-        td.error(format!(
-            "expected describe-task-definition output ({{\"taskDefinition\": {{…}}}}) or a task definition object, found {}",
-            describe(td.value)
-        ))
-    })?;
-    let svc = pick_service(Node::root(request.service.name, &svc_doc), request.service_name)?;
 
-    let mut b =
-        Builder { top: Table::new("", false, ""), tables: Vec::new(), not_modelled: Vec::new(), assumed: Vec::new() };
+    // Every file given has its command's shape, used or not.
+    for (root, key, command) in [
+        (&inputs.policies, "ScalingPolicies", "describe-scaling-policies"),
+        (&inputs.targets, "ScalableTargets", "describe-scalable-targets"),
+        (&inputs.scheduled, "ScheduledActions", "describe-scheduled-actions"),
+        (&inputs.alarms, "MetricAlarms", "describe-alarms"),
+        (&inputs.target_groups, "TargetGroups", "describe-target-groups"),
+        (&inputs.rules, "Rules", "describe-rules"),
+        (&inputs.capacity_providers, "capacityProviders", "describe-capacity-providers"),
+        (&inputs.asgs, "AutoScalingGroups", "describe-auto-scaling-groups"),
+    ] {
+        if let Some(root) = root {
+            root.require(key, &format!("{command} output holds `{key}`"))?.items()?;
+        }
+    }
+    for (_, root) in &inputs.attributes {
+        root.require("Attributes", "describe-target-group-attributes output holds `Attributes`")?.items()?;
+    }
 
-    let (name, name_node) = svc.opt_str("serviceName")?.ok_or_else(|| Error {
-        file: svc.file.to_string(),
-        path: svc.child_path("serviceName"),
-        message: "missing: the service's name".into(),
-    })?;
-    b.top.set("name", quote(name), name_node.source());
+    let mut tds = Vec::new();
+    for (v, f) in td_docs.iter().zip(&request.task_definitions) {
+        tds.push(task_definition_root(Node::root(f.name, v))?);
+    }
+    let mut services = Vec::new();
+    for (v, f) in svc_docs.iter().zip(&request.services) {
+        services.extend(service_nodes(Node::root(f.name, v))?);
+    }
+    let services = pick_services(services, &request.service_names, request)?;
+
+    let array = services.len() > 1;
+    let mut b = Builder {
+        top: Table::new("", false, ""),
+        tables: Vec::new(),
+        not_modelled: Vec::new(),
+        assumed: Vec::new(),
+        prefix: if array { "services" } else { "service" },
+        clock: scaling::Clock::default(),
+    };
+    let names: Vec<String> = services.iter().map(|(name, _)| name.to_string()).collect();
+    b.clock = scaling::clock(&inputs, &names)?;
+
+    let mut outs = Vec::new();
+    for (name, svc) in &services {
+        let td = match_task_definition(&tds, svc, services.len())?;
+        outs.push(map_one_service(&mut b, svc, name, &td, &inputs)?);
+    }
+    let service_tables = std::mem::take(&mut b.tables);
+    let (lb_tables, routes) = elb::map(&mut b, &outs, &inputs)?;
+    let ec2_tables = ec2::map(&mut b, &outs, &inputs)?;
+
+    // The scenario's own keys, now that the services say what they need.
+    let (first_name, first) = &services[0];
+    match (array, first.get("clusterArn")?) {
+        (false, _) | (true, None) => {
+            let node = first.require("serviceName", "the service's name")?;
+            b.top.set("name", quote(first_name), node.source());
+        }
+        (true, Some(cluster)) => {
+            let arn = cluster.str()?;
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            b.top.set("name", quote(name), format!("{} (the cluster's name)", cluster.source()));
+        }
+    }
     b.top.set("seed", "1".into(), ASSUMED);
     b.assume("seed = 1 (any seed; `fleetsim run --seed N` changes it)");
-    b.top.set("duration", quote("6h"), ASSUMED);
-    b.assume("duration = \"6h\" (simulated time)");
-    region(&mut b, &td, &svc)?;
+    scaling::clock_keys(&mut b);
+    region(&mut b, &tds[0], first)?;
 
-    let load_balancers = svc.list("loadBalancers")?;
-    let mut service = Table::new("service", false, svc.source());
-    service.set("name", quote(name), name_node.source());
-    let targets = targets_doc.as_ref().zip(request.scalable_targets).map(|(v, f)| Node::root(f.name, v));
-    let policies = policies_doc.as_ref().zip(request.scaling_policies).map(|(v, f)| Node::root(f.name, v));
-    let (desired, scaling) = map_scaling(&mut b, &mut service, &svc, name, targets, policies)?;
-    map_service(&mut b, &mut service, &svc, &load_balancers)?;
-    let main_container = map_task_definition(&mut b, &mut service, &td, &load_balancers)?;
-    map_assumed_service(&mut b, &mut service, &td)?;
-
-    let mut head = Vec::new();
-    if !load_balancers.is_empty() {
+    let mut tables = Vec::new();
+    let load_balanced: Vec<&ServiceOut> = outs.iter().filter(|o| !o.load_balancers.is_empty()).collect();
+    if !load_balanced.is_empty() {
         // AWS's configuration says nothing of the traffic.
-        let rate = f64::from(desired.max(1)) * 10.0;
+        let tasks: u32 = load_balanced.iter().map(|o| o.desired.max(1)).sum();
+        let rate = f64::from(tasks) * 10.0;
         let mut traffic = Table::new("traffic", false, format!("{ASSUMED}: a placeholder; replace with your traffic"));
         traffic.set("kind", quote("constant"), ASSUMED);
         traffic.set("rate_per_second", float(rate), ASSUMED);
@@ -395,26 +550,112 @@ pub fn import(request: &Request) -> Result<Imported, Error> {
             "[traffic] kind = \"constant\", rate_per_second = {} (10 per task: a placeholder for your traffic)",
             float(rate)
         ));
-        b.assume(
-            "[load_balancer]: AWS's defaults (health check, deregistration delay, idle timeout): target groups are not imported yet",
-        );
-        head.push(traffic);
+        if !routes.is_empty() {
+            let items: Vec<String> = routes.iter().map(elb::Route::inline).collect();
+            traffic.set("routes", format!("[{}]", items.join(", ")), ASSUMED);
+            b.assume(
+                "[traffic] routes: one request line per listener rule, shared by the services' desired counts \
+                 (the rest: GET /, the default rule)",
+            );
+        }
+        tables.push(traffic);
     }
-    head.push(service);
-    // Sub-tables after the service's own keys.
-    head.append(&mut b.tables);
-    b.tables = head;
-    if let Some(container) = main_container {
-        map_container_health_check(&mut b, &container)?;
-    }
-    map_deployment_configuration(&mut b, &svc)?;
-    map_placement(&mut b, &svc)?;
-    b.tables.extend(scaling);
+    tables.extend(service_tables);
+    tables.extend(lb_tables);
+    tables.extend(ec2_tables);
+    b.tables = tables;
+    scaling::check_windows(&mut b);
     Ok(render(b, request))
 }
 
-/// The one service of `describe-services`, or the one named.
-fn pick_service<'a>(root: Node<'a>, wanted: Option<&str>) -> Result<Node<'a>, Error> {
+/// One service: its table, then its sub-tables, pushed onto `b.tables`.
+fn map_one_service<'a>(
+    b: &mut Builder,
+    svc: &Node<'a>,
+    name: &str,
+    td: &Node<'a>,
+    inputs: &Inputs<'a>,
+) -> Result<ServiceOut<'a>, Error> {
+    let name_node = svc.require("serviceName", "the service's name")?;
+    let load_balancers = svc.list("loadBalancers")?;
+    let mut service = Table::new(b.prefix, b.prefix == "services", svc.source());
+    service.set("name", quote(name), name_node.source());
+    let start = b.tables.len();
+    let (desired, scaling) = map_scaling(b, &mut service, svc, name, inputs)?;
+    let (ec2, code_deploy) = map_service(b, &mut service, svc, &load_balancers)?;
+    let main_container = map_task_definition(b, &mut service, td, &load_balancers, ec2.is_some())?;
+    let (cpu_units, memory_mib, arm64) = map_assumed_service(b, &mut service, td)?;
+    map_placement(b, &mut service, svc, ec2.is_some())?;
+    // The service's own keys first, then the tables its strategy pushed.
+    b.tables.insert(start, service);
+    if let Some(container) = main_container {
+        map_container_health_check(b, &container)?;
+    }
+    map_deployment_configuration(b, svc, code_deploy, inputs.alarms.as_ref())?;
+    b.tables.extend(scaling);
+    Ok(ServiceOut { name: name.to_string(), desired, load_balancers, cpu_units, memory_mib, arm64, ec2 })
+}
+
+/// The task definition object of a file: describe-task-definition's
+/// `taskDefinition`, or the register-task-definition input object itself.
+fn task_definition_root(root: Node) -> Result<Node, Error> {
+    let td = match root.get("taskDefinition")? {
+        Some(inner) => inner,
+        None => root,
+    };
+    td.object().map_err(|_| {
+        td.error(format!(
+            "expected describe-task-definition output ({{\"taskDefinition\": {{…}}}}) or a task definition object, found {}",
+            describe(td.value)
+        ))
+    })?;
+    Ok(td)
+}
+
+/// `family:revision` of a task definition (`family` alone for a
+/// register-task-definition object, which has no revision yet).
+fn family_revision(td: &Node) -> Result<String, Error> {
+    let family = td.opt_str("family")?.map(|(f, _)| f).unwrap_or("");
+    Ok(match td.opt_u32("revision")? {
+        Some((r, _)) => format!("{family}:{r}"),
+        None => family.to_string(),
+    })
+}
+
+/// The task definition a service runs (`taskDefinition`: an ARN, `family:revision` or
+/// `family`), matched by ARN, then by family and revision, then by family alone.
+/// With one task definition and one service, that one.
+fn match_task_definition<'a>(tds: &[Node<'a>], svc: &Node, service_count: usize) -> Result<Node<'a>, Error> {
+    if tds.len() == 1 && service_count == 1 {
+        return Ok(tds[0].clone());
+    }
+    let wanted_node = svc.require("taskDefinition", "the service's task definition (ARN or family:revision)")?;
+    let wanted = wanted_node.str()?;
+    let short = wanted.rsplit("task-definition/").next().unwrap_or(wanted);
+    let family_of = |s: &str| s.split(':').next().unwrap_or(s).to_string();
+    let mut found = Vec::new();
+    for td in tds {
+        let arn = td.opt_str("taskDefinitionArn")?.map(|(a, _)| a);
+        let fr = family_revision(td)?;
+        if arn == Some(wanted) || fr == short {
+            return Ok(td.clone());
+        }
+        found.push(fr);
+    }
+    // A register-task-definition object has no revision: its family is enough.
+    for td in tds {
+        if td.opt_u32("revision")?.is_none() && family_revision(td)? == family_of(short) {
+            return Ok(td.clone());
+        }
+    }
+    Err(wanted_node.error(format!(
+        "no --task-definition file holds {short} (found: {})",
+        list_or_none(&found.iter().map(String::as_str).collect::<Vec<_>>())
+    )))
+}
+
+/// The services of a describe-services file (or a single service object).
+fn service_nodes(root: Node) -> Result<Vec<Node>, Error> {
     root.object().map_err(|_| {
         root.error(format!(
             "expected describe-services output ({{\"services\": […]}}) or a service object, found {}",
@@ -423,47 +664,65 @@ fn pick_service<'a>(root: Node<'a>, wanted: Option<&str>) -> Result<Node<'a>, Er
     })?;
     let Some(services) = root.get("services")? else {
         if root.get("serviceName")?.is_some() {
-            return Ok(root);
+            return Ok(vec![root]);
         }
         return Err(root.error("expected describe-services output: no `services` array and no `serviceName`"));
     };
     let services = services.items()?;
-    let mut names = Vec::new();
-    for s in &services {
-        names.push(s.require("serviceName", "the service's name")?.str()?);
+    if services.is_empty() {
+        let reason = root
+            .list("failures")?
+            .first()
+            .and_then(|f| f.value.get("reason").and_then(Value::as_str).map(|r| format!(" (failures[0].reason: {r})")))
+            .unwrap_or_default();
+        return Err(Error {
+            file: root.file.to_string(),
+            path: "services".into(),
+            message: format!("empty: describe-services found no service{reason}"),
+        });
     }
-    match wanted {
-        Some(wanted) => match names.iter().position(|n| *n == wanted) {
-            Some(i) => Ok(services[i].clone()),
-            None => Err(Error {
-                file: root.file.to_string(),
-                path: "services".into(),
-                message: format!("no service named {wanted:?} (found: {})", list_or_none(&names)),
-            }),
-        },
-        None => match services.len() {
-            1 => Ok(services[0].clone()),
-            0 => {
-                let reason = root
-                    .list("failures")?
-                    .first()
-                    .and_then(|f| {
-                        f.value.get("reason").and_then(Value::as_str).map(|r| format!(" (failures[0].reason: {r})"))
-                    })
-                    .unwrap_or_default();
-                Err(Error {
-                    file: root.file.to_string(),
-                    path: "services".into(),
-                    message: format!("empty: describe-services found no service{reason}"),
-                })
+    Ok(services)
+}
+
+/// The services to import, with their names: the ones named, or all; each name once.
+fn pick_services<'a>(
+    services: Vec<Node<'a>>,
+    wanted: &[&str],
+    request: &Request,
+) -> Result<Vec<(&'a str, Node<'a>)>, Error> {
+    let mut named = Vec::new();
+    for s in services {
+        let name = s.require("serviceName", "the service's name")?.str()?;
+        named.push((name, s));
+    }
+    let mut picked: Vec<(&str, Node)> = Vec::new();
+    if wanted.is_empty() {
+        picked = named;
+    } else {
+        for w in wanted {
+            match named.iter().find(|(n, _)| n == w) {
+                Some(found) => picked.push(found.clone()),
+                None => {
+                    let names: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+                    let files: Vec<&str> = request.services.iter().map(|f| f.name).collect();
+                    return Err(Error {
+                        file: files.join(", "),
+                        path: "services".into(),
+                        message: format!("no service named {w:?} (found: {})", list_or_none(&names)),
+                    });
+                }
             }
-            n => Err(Error {
-                file: root.file.to_string(),
-                path: "services".into(),
-                message: format!("{n} services ({}); choose one with --service-name", names.join(", ")),
-            }),
-        },
+        }
     }
+    for (i, (name, node)) in picked.iter().enumerate() {
+        if let Some((_, first)) = picked[..i].iter().find(|(n, _)| n == name) {
+            return Err(node.require("serviceName", "")?.error(format!(
+                "{name:?} is also {}'s name: a service is imported once (describe each service once, or pick with --service-name)",
+                first.source()
+            )));
+        }
+    }
+    Ok(picked)
 }
 
 fn list_or_none(names: &[&str]) -> String {
@@ -489,8 +748,15 @@ fn region(b: &mut Builder, td: &Node, svc: &Node) -> Result<(), Error> {
     Ok(())
 }
 
-/// The service's own fields: launch type or strategy, grace period, public IP, load balancers, scheduling.
-fn map_service(b: &mut Builder, service: &mut Table, svc: &Node, lbs: &[Node]) -> Result<(), Error> {
+/// The service's own fields: launch type or strategy, grace period, public IP,
+/// load balancers, scheduling. Returns the EC2 capacity it uses and whether it
+/// has the CODE_DEPLOY controller.
+fn map_service<'a>(
+    b: &mut Builder,
+    service: &mut Table,
+    svc: &Node<'a>,
+    lbs: &[Node],
+) -> Result<(ec2::Use<'a>, bool), Error> {
     if let Some((strategy, node)) = svc.opt_str("schedulingStrategy")? {
         if strategy == "DAEMON" {
             b.not_modelled(
@@ -499,28 +765,31 @@ fn map_service(b: &mut Builder, service: &mut Table, svc: &Node, lbs: &[Node]) -
             );
         }
     }
+    let mut code_deploy = false;
     if let Some(controller) = svc.get("deploymentController")? {
         if let Some((kind, node)) = controller.opt_str("type")? {
             match kind {
                 "ECS" => {}
-                "EXTERNAL" => b.not_modelled(
+                "CODE_DEPLOY" if !lbs.is_empty() => code_deploy = true,
+                "CODE_DEPLOY" => b.not_modelled(
                     &node,
-                    "EXTERNAL (task sets managed by a third-party controller): simulated as the ECS rolling controller",
+                    "CODE_DEPLOY without a load balancer: fleetsim shifts blue/green traffic at the ALB; simulated as rolling",
                 ),
                 other => b.not_modelled(
                     &node,
                     format!(
-                        "{other}: the CodeDeploy deployment group's configuration is not in describe-services; \
-                         simulated as the ECS rolling controller (set deployment_configuration.code_deploy by hand)"
+                        "{other} (task sets managed by a third-party controller): simulated as the ECS rolling controller"
                     ),
                 ),
             }
         }
     }
 
+    let mut ec2 = ec2::Use::None;
     let strategy = svc.list("capacityProviderStrategy")?;
     if !strategy.is_empty() {
         let mut tables = Vec::new();
+        let mut providers = Vec::new();
         for item in &strategy {
             let (provider, provider_node) = item.opt_str("capacityProvider")?.ok_or_else(|| Error {
                 file: item.file.to_string(),
@@ -528,12 +797,10 @@ fn map_service(b: &mut Builder, service: &mut Table, svc: &Node, lbs: &[Node]) -
                 message: "missing: the capacity provider's name".into(),
             })?;
             if provider != "FARGATE" && provider != "FARGATE_SPOT" {
-                return Err(provider_node.error(format!(
-                    "capacity provider {provider:?}: only FARGATE and FARGATE_SPOT can be imported yet \
-                     (an Auto Scaling group provider needs its instance type: write [[capacity_providers]] by hand)"
-                )));
+                // An Auto Scaling group provider: [[capacity_providers]] (aws-semantics §5.1).
+                providers.push((provider.to_string(), provider_node.clone()));
             }
-            let mut t = Table::new("service.capacity_provider_strategy", true, item.source());
+            let mut t = Table::new(&b.header("capacity_provider_strategy"), true, item.source());
             t.set("capacity_provider", quote(provider), provider_node.source());
             if let Some((base, n)) = item.opt_u32("base")? {
                 t.set("base", base.to_string(), n.source());
@@ -543,16 +810,26 @@ fn map_service(b: &mut Builder, service: &mut Table, svc: &Node, lbs: &[Node]) -
             }
             tables.push(t);
         }
+        if !providers.is_empty() && providers.len() < strategy.len() {
+            return Err(svc.get("capacityProviderStrategy")?.unwrap_or_else(|| svc.clone()).error(
+                "mixes FARGATE providers and Auto Scaling group providers, which ECS refuses (aws-semantics §4.4)",
+            ));
+        }
+        if !providers.is_empty() {
+            ec2 = ec2::Use::Providers(providers);
+        }
         // Arrays of tables go after the service's own keys: kept aside, appended last.
         b.tables.extend(tables);
     } else if let Some((launch, node)) = svc.opt_str("launchType")? {
         match launch {
             "FARGATE" => service.set("launch_type", quote("FARGATE"), node.source()),
             "EC2" => {
-                return Err(node.error(
-                    "EC2: importing an EC2 service needs its Auto Scaling group's instance type, not in describe-services; \
-                     not supported yet (write [[capacity_providers]] by hand)",
-                ))
+                service.set(
+                    "launch_type",
+                    quote("EC2"),
+                    format!("{} (the cluster's one [[capacity_providers]])", node.source()),
+                );
+                ec2 = ec2::Use::LaunchType(node);
             }
             other => {
                 b.not_modelled(&node, format!("{other}: simulated on FARGATE"));
@@ -587,7 +864,7 @@ fn map_service(b: &mut Builder, service: &mut Table, svc: &Node, lbs: &[Node]) -
             }
         }
     }
-    Ok(())
+    Ok((ec2, code_deploy))
 }
 
 /// Task size, platform and the main container; returns the container whose health check applies.
@@ -596,6 +873,7 @@ fn map_task_definition<'a>(
     service: &mut Table,
     td: &Node<'a>,
     lbs: &[Node],
+    on_ec2: bool,
 ) -> Result<Option<Node<'a>>, Error> {
     let fargate = "a Fargate task needs task-level cpu and memory (aws-semantics §4.1)";
     let cpu = td.require("cpu", fargate)?;
@@ -621,7 +899,8 @@ fn map_task_definition<'a>(
         }
     }
     for constraint in td.list("placementConstraints")? {
-        b.not_modelled(&constraint, "a task placement constraint (EC2 only; fleetsim imports Fargate services)");
+        let why = if on_ec2 { "memberOf: every instance of a provider is alike in fleetsim" } else { "EC2 only" };
+        b.not_modelled(&constraint, format!("a task definition's placement constraint ({why})"));
     }
 
     let containers = td.list("containerDefinitions")?;
@@ -668,9 +947,9 @@ fn map_scaling(
     service: &mut Table,
     svc: &Node,
     name: &str,
-    targets: Option<Node>,
-    policies: Option<Node>,
+    inputs: &Inputs,
 ) -> Result<(u32, Vec<Table>), Error> {
+    let (targets, policies) = (&inputs.targets, &inputs.policies);
     let (mut count, count_node) = svc.opt_u32("desiredCount")?.ok_or_else(|| Error {
         file: svc.file.to_string(),
         path: svc.child_path("desiredCount"),
@@ -685,7 +964,7 @@ fn map_scaling(
     };
 
     let mut bounds = None;
-    if let Some(root) = &targets {
+    if let Some(root) = targets {
         let all = root.require("ScalableTargets", "describe-scalable-targets output holds `ScalableTargets`")?;
         let mut found = None;
         let mut seen = Vec::new();
@@ -717,7 +996,8 @@ fn map_scaling(
     }
 
     let mut policy_tables = Vec::new();
-    if let Some(root) = &policies {
+    let mut step_tables = Vec::new();
+    if let Some(root) = policies {
         let all = root.require("ScalingPolicies", "describe-scaling-policies output holds `ScalingPolicies`")?;
         for p in all.items()? {
             if !for_service(&p)? {
@@ -730,22 +1010,22 @@ fn map_scaling(
                         policy_tables.push(t);
                     }
                 }
-                "StepScaling" => b.not_modelled(
-                    &p,
-                    "a StepScaling policy: its alarm's metric, threshold and periods are in cloudwatch describe-alarms, \
-                     not imported yet (write [[service.auto_scaling.step_scaling]] by hand)",
-                ),
+                "StepScaling" => step_tables.extend(scaling::step_scaling(b, &p, inputs.alarms.as_ref(), name)?),
                 other => b.not_modelled(&kind, format!("{other}: not modelled")),
             }
         }
-        if policy_tables.is_empty() && b.not_modelled.iter().all(|n| !n.starts_with(all.file)) {
+        if policy_tables.is_empty() && step_tables.is_empty() && b.not_modelled.iter().all(|n| !n.starts_with(all.file))
+        {
             b.assume(format!("no scaling policy in {} is for service {name}: none imported", all.file));
         }
     }
 
+    let scheduled_tables = scaling::scheduled_actions(b, name, inputs.scheduled.as_ref())?;
+    policy_tables.extend(step_tables);
+    policy_tables.extend(scheduled_tables);
     let mut tables = Vec::new();
     if bounds.is_some() || !policy_tables.is_empty() {
-        let mut t = Table::new("service.auto_scaling", false, "");
+        let mut t = Table::new(&b.header("auto_scaling"), false, "");
         let (min, max) = match bounds {
             Some((min, min_source, max, max_source)) => {
                 t.comment =
@@ -810,7 +1090,7 @@ fn target_tracking(b: &mut Builder, policy: &Node) -> Result<Option<Table>, Erro
         b.not_modelled(&metric, format!("{metric_name}: not a metric fleetsim publishes"));
         return Ok(None);
     }
-    let mut t = Table::new("service.auto_scaling.target_tracking", true, policy.source());
+    let mut t = Table::new(&b.header("auto_scaling.target_tracking"), true, policy.source());
     if let Some((name, n)) = policy.opt_str("PolicyName")? {
         t.set("name", quote(name), n.source());
     }
@@ -829,8 +1109,13 @@ fn target_tracking(b: &mut Builder, policy: &Node) -> Result<Option<Table>, Erro
 }
 
 /// What AWS's configuration does not hold, each listed under ASSUMED.
-fn map_assumed_service(b: &mut Builder, service: &mut Table, td: &Node) -> Result<(), Error> {
+fn map_assumed_service(b: &mut Builder, service: &mut Table, td: &Node) -> Result<(u32, u32, bool), Error> {
     let cpu_units = td.require("cpu", "task cpu")?.cpu_units()?;
+    let memory_mib = td.require("memory", "task memory")?.memory_mib()?;
+    let arm64 = match td.get("runtimePlatform")? {
+        Some(p) => p.opt_str("cpuArchitecture")?.is_some_and(|(a, _)| a == "ARM64"),
+        None => false,
+    };
     let concurrency = 10u32;
     service.set("concurrency", concurrency.to_string(), ASSUMED);
     b.assume(format!("concurrency = {concurrency} (requests a task serves at once)"));
@@ -856,7 +1141,7 @@ fn map_assumed_service(b: &mut Builder, service: &mut Table, td: &Node) -> Resul
     b.assume("startup_time = uniform 30–60 s (launch to RUNNING, aws-semantics §4.5)");
     service.set("warm_start", "true".into(), ASSUMED);
     b.assume("warm_start = true (the service is running when the simulation starts)");
-    Ok(())
+    Ok((cpu_units, memory_mib, arm64))
 }
 
 /// The main container's `healthCheck` as `[service.container_health_check]`.
@@ -864,7 +1149,7 @@ fn map_container_health_check(b: &mut Builder, container: &Node) -> Result<(), E
     let Some(hc) = container.get("healthCheck")? else {
         return Ok(());
     };
-    let mut t = Table::new("service.container_health_check", false, hc.source());
+    let mut t = Table::new(&b.header("container_health_check"), false, hc.source());
     for (json, toml) in [("interval", "interval"), ("timeout", "timeout"), ("startPeriod", "start_period")] {
         if let Some((s, n)) = hc.opt_u32(json)? {
             t.set(toml, seconds(s), n.source());
@@ -878,20 +1163,40 @@ fn map_container_health_check(b: &mut Builder, container: &Node) -> Result<(), E
 }
 
 /// `deploymentConfiguration`: rolling percentages, circuit breaker, ECS's own strategies.
-fn map_deployment_configuration(b: &mut Builder, svc: &Node) -> Result<(), Error> {
-    let Some(dc) = svc.get("deploymentConfiguration")? else {
+fn map_deployment_configuration(
+    b: &mut Builder,
+    svc: &Node,
+    code_deploy: bool,
+    alarms_doc: Option<&Node>,
+) -> Result<(), Error> {
+    let dc = svc.get("deploymentConfiguration")?;
+    let Some(dc) = dc.or_else(|| code_deploy.then(|| svc.clone())) else {
         return Ok(());
     };
-    let mut t = Table::new("service.deployment_configuration", false, dc.source());
+    let mut t = Table::new(&b.header("deployment_configuration"), false, dc.source());
     if let Some((v, n)) = dc.opt_u32("minimumHealthyPercent")? {
         t.set("minimum_healthy_percent", v.to_string(), n.source());
     }
     if let Some((v, n)) = dc.opt_u32("maximumPercent")? {
         t.set("maximum_percent", v.to_string(), n.source());
     }
-    if let Some((strategy, n)) = dc.opt_str("strategy")? {
+    let mut traffic_shifting = code_deploy;
+    if code_deploy {
+        // describe-services does not hold the CodeDeploy deployment group; its
+        // default configuration is CodeDeployDefault.ECSAllAtOnce (aws-semantics §2.7).
+        t.set("code_deploy", "{ deployment_config = \"CodeDeployDefault.ECSAllAtOnce\" }".into(), ASSUMED);
+        b.assume(format!(
+            "{}.deployment_configuration.code_deploy = CodeDeployDefault.ECSAllAtOnce ({} has the CODE_DEPLOY \
+             controller; its deployment group's configuration is in `aws deploy get-deployment-group`)",
+            b.prefix,
+            svc.source()
+        ));
+    } else if let Some((strategy, n)) = dc.opt_str("strategy")? {
         match strategy {
-            "ROLLING" | "BLUE_GREEN" | "LINEAR" | "CANARY" => t.set("strategy", quote(strategy), n.source()),
+            "ROLLING" | "BLUE_GREEN" | "LINEAR" | "CANARY" => {
+                traffic_shifting = strategy != "ROLLING";
+                t.set("strategy", quote(strategy), n.source());
+            }
             other => b.not_modelled(&n, format!("{other}: simulated as ROLLING")),
         }
     }
@@ -900,15 +1205,17 @@ fn map_deployment_configuration(b: &mut Builder, svc: &Node) -> Result<(), Error
     }
     if let Some(alarms) = dc.get("alarms")? {
         if alarms.opt_bool("enable")?.is_some_and(|(e, _)| e) {
-            b.not_modelled(&alarms, "deployment alarms (CloudWatch alarms are not imported): no alarm-based rollback");
+            if let Some((value, source)) = scaling::deployment_alarm(b, &alarms, alarms_doc, traffic_shifting)? {
+                t.set("rollback_alarm", value, source);
+            }
         }
     }
     for hook in dc.list("lifecycleHooks")? {
         b.not_modelled(&hook, "a deployment lifecycle hook (a Lambda function): not run");
     }
     let mut tables = vec![t];
-    if let Some(cb) = dc.get("deploymentCircuitBreaker")? {
-        let mut t = Table::new("service.deployment_configuration.deployment_circuit_breaker", false, cb.source());
+    if let (false, Some(cb)) = (code_deploy, dc.get("deploymentCircuitBreaker")?) {
+        let mut t = Table::new(&b.header("deployment_configuration.deployment_circuit_breaker"), false, cb.source());
         let enable = cb.require("enable", "deploymentCircuitBreaker.enable")?;
         t.set("enable", enable.bool()?.to_string(), enable.source());
         let rollback = cb.require("rollback", "deploymentCircuitBreaker.rollback")?;
@@ -931,7 +1238,7 @@ fn map_deployment_configuration(b: &mut Builder, svc: &Node) -> Result<(), Error
         ),
     ] {
         if let Some(c) = dc.get(json)? {
-            let mut t = Table::new(&format!("service.deployment_configuration.{header}"), false, c.source());
+            let mut t = Table::new(&b.header(&format!("deployment_configuration.{header}")), false, c.source());
             for (key, toml, is_float) in fields {
                 if let Some(n) = c.get(key)? {
                     let value = if is_float { float(n.f64()?) } else { n.u32()?.to_string() };
@@ -945,19 +1252,59 @@ fn map_deployment_configuration(b: &mut Builder, svc: &Node) -> Result<(), Error
     Ok(())
 }
 
-/// Placement strategies and constraints: EC2 only, so a Fargate import notes them.
-fn map_placement(b: &mut Builder, svc: &Node) -> Result<(), Error> {
-    for item in svc.list("placementStrategy")?.iter().chain(svc.list("placementConstraints")?.iter()) {
-        b.not_modelled(item, "placement applies on EC2 only; fleetsim imports Fargate services");
+/// Placement strategies and constraints (aws-semantics §5.2): on EC2 as the
+/// scenario's `placement_strategy` and `placement_constraints`; on Fargate
+/// they do nothing in AWS either, but a user who set them is told.
+fn map_placement(b: &mut Builder, service: &mut Table, svc: &Node, on_ec2: bool) -> Result<(), Error> {
+    let strategies = svc.list("placementStrategy")?;
+    let constraints = svc.list("placementConstraints")?;
+    if !on_ec2 {
+        for item in strategies.iter().chain(constraints.iter()) {
+            b.not_modelled(item, "placement applies on EC2 only; this service runs on Fargate");
+        }
+        return Ok(());
+    }
+    let mut items = Vec::new();
+    for s in &strategies {
+        let kind = s.require("type", "the strategy's type")?;
+        let field = s.opt_str("field")?.map(|(f, _)| f);
+        // ECS accepts the fields in any case ("CPU", "MEMORY"); the scenario writes ECS's lower case.
+        let item = match (kind.str()?, field.map(str::to_ascii_lowercase).as_deref()) {
+            ("binpack", Some(f @ ("cpu" | "memory"))) => format!("{{ type = \"binpack\", field = {} }}", quote(f)),
+            ("spread", Some("instanceid")) => "{ type = \"spread\", field = \"instanceId\" }".to_string(),
+            ("spread", Some("host")) => "{ type = \"spread\", field = \"host\" }".to_string(),
+            ("spread", Some("attribute:ecs.availability-zone")) => {
+                "{ type = \"spread\", field = \"attribute:ecs.availability-zone\" }".to_string()
+            }
+            ("random", _) => "{ type = \"random\" }".to_string(),
+            (other, f) => {
+                b.not_modelled(s, format!("placement strategy {other} on {f:?}: not modelled, left out"));
+                continue;
+            }
+        };
+        items.push(item);
+    }
+    if !items.is_empty() {
+        let node = svc.get("placementStrategy")?.unwrap_or_else(|| svc.clone());
+        service.set("placement_strategy", format!("[{}]", items.join(", ")), node.source());
+    }
+    let mut kept = Vec::new();
+    for c in &constraints {
+        match c.require("type", "the constraint's type")?.str()? {
+            "distinctInstance" => kept.push("{ type = \"distinctInstance\" }"),
+            other => b.not_modelled(c, format!("{other}: every instance of a provider is alike in fleetsim; left out")),
+        }
+    }
+    if !kept.is_empty() {
+        let node = svc.get("placementConstraints")?.unwrap_or_else(|| svc.clone());
+        service.set("placement_constraints", format!("[{}]", kept.join(", ")), node.source());
     }
     Ok(())
 }
 
 fn render(b: Builder, request: &Request) -> Imported {
     let mut out = String::new();
-    let mut files = vec![request.task_definition.name, request.service.name];
-    files.extend(request.scaling_policies.map(|f| f.name));
-    files.extend(request.scalable_targets.map(|f| f.name));
+    let files = request.files();
     let _ = writeln!(out, "# Imported by `fleetsim import` from {}.", comment_text(&files.join(", ")));
     let _ = writeln!(out, "# Each value's comment names the JSON field it came from.");
     if !b.not_modelled.is_empty() {

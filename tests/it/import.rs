@@ -3,9 +3,13 @@
 //! scenario written by hand; bad JSON exits 2 naming the file and the field path;
 //! what fleetsim cannot honour is reported, never dropped.
 //!
-//! Fixtures in `tests/scenarios/import/` are shaped as `aws ecs describe-task-definition`,
-//! `aws ecs describe-services`, `aws application-autoscaling describe-scaling-policies`
-//! and `describe-scalable-targets` print them.
+//! Fixtures in `tests/scenarios/import/` are shaped as the AWS CLI prints
+//! them (aws-semantics §15): `ecs describe-task-definition` (and a
+//! `register-task-definition --cli-input-json` object), `describe-services`,
+//! `describe-capacity-providers`, `application-autoscaling describe-scaling-policies`,
+//! `describe-scalable-targets` and `describe-scheduled-actions`, `cloudwatch
+//! describe-alarms`, `elbv2 describe-target-groups`, `describe-target-group-attributes`
+//! and `describe-rules`, and `autoscaling describe-auto-scaling-groups`.
 
 use crate::support;
 use std::ffi::OsStr;
@@ -211,7 +215,10 @@ fn bad_json_names_the_file_and_the_field() {
         "{{\"services\": [{0}, {0}]}}",
         serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&svc).unwrap()["services"][0]).unwrap()
     );
-    assert_one_line_error(&import_texts(&td, &two), &["svc.json: services: 2 services", "--service-name"]);
+    assert_one_line_error(
+        &import_texts(&td, &two),
+        &["svc.json: services[1].serviceName: \"web\" is also", "services[0]'s name", "--service-name"],
+    );
 }
 
 /// Goal: what fleetsim cannot honour is reported at the top of the scenario and
@@ -260,4 +267,341 @@ fn unmodelled_fields_are_reported() {
         "{text}"
     );
     assert!(text.contains("name = \"web-cpu60\"") && !text.contains("name = \"web-requests\""), "{text}");
+}
+
+/// The scenario of `BY_HAND` with the step policies of `policies-step.json`
+/// and their alarms in `alarms.json` instead of target tracking.
+fn by_hand_step() -> String {
+    let head = BY_HAND.split("[service.auto_scaling]").next().expect("BY_HAND has auto scaling");
+    format!(
+        r#"{head}
+[service.auto_scaling]
+min_capacity = 2
+max_capacity = 20
+step_scaling = [
+  {{ name = "web-cpu-high", adjustment_type = "ChangeInCapacity", cooldown = "120s", metric_aggregation_type = "Average",
+    step_adjustments = [{{ metric_interval_lower_bound = 0.0, metric_interval_upper_bound = 20.0, scaling_adjustment = 1 }},
+                        {{ metric_interval_lower_bound = 20.0, scaling_adjustment = 3 }}],
+    alarm = {{ metric_name = "CPUUtilization", period = "60s", evaluation_periods = 3, datapoints_to_alarm = 2,
+              threshold = 70.0, comparison_operator = "GreaterThanOrEqualToThreshold" }} }},
+  {{ name = "web-cpu-low", adjustment_type = "PercentChangeInCapacity", min_adjustment_magnitude = 1, cooldown = "300s",
+    metric_aggregation_type = "Average", step_adjustments = [{{ metric_interval_upper_bound = 0.0, scaling_adjustment = -25 }}],
+    alarm = {{ metric_name = "CPUUtilization", period = "60s", evaluation_periods = 10, datapoints_to_alarm = 10,
+              threshold = 30.0, comparison_operator = "LessThanThreshold" }} }},
+]
+"#
+    )
+}
+
+fn args(pairs: &[(&str, &str)]) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    for (flag, file) in pairs {
+        out.push(format!("--{flag}").into());
+        out.push(fixture(file).into_os_string());
+    }
+    out
+}
+
+/// The text with runs of spaces made one: checks need not count the padding
+/// before each value's comment.
+fn squash(text: &str) -> String {
+    let text = text.replace(&format!("{}/", fixture("x").parent().expect("fixture folder").display()), "");
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn run_text(text: &str, path: &Path) -> fleetsim::observe::RunFigures {
+    let scenario = fleetsim::scenario::parse(text, path)
+        .unwrap_or_else(|e| panic!("imported scenario invalid: {}\n{text}", e.lines().join("\n")));
+    fleetsim::run::simulate_scenario(&scenario, None).expect("run succeeds").figures
+}
+
+/// Goal: a StepScaling policy and the CloudWatch alarm that invokes it (found
+/// by the policy's ARN in the alarm's AlarmActions, aws-semantics §1.8) run
+/// exactly as the same policy and alarm written by hand: the same alarm
+/// timeline, the same scale-ins. Method: import td/svc/targets with
+/// `policies-step.json` and `alarms.json`, run both for 1 h on one seed,
+/// compare every figure; the placeholder load (CPU far under 30 %) must make
+/// the low alarm scale the service in from 4.
+#[test]
+fn step_scaling_runs_as_written_by_hand() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("step.toml");
+    let mut a = args(&[
+        ("task-definition", "td.json"),
+        ("service", "svc.json"),
+        ("scaling-policies", "policies-step.json"),
+        ("scalable-targets", "targets.json"),
+        ("alarms", "alarms.json"),
+    ]);
+    a.extend(["-o".into(), out.clone().into_os_string()]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let text = read(&out);
+    for expected in [
+        "[service.auto_scaling.step_scaling.alarm]   # alarms.json MetricAlarms[0]",
+        "threshold = 70.0                        # alarms.json MetricAlarms[0].Threshold",
+        "comparison_operator = \"LessThanThreshold\" # alarms.json MetricAlarms[1].ComparisonOperator",
+    ] {
+        assert!(squash(&text).contains(&squash(expected)), "expected {expected:?}:\n{text}");
+    }
+    assert!(!text.contains("NOT MODELLED"), "{text}");
+    let shorten = |t: &str| t.replace("duration = \"6h\"", "duration = \"1h\"");
+    let imported = run_text(&shorten(&text), &out);
+    let by_hand = fleetsim::run::simulate_scenario(&support::scenario(&shorten(&by_hand_step())), None)
+        .expect("run succeeds")
+        .figures;
+    assert!(imported.services[0].running_tasks_min < 4, "the low alarm scaled in: {:?}", imported.services[0]);
+    assert_eq!(format!("{imported:?}"), format!("{by_hand:?}"), "every figure of the two runs");
+}
+
+/// Every fixture of the cluster: two services in one describe-services
+/// file, their task definitions (one a register-task-definition object),
+/// policies, targets, scheduled actions, alarms, target groups, attributes,
+/// listener rules, the capacity provider and its Auto Scaling group.
+fn cluster_args() -> Vec<std::ffi::OsString> {
+    cluster_args_with(&[])
+}
+
+/// `cluster_args` with some files replaced: `("rules", path)`, or
+/// `("api", path)` for api's target group attributes.
+fn cluster_args_with(replaced: &[(&str, PathBuf)]) -> Vec<std::ffi::OsString> {
+    let list = [
+        ("task-definition", "td.json"),
+        ("task-definition", "td-api-input.json"),
+        ("service", "svc-cluster.json"),
+        ("scaling-policies", "policies-cluster.json"),
+        ("scalable-targets", "targets.json"),
+        ("scheduled-actions", "scheduled.json"),
+        ("alarms", "alarms.json"),
+        ("target-groups", "target-groups.json"),
+        ("rules", "rules.json"),
+        ("capacity-providers", "capacity-providers.json"),
+        ("auto-scaling-groups", "auto-scaling-groups.json"),
+        ("target-group-attributes", "web=tg-attributes-web.json"),
+        ("target-group-attributes", "api=tg-attributes-api.json"),
+    ];
+    let mut a: Vec<std::ffi::OsString> = Vec::new();
+    for (flag, file) in list {
+        // A file is replaced by its flag's name, or an attributes file by its key.
+        let (key, name) = match file.split_once('=') {
+            Some((k, n)) => (Some(k), n),
+            None => (None, file),
+        };
+        let path =
+            replaced.iter().find(|(f, _)| *f == key.unwrap_or(flag)).map_or_else(|| fixture(name), |(_, p)| p.clone());
+        let value = match key {
+            Some(k) => format!("{k}={}", path.display()),
+            None => path.display().to_string(),
+        };
+        a.push(format!("--{flag}").into());
+        a.push(value.into());
+    }
+    a
+}
+
+/// Goal: a cluster imports as `[[services]]` and runs: task definitions
+/// matched by ARN and by family, target groups by ARN, the listener's rules
+/// routing requests by path, method and query string, the EC2 service on its
+/// capacity provider with the Auto Scaling group's instance type and sizes.
+/// Method: import every cluster fixture, check the values and their sources,
+/// run 1 h and check each route and service served requests.
+#[test]
+fn several_services_import_and_run() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("prod.toml");
+    let mut a = cluster_args();
+    a.extend(["-o".into(), out.clone().into_os_string()]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let text = read(&out);
+    for expected in [
+        "name = \"prod\"                           # svc-cluster.json services[0].clusterArn (the cluster's name)",
+        "[[services]]                            # svc-cluster.json services[1]",
+        "cpu = 512                               # td-api-input.json cpu",
+        "memory = 1024                           # td-api-input.json memory",
+        "placement_strategy = [{ type = \"spread\", field = \"attribute:ecs.availability-zone\" }, { type = \"binpack\", field = \"memory\" }]",
+        "capacity_provider = \"prod-m6i\"",
+        "instance_type = \"m6i.large\"             # auto-scaling-groups.json AutoScalingGroups[0].Instances[0].InstanceType",
+        "target_capacity = 90",
+        "deregistration_delay = \"60s\"            # tg-attributes-web.json Attributes[3].Value",
+        "algorithm = \"least_outstanding_requests\"",
+        "interval = \"15s\"                        # target-groups.json TargetGroups[1].HealthCheckIntervalSeconds",
+        "forward = \"web\"                         # rules.json Rules[3].Actions[0]",
+        "action = { forward = [{ target_group = \"web\", weight = 80 }, { target_group = \"api\", weight = 20 }] }",
+        "action = { fixed_response = { status_code = 403 } }",
+        "[[services.auto_scaling.step_scaling]]  # policies-cluster.json ScalingPolicies[1]",
+    ] {
+        assert!(squash(&text).contains(&squash(expected)), "expected {expected:?}:\n{text}");
+    }
+    assert!(!text.contains("NOT MODELLED"), "{text}");
+    let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"1h\""), &out);
+    let names: Vec<&str> = figures.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["web", "api"]);
+    for s in &figures.services {
+        assert!(s.requests.total > 10_000, "{} served requests: {:?}", s.name, s.requests);
+    }
+    for route in &figures.routes {
+        if route.name != "priority 20" {
+            assert!(route.requests.total > 10_000, "{} routed requests: {:?}", route.name, route.requests);
+        }
+    }
+    assert_eq!(figures.provider_names.iter().filter(|n| *n == "prod-m6i").count(), 1, "{:?}", figures.provider_names);
+}
+
+/// Goal: scheduled actions (cron, at, rate) with a Timezone fire when AWS
+/// fires them (aws-semantics §1.9). Method: import web's two weekday crons in
+/// America/New_York; the scenario's clock reads that zone's wall time, so the
+/// 08:00 action raises web to its new minimum of 6 at 8 h into the run (the
+/// run starts at midnight, a Monday). An action in another zone is reported.
+#[test]
+fn scheduled_actions_fire_in_their_time_zone() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("scheduled.toml");
+    let mut a = args(&[
+        ("task-definition", "td.json"),
+        ("service", "svc.json"),
+        ("scalable-targets", "targets.json"),
+        ("scheduled-actions", "scheduled.json"),
+    ]);
+    a.extend(["-o".into(), out.clone().into_os_string()]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let text = read(&out);
+    for expected in [
+        "start_time = \"2026-11-02T00:00:00Z\"     # ASSUMED — review: midnight, America/New_York wall time",
+        "schedule = \"cron(0 8 ? * MON-FRI *)\"    # scheduled.json ScheduledActions[0].Schedule, Timezone America/New_York (the clock's)",
+        "the scenario's clock reads America/New_York wall time",
+    ] {
+        assert!(squash(&text).contains(&squash(expected)), "expected {expected:?}:\n{text}");
+    }
+    assert!(!text.contains("api-launch"), "only web's actions:\n{text}");
+    let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"8h30m\""), &out);
+    let web = &figures.services[0];
+    assert_eq!(web.running_tasks_max, 6, "the 08:00 action raised the minimum to 6: {web:?}");
+
+    let paris = read(&fixture("scheduled.json")).replacen("\"America/New_York\"", "\"Europe/Paris\"", 1);
+    let scheduled = write(dir.path(), "scheduled.json", &paris);
+    let mut a = args(&[("task-definition", "td.json"), ("service", "svc.json"), ("scalable-targets", "targets.json")]);
+    a.extend(["--scheduled-actions".into(), scheduled.into_os_string()]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("NOT MODELLED: ") && stderr.contains("ScheduledActions[1].Timezone: schedule in America/New_York while the scenario's clock reads Europe/Paris"),
+        "{}",
+        show(&output)
+    );
+}
+
+/// Goal: what the ALB's and CloudWatch's JSON hold that fleetsim cannot
+/// honour is reported, never dropped. Method: a source-ip rule, sticky
+/// sessions, a target group whose deregistration delay differs from the
+/// first's, an alarm that treats missing data as not breaching.
+#[test]
+fn unhonoured_elb_and_alarm_fields_are_reported() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let rules = read(&fixture("rules.json")).replacen(
+        "\"Field\": \"host-header\",\n                    \"Values\": [\n                        \"admin.example.com\"\n                    ]",
+        "\"Field\": \"source-ip\",\n                    \"SourceIpConfig\": {\"Values\": [\"10.0.0.0/8\"]}",
+        1,
+    );
+    assert!(rules.contains("source-ip"), "the fixture changed shape");
+    let api_attrs = read(&fixture("tg-attributes-api.json")).replace("\"Value\": \"60\"", "\"Value\": \"30\"").replace(
+        "\"Key\": \"stickiness.enabled\",\n            \"Value\": \"false\"",
+        "\"Key\": \"stickiness.enabled\",\n            \"Value\": \"true\"",
+    );
+    let alarms = read(&fixture("alarms.json")).replacen(
+        "\"TreatMissingData\": \"missing\"",
+        "\"TreatMissingData\": \"notBreaching\"",
+        3,
+    );
+    let a = cluster_args_with(&[
+        ("rules", write(dir.path(), "rules.json", &rules)),
+        ("alarms", write(dir.path(), "alarms.json", &alarms)),
+        ("api", write(dir.path(), "api-attrs.json", &api_attrs)),
+    ]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in [
+        "rules.json Rules[1].Conditions[0]: source-ip",
+        "api-attrs.json Attributes[3].Value: deregistration_delay.timeout_seconds = 30 differs",
+        "api-attrs.json Attributes[7].Value: sticky sessions",
+        "alarms.json MetricAlarms[2].TreatMissingData: notBreaching",
+    ] {
+        assert!(stderr.lines().any(|l| l.starts_with("NOT MODELLED: ") && l.contains(needle)), "{needle}:\n{stderr}");
+    }
+}
+
+/// Goal: bad JSON in the new inputs exits 2 with one line naming the file
+/// and the JSON field. Method: break one file at a time.
+#[test]
+fn bad_elb_scaling_and_ec2_json_names_the_file_and_the_field() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let base =
+        || args(&[("task-definition", "td.json"), ("service", "svc.json"), ("scalable-targets", "targets.json")]);
+    let cases: [(&str, &str, String, &[&str]); 5] = [
+        (
+            "--alarms",
+            "alarms.json",
+            "{\"MetricAlarms\": {}}".into(),
+            &["alarms.json: MetricAlarms: expected an array, found an object"],
+        ),
+        (
+            "--rules",
+            "rules.json",
+            read(&fixture("rules.json")).replacen("\"Priority\": \"10\"", "\"Priority\": \"ten\"", 1),
+            &["rules.json: Rules[0].Priority: expected a whole number", "ten"],
+        ),
+        (
+            "--scheduled-actions",
+            "scheduled.json",
+            read(&fixture("scheduled.json")).replacen("cron(0 8 ? * MON-FRI *)", "cron(0 8 * *)", 1),
+            &["scheduled.json: ScheduledActions[0].Schedule: expected 6 cron fields"],
+        ),
+        (
+            "--target-groups",
+            "target-groups.json",
+            read(&fixture("target-groups.json")).replacen(
+                "\"HealthCheckIntervalSeconds\": 15",
+                "\"HealthCheckIntervalSeconds\": \"often\"",
+                2,
+            ),
+            &["target-groups.json: TargetGroups[1].HealthCheckIntervalSeconds: expected a whole number"],
+        ),
+        (
+            "--scaling-policies",
+            "policies.json",
+            "[1, 2]".into(),
+            &["policies.json: expected an object, found an array"],
+        ),
+    ];
+    for (flag, name, text, needles) in cases {
+        let mut a = base();
+        a.extend([flag.into(), write(dir.path(), name, &text).into_os_string()]);
+        assert_one_line_error(&import(a), needles);
+    }
+    // Two services behind the ALB: an attributes file must say whose it is.
+    let mut a = cluster_args();
+    a.extend(["--target-group-attributes".into(), fixture("tg-attributes-web.json").into_os_string()]);
+    assert_one_line_error(
+        &import(a),
+        &["tg-attributes-web.json", "--target-group-attributes <service or target group>="],
+    );
+    // An ASG provider's strategy cannot hold FARGATE too (§4.4).
+    let svc = read(&fixture("svc.json")).replacen(
+        "\"capacityProvider\": \"FARGATE_SPOT\"",
+        "\"capacityProvider\": \"prod-m6i\"",
+        1,
+    );
+    let svc = write(dir.path(), "svc-mixed.json", &svc);
+    let mut a = args(&[("task-definition", "td.json")]);
+    a.extend(["--service".into(), svc.into_os_string()]);
+    assert_one_line_error(&import(a), &["svc-mixed.json: services[0].capacityProviderStrategy: mixes FARGATE"]);
 }
