@@ -15,6 +15,7 @@ mod health;
 mod import;
 mod lifecycle;
 mod queueing;
+mod report;
 mod support;
 mod sweep;
 mod tidy;
