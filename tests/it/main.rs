@@ -3,6 +3,7 @@
 mod alb;
 mod autoscaling;
 mod bad_input;
+mod browser;
 mod capacity;
 mod check;
 mod cluster;
