@@ -247,7 +247,7 @@ fn alarm_spans(rows: &[MinuteRow], minutes: usize, in_alarm: impl Fn(&MinuteRow)
 /// it measures (as the CloudWatch console graphs a metric), not
 /// `PolicyMinute::metric`, the newest datapoint the policy could see when it
 /// evaluated. A user tuning a target or a cooldown wants to see the load the
-/// service carried next to the rate and task panels above (same minute, same
+/// service carried next to the rate and task charts above it (same minute, same
 /// x), and the shaded ALARM minutes then sit where the alarm really was: the
 /// gap between the line crossing the target and the shading starting is the
 /// policy's reaction time (3 breaching datapoints plus the publication delay),
