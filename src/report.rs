@@ -1,7 +1,7 @@
 //! The only module that writes files: `summary.json`, `timeseries.csv`,
-//! `events.csv`, `plot.png`, `plot.svg` and `report.html` of a run, and `comparison.csv`/`comparison.png`
-//! of several, JUnit XML of `fleetsim check`, each written to a temporary name and renamed, so an interrupted
-//! run never leaves a half-written file that looks whole.
+//! `events.csv`, `charts/` (each chart as PNG and SVG) and `report.html` of a run, a sweep's tables, chart
+//! and page, and `comparison.csv`/`comparison.png` of several, JUnit XML of `fleetsim check`, each written
+//! to a temporary name and renamed, so an interrupted run never leaves a half-written file that looks whole.
 
 mod atomic_write;
 mod compare;
@@ -61,11 +61,11 @@ pub fn write_sweep_report(
         })
         .collect();
     let chart_title = format!("{title}: cost against availability");
+    let chart = plot::SweepChart { title: &chart_title, points: &points };
     let png = dir.join("sweep.png");
-    plot::sweep_png(&png, &chart_title, &points)?;
-    let svg = plot::sweep_svg(&chart_title, &points)
-        .map_err(|message| Error::Plot { path: dir.join("sweep.svg").display().to_string(), message })?;
+    plot::png(&png, &chart)?;
     let svg_path = dir.join("sweep.svg");
+    let svg = plot::svg(&chart).map_err(|message| Error::Plot { path: svg_path.display().to_string(), message })?;
     atomic_write(&svg_path, svg.as_bytes())?;
     let html = dir.join("report.html");
     atomic_write(&html, &html::sweep_html(title, summaries, meets, chosen, &svg))?;
@@ -84,6 +84,9 @@ pub fn human_duration(d: crate::engine::SimDuration) -> String {
     }
 }
 
+/// The folder, inside a run's, that holds each chart as PNG and SVG.
+pub const CHARTS_DIR: &str = "charts";
+
 /// The files of one run's report, in the order they were written.
 pub fn write_run_report(dir: &Path, scenario: &Scenario, output: &RunOutput) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.display().to_string(), source })?;
@@ -94,17 +97,27 @@ pub fn write_run_report(dir: &Path, scenario: &Scenario, output: &RunOutput) -> 
     let events = dir.join("events.csv");
     atomic_write(&events, &tables::events_csv(scenario, output))?;
     written.push(events);
-    let plot_path = dir.join("plot.png");
-    plot::draw(&plot_path, scenario, output)?;
-    written.push(plot_path);
-    // The same figure as SVG, beside the PNG and inside report.html.
-    let svg = plot::svg(scenario, output)
-        .map_err(|message| Error::Plot { path: dir.join("plot.svg").display().to_string(), message })?;
-    let svg_path = dir.join("plot.svg");
-    atomic_write(&svg_path, svg.as_bytes())?;
-    written.push(svg_path);
+    // Each chart as PNG and SVG in charts/; the SVG also goes inline in report.html.
+    let charts_dir = dir.join(CHARTS_DIR);
+    std::fs::create_dir_all(&charts_dir)
+        .map_err(|source| Error::Write { path: charts_dir.display().to_string(), source })?;
+    let mut inlined = Vec::new();
+    for chart in plot::run_charts(scenario, output) {
+        let png = charts_dir.join(format!("{}.png", chart.file_stem));
+        plot::png(&png, &chart)?;
+        written.push(png);
+        let svg_path = charts_dir.join(format!("{}.svg", chart.file_stem));
+        let svg = plot::svg(&chart).map_err(|message| Error::Plot { path: svg_path.display().to_string(), message })?;
+        atomic_write(&svg_path, svg.as_bytes())?;
+        written.push(svg_path);
+        inlined.push(html::InlineChart {
+            heading: chart.heading,
+            path_stem: format!("{CHARTS_DIR}/{}", chart.file_stem),
+            svg,
+        });
+    }
     let html_path = dir.join("report.html");
-    atomic_write(&html_path, &html::report_html(scenario, output, &svg))?;
+    atomic_write(&html_path, &html::report_html(scenario, output, &inlined))?;
     written.push(html_path);
     if !output.figures.queues.is_empty() {
         let queues = dir.join("queues.csv");

@@ -172,8 +172,16 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     for note in crate::report::what_if_notes(&scenario) {
         let _ = writeln!(text, "  WHAT-IF   {note}");
     }
-    let names: Vec<String> =
-        written.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+    // The charts as one entry: listing each PNG and SVG would bury the rest.
+    let chart_files = written.iter().filter(|p| p.parent() != Some(dir.as_path())).count();
+    let mut names: Vec<String> = Vec::new();
+    for path in written {
+        if path.parent() == Some(dir.as_path()) {
+            names.extend(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        } else if !names.iter().any(|n| n.starts_with(crate::report::CHARTS_DIR)) {
+            names.push(format!("{}/ ({} charts, PNG and SVG)", crate::report::CHARTS_DIR, chart_files / 2));
+        }
+    }
     let _ = writeln!(text, "  wrote     {}/{{{}}}", dir.display(), names.join(", "));
     // A closed pipe (`| head -1`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(text.as_bytes());

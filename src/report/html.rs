@@ -1,7 +1,8 @@
 //! `report.html`: one self-contained page a planner can open or attach (issue
 //! 6): the scenario, the headline figures, failures by cause, one row per
-//! service and route, the bill, the deployments, and the run's figure inlined
-//! as SVG (no script, no network). Rendered to bytes; `report` writes it.
+//! service and route, the bill, the deployments, and each of the run's charts
+//! inlined as SVG in its own section (no script, no network). Rendered to
+//! bytes; `report` writes it.
 
 use crate::model::FailureCause;
 use crate::run::RunOutput;
@@ -56,13 +57,23 @@ fn page_start(out: &mut String, title: &str, heading: &str) {
 }
 
 /// An SVG document as an element of the page: its XML declaration, which
-/// HTML does not allow, dropped.
-fn inline_svg(svg: &str) -> &str {
-    svg.find("<svg").map_or(svg, |start| &svg[start..])
+/// HTML does not allow, dropped, and its namespace, which HTML's parser gives
+/// every `<svg>` anyway, dropped so the page holds no URL at all.
+fn inline_svg(svg: &str) -> String {
+    let element = svg.find("<svg").map_or(svg, |start| &svg[start..]);
+    element.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
 }
 
-/// The page, with `figure_svg` (the run's figure) inlined.
-pub fn report_html(scenario: &Scenario, output: &RunOutput, figure_svg: &str) -> Vec<u8> {
+/// A chart as the page shows it.
+pub struct InlineChart {
+    pub heading: String,
+    /// Its PNG's and SVG's path beside the page, without the extension.
+    pub path_stem: String,
+    pub svg: String,
+}
+
+/// The page, with each chart inlined under its heading.
+pub fn report_html(scenario: &Scenario, output: &RunOutput, charts: &[InlineChart]) -> Vec<u8> {
     let f = &output.figures;
     let r = &f.requests;
     let mut out = String::new();
@@ -223,11 +234,19 @@ pub fn report_html(scenario: &Scenario, output: &RunOutput, figure_svg: &str) ->
         );
     }
 
-    out.push_str("<h2>Over time</h2>\n<div>\n");
-    out.push_str(inline_svg(figure_svg));
+    out.push_str("<h2>Over time</h2>\n");
+    for chart in charts {
+        let _ = write!(
+            out,
+            "<section>\n<h3>{}</h3>\n{}\n<p class=\"meta\">{path}.png, {path}.svg</p>\n</section>\n",
+            escape(&chart.heading),
+            inline_svg(&chart.svg),
+            path = escape(&chart.path_stem),
+        );
+    }
     out.push_str(
-        "\n</div>\n<p class=\"meta\">Beside this page: summary.json (every figure), timeseries.csv (per service \
-         and minute), events.csv, plot.png and plot.svg (this figure).</p>\n</body></html>\n",
+        "<p class=\"meta\">Beside this page: summary.json (every figure), timeseries.csv (per service \
+         and minute), events.csv, and each chart above as PNG and SVG in charts/.</p>\n</body></html>\n",
     );
     out.into_bytes()
 }
@@ -288,7 +307,7 @@ pub fn sweep_html(
         );
     }
     out.push_str("</tbody></table>\n<h2>Cost against availability</h2>\n<div>\n");
-    out.push_str(inline_svg(chart_svg));
+    out.push_str(&inline_svg(chart_svg));
     out.push_str(
         "\n</div>\n<p class=\"meta\">Beside this page: runs.csv (every run), variants.csv (every figure's \
          estimates), sweep.png and sweep.svg (this chart).</p>\n</body></html>\n",

@@ -1,8 +1,11 @@
-//! One PNG per run: request rate, tasks (desired, running, healthy), p99
-//! latency per minute and the cluster's cost so far (the bill's total in the
-//! caption), then one panel per scaling policy: its metric against its target,
-//! with the minutes its alarms were in ALARM shaded. Fonts come from the
-//! `dejavu` crate, so it draws on a machine with no font packages.
+//! A run's charts, one image each: request rate, tasks (desired, running,
+//! healthy; by capacity provider when there are several), p99 latency per
+//! minute and the cluster's cost so far (the bill's total in the caption),
+//! then one chart per scaling policy: its metric against its target, with the
+//! minutes its alarms were in ALARM shaded; and a sweep's cost against
+//! availability. Each is drawn once, generic over the plotters backend, as
+//! PNG and as SVG. Fonts come from the `dejavu` crate, so it draws on a
+//! machine with no font packages.
 
 use super::atomic_write::{commit, temporary_path};
 use super::Error;
@@ -12,6 +15,7 @@ use crate::observe::MinuteRow;
 use crate::run::RunOutput;
 use crate::scenario::Scenario;
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
@@ -24,10 +28,37 @@ pub(super) fn register_fonts() {
     });
 }
 
-pub fn draw(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), Error> {
+/// A chart that draws the same on any plotters backend, so its PNG and its
+/// SVG are one drawing.
+pub trait Figure {
+    /// Width and height, px.
+    fn size(&self) -> (u32, u32);
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>
+    where
+        DB::ErrorType: 'static;
+}
+
+/// The figure as SVG text, for its `.svg` file and the HTML report.
+pub fn svg(figure: &impl Figure) -> Result<String, String> {
+    register_fonts();
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, figure.size()).into_drawing_area();
+        figure.draw_on(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(text)
+}
+
+/// The figure as a PNG at `path`, drawn into a temporary file and renamed.
+pub fn png(path: &Path, figure: &impl Figure) -> Result<(), Error> {
     register_fonts();
     let tmp = temporary_path(path).with_extension("png");
-    let result = draw_to(&tmp, scenario, output);
+    let result = (|| {
+        let root = BitMapBackend::new(&tmp, figure.size()).into_drawing_area();
+        figure.draw_on(&root)?;
+        root.present().map_err(|e| e.to_string())
+    })();
     if let Err(message) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::Plot { path: path.display().to_string(), message });
@@ -49,7 +80,7 @@ type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoor
 
 /// A panel's frame: title, axes over [0, x_max] hours × [0, y_max], the grid.
 fn framed_chart<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    area: &'a DrawingArea<DB, Shift>,
     title: &str,
     y_label: &str,
     x_max: f64,
@@ -76,12 +107,12 @@ where
 }
 
 fn panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
+    area: &DrawingArea<DB, Shift>,
     title: &str,
     y_label: &str,
     x_max: f64,
     stroke: u32,
-    series: &[(&str, RGBColor, Series)],
+    series: &[(String, RGBColor, Series)],
     legend: SeriesLabelPosition,
 ) -> Result<(), String>
 where
@@ -95,7 +126,7 @@ where
         chart
             .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(stroke)))
             .map_err(|e| e.to_string())?
-            .label(*name)
+            .label(name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(STEP_STROKE)));
     }
     draw_legend(&mut chart, legend)
@@ -119,15 +150,8 @@ where
         .map_err(|e| e.to_string())
 }
 
-fn as_refs(v: &[(String, RGBColor, Series)]) -> Vec<(&str, RGBColor, Series)> {
-    v.iter().map(|(n, c, s)| (n.as_str(), *c, s.clone())).collect()
-}
-
-/// Height of one panel, px.
-const PANEL_HEIGHT: u32 = 300;
-
-/// Panels every run has (rate, tasks, latency, cost) before the policies'.
-const FIXED_PANELS: usize = 4;
+/// A run chart's size, px: as wide as the report's page, one panel high.
+const RUN_CHART_SIZE: (u32, u32) = (1200, 300);
 
 /// A scaling policy's panel: which datapoints it draws and the lines it draws them against.
 struct PolicyPanel {
@@ -136,6 +160,8 @@ struct PolicyPanel {
     /// The policy's index in `MinuteRow::policies` (target tracking first, then step).
     policy: usize,
     title: String,
+    /// The service's and the policy's names, for the chart's file name.
+    slug_source: String,
     metric: ServiceMetric,
     /// The target value, or a step policy's alarm threshold.
     threshold: f64,
@@ -169,6 +195,7 @@ fn policy_panels(index: usize, service: &ServiceConfig) -> Vec<PolicyPanel> {
         } else {
             format!("{}: target tracking policy {} ({})", service.name, p.name, p.metric.aws_name())
         },
+        slug_source: format!("{} {}", service.name, p.name),
         metric: p.metric.service_metric(),
         threshold: p.target_value,
         threshold_label: format!("target {}", p.target_value),
@@ -180,6 +207,7 @@ fn policy_panels(index: usize, service: &ServiceConfig) -> Vec<PolicyPanel> {
         service: index,
         policy: tracking_count + k,
         title: format!("{}: step scaling policy {} ({})", service.name, p.name, p.alarm.metric.aws_name()),
+        slug_source: format!("{} {}", service.name, p.name),
         metric: p.alarm.metric,
         threshold: p.alarm.threshold,
         threshold_label: format!("alarm threshold {} {}", p.alarm.comparison_operator.symbol(), p.alarm.threshold),
@@ -225,14 +253,14 @@ fn alarm_spans(rows: &[MinuteRow], minutes: usize, in_alarm: impl Fn(&MinuteRow)
 /// it measures (as the CloudWatch console graphs a metric), not
 /// `PolicyMinute::metric`, the newest datapoint the policy could see when it
 /// evaluated. A user tuning a target or a cooldown wants to see the load the
-/// service carried next to the rate and task panels above (same minute, same
+/// service carried next to the rate and task charts above it (same minute, same
 /// x), and the shaded ALARM minutes then sit where the alarm really was: the
 /// gap between the line crossing the target and the shading starting is the
 /// policy's reaction time (3 breaching datapoints plus the publication delay),
 /// which the lagged series would hide by shifting the line onto the shading.
 /// A high-resolution policy's 20-second datapoints are shown as the minute's.
 fn policy_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
+    area: &DrawingArea<DB, Shift>,
     panel: &PolicyPanel,
     rows: &[MinuteRow],
     minutes: usize,
@@ -318,37 +346,67 @@ where
     draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
-/// The figure's size, px: 1200 wide, a panel's height per panel.
-fn figure_size(scenario: &Scenario) -> (u32, u32) {
-    let policies = scenario.cluster.services.iter().enumerate().flat_map(|(i, s)| policy_panels(i, s)).count();
-    (1200, PANEL_HEIGHT.saturating_mul(u32::try_from(FIXED_PANELS + policies).unwrap_or(u32::MAX)))
+/// One chart of a run's report.
+pub struct RunChart<'a> {
+    /// The name of its files in `charts/`, without the extension.
+    pub file_stem: String,
+    /// The heading of its section in `report.html`.
+    pub heading: String,
+    /// The run's length in hours: every chart shares the x axis.
+    x_max: f64,
+    drawing: RunDrawing<'a>,
 }
 
-fn draw_to(path: &Path, scenario: &Scenario, output: &RunOutput) -> Result<(), String> {
-    draw_on(BitMapBackend::new(path, figure_size(scenario)).into_drawing_area(), scenario, output)
+enum RunDrawing<'a> {
+    /// Lines over time, one per series.
+    Lines {
+        title: String,
+        y_label: &'static str,
+        stroke: u32,
+        series: Vec<(String, RGBColor, Series)>,
+        legend: SeriesLabelPosition,
+    },
+    /// A scaling policy's metric against its target, from its service's minutes.
+    Policy { panel: PolicyPanel, rows: &'a [MinuteRow], minutes: usize },
 }
 
-/// The same figure as SVG text, for the HTML report and `plot.svg`.
-pub fn svg(scenario: &Scenario, output: &RunOutput) -> Result<String, String> {
-    register_fonts();
-    let mut text = String::new();
-    draw_on(SVGBackend::with_string(&mut text, figure_size(scenario)).into_drawing_area(), scenario, output)?;
-    Ok(text)
+impl Figure for RunChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        RUN_CHART_SIZE
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        match &self.drawing {
+            RunDrawing::Lines { title, y_label, stroke, series, legend } => {
+                panel(root, title, y_label, self.x_max, *stroke, series, legend.clone())
+            }
+            RunDrawing::Policy { panel, rows, minutes } => policy_panel(root, panel, rows, *minutes, self.x_max),
+        }
+    }
 }
 
-fn draw_on<DB: DrawingBackend>(
-    root: DrawingArea<DB, plotters::coord::Shift>,
-    scenario: &Scenario,
-    output: &RunOutput,
-) -> Result<(), String>
-where
-    DB::ErrorType: 'static,
-{
-    let policies: Vec<PolicyPanel> =
-        scenario.cluster.services.iter().enumerate().flat_map(|(i, s)| policy_panels(i, s)).collect();
-    let panel_count = FIXED_PANELS + policies.len();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let panels = root.split_evenly((panel_count, 1));
+/// A file name's part from free text: lower-case letters, digits and dashes.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    // Names can be long; a file name has to stay well under 255 bytes.
+    out.truncate(60);
+    out.trim_end_matches('-').to_string()
+}
+
+/// The run's charts in the report's order: traffic, tasks, latency, cost, then
+/// one per scaling policy (services in cluster order, target tracking first).
+pub fn run_charts<'a>(scenario: &Scenario, output: &'a RunOutput) -> Vec<RunChart<'a>> {
     let hours = |minute: usize| minute as f64 / 60.0;
     let x_max = (scenario.duration.as_secs_f64() / 3600.0).max(1.0 / 60.0);
     // Minutes that begin before the end (later rows hold requests that drained after it).
@@ -382,6 +440,28 @@ where
         tasks.push((format!("{} desired", service.name), desired_color, counts(|r| r.desired_count)));
         tasks.push((format!("{} running", service.name), color, counts(|r| r.running_count)));
         tasks.push((format!("{} healthy", service.name), healthy_color, counts(|r| r.healthy_count)));
+        // Tasks by capacity provider, when the service's run on more than one.
+        let providers_used: Vec<usize> = (0..scenario.cluster.capacity_providers.len())
+            .filter(|&p| rows.iter().any(|r| r.running_by_provider.get(p).is_some_and(|&n| n > 0)))
+            .collect();
+        if providers_used.len() > 1 {
+            let provider_colors =
+                [RGBColor(255, 140, 0), RGBColor(148, 0, 211), RGBColor(0, 128, 128), RGBColor(139, 69, 19)];
+            for (k, &p) in providers_used.iter().enumerate() {
+                let running: Series = rows
+                    .iter()
+                    .enumerate()
+                    .filter(in_run)
+                    .map(|(m, row)| (hours(m), f64::from(row.running_by_provider.get(p).copied().unwrap_or(0))))
+                    .collect();
+                let provider = &scenario.cluster.capacity_providers[p].name;
+                tasks.push((
+                    format!("{} running on {provider}", service.name),
+                    provider_colors[k % provider_colors.len()],
+                    running,
+                ));
+            }
+        }
         // With deployments, each revision's RUNNING tasks.
         let revision_colors =
             [RGBColor(230, 120, 0), RGBColor(140, 60, 170), RGBColor(0, 150, 150), RGBColor(120, 120, 120)];
@@ -434,32 +514,54 @@ where
             vec![(x, 0.0), (x, task_top)],
         ));
     }
-    let title = format!("{} (seed {})", scenario.name, output.seed);
-    panel(
-        &panels[0],
-        &format!("{title}: request rate"),
-        "requests / s",
+    let lines = |file_stem: &str, heading: &str, title: String, y_label, stroke, series, legend| RunChart {
+        file_stem: file_stem.to_string(),
+        heading: heading.to_string(),
         x_max,
-        NOISY_STROKE,
-        &as_refs(&rate),
-        SeriesLabelPosition::UpperRight,
-    )?;
-    panel(&panels[1], "tasks", "tasks", x_max, STEP_STROKE, &as_refs(&tasks), SeriesLabelPosition::UpperRight)?;
-    let p99_title = "latency of succeeded requests, p99 per minute";
-    panel(&panels[2], p99_title, "ms", x_max, NOISY_STROKE, &as_refs(&latency), SeriesLabelPosition::UpperRight)?;
+        drawing: RunDrawing::Lines { title, y_label, stroke, series, legend },
+    };
+    let title = format!("{} (seed {})", scenario.name, output.seed);
+    let upper_right = SeriesLabelPosition::UpperRight;
+    let mut charts = vec![
+        lines(
+            "traffic",
+            "Traffic",
+            format!("{title}: request rate"),
+            "requests / s",
+            NOISY_STROKE,
+            rate,
+            upper_right.clone(),
+        ),
+        lines("tasks", "Tasks", "tasks".to_string(), "tasks", STEP_STROKE, tasks, upper_right.clone()),
+        lines(
+            "latency",
+            "Latency",
+            "latency of succeeded requests, p99 per minute".to_string(),
+            "ms",
+            NOISY_STROKE,
+            latency,
+            upper_right,
+        ),
+    ];
     // Each minute's figure is the bill at the minute's end; clamped so a run that
     // ends inside a minute does not draw past the axis.
     let cost: Series =
         output.cumulative_cost_usd.iter().enumerate().map(|(m, &usd)| (hours(m + 1).min(x_max), usd)).collect();
     let cost_title = format!("cluster cost so far (bill total {:.2} USD)", output.bill.total_usd);
     // Legend upper left: a running total ends at the upper right.
-    let cost_series = [("USD so far, end of each minute", BLUE, cost)];
-    panel(&panels[3], &cost_title, "USD", x_max, STEP_STROKE, &cost_series, SeriesLabelPosition::UpperLeft)?;
-    for (area, policy) in panels[FIXED_PANELS..].iter().zip(&policies) {
-        let rows = output.figures.minutes.get(policy.service).map_or(&[][..], Vec::as_slice);
-        policy_panel(area, policy, rows, minutes, x_max)?;
+    let cost_series = vec![("USD so far, end of each minute".to_string(), BLUE, cost)];
+    charts.push(lines("cost", "Cost", cost_title, "USD", STEP_STROKE, cost_series, SeriesLabelPosition::UpperLeft));
+    let policies = scenario.cluster.services.iter().enumerate().flat_map(|(i, s)| policy_panels(i, s));
+    for (k, panel) in policies.enumerate() {
+        let rows = output.figures.minutes.get(panel.service).map_or(&[][..], Vec::as_slice);
+        charts.push(RunChart {
+            file_stem: format!("scaling-{}-{}", k + 1, slug(&panel.slug_source)),
+            heading: format!("Scaling metric: {}", panel.title),
+            x_max,
+            drawing: RunDrawing::Policy { panel, rows, minutes },
+        });
     }
-    root.present().map_err(|e| e.to_string())
+    charts
 }
 
 /// One variant in a sweep's cost-versus-availability chart.
@@ -472,28 +574,28 @@ pub struct SweepPoint {
     pub chosen: bool,
 }
 
-/// A sweep's chart as SVG: each variant's mean cost against its mean
-/// availability, the Pareto front joined, the chosen variant in red.
-pub fn sweep_svg(title: &str, points: &[SweepPoint]) -> Result<String, String> {
-    register_fonts();
-    let mut text = String::new();
-    draw_sweep(SVGBackend::with_string(&mut text, (1000, 600)).into_drawing_area(), title, points)?;
-    Ok(text)
+/// A sweep's chart: each variant's mean cost against its mean availability,
+/// the Pareto front joined, the chosen variant in red.
+pub struct SweepChart<'a> {
+    pub title: &'a str,
+    pub points: &'a [SweepPoint],
 }
 
-/// The same chart as PNG.
-pub fn sweep_png(path: &Path, title: &str, points: &[SweepPoint]) -> Result<(), Error> {
-    register_fonts();
-    let tmp = temporary_path(path).with_extension("png");
-    if let Err(message) = draw_sweep(BitMapBackend::new(&tmp, (1000, 600)).into_drawing_area(), title, points) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Plot { path: path.display().to_string(), message });
+impl Figure for SweepChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1000, 600)
     }
-    commit(&tmp, path)
+
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw_sweep(root, self.title, self.points)
+    }
 }
 
 fn draw_sweep<DB: DrawingBackend>(
-    root: DrawingArea<DB, plotters::coord::Shift>,
+    root: &DrawingArea<DB, Shift>,
     title: &str,
     points: &[SweepPoint],
 ) -> Result<(), String>
@@ -509,7 +611,7 @@ where
         (x_lo, x_hi) = (x_lo.min(100.0) - 0.01, x_hi.max(0.0) + 0.01);
     }
     let pad = (x_hi - x_lo) * 0.1;
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(36)
@@ -541,6 +643,5 @@ where
             .draw_series([Text::new(format!(" {}", p.name), at, ("sans-serif", 12).into_font().color(&color))])
             .map_err(|e| e.to_string())?;
     }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    root.present().map_err(|e| e.to_string())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }

@@ -7,7 +7,36 @@ use fleetsim::model::Observation;
 use std::fs;
 use std::path::Path;
 
-const FILES: [&str; 6] = ["summary.json", "timeseries.csv", "events.csv", "plot.png", "plot.svg", "report.html"];
+/// Every file of a run's report, each chart's PNG and SVG included, by its
+/// path in the folder, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).expect("the run's folder") {
+        let path = entry.expect("entry").path();
+        let name = path.strip_prefix(dir).expect("inside").to_string_lossy().into_owned();
+        if path.is_dir() {
+            names.extend(files(&path).into_iter().map(|inner| format!("{name}/{inner}")));
+        } else {
+            names.push(name);
+        }
+    }
+    names.sort();
+    names
+}
+
+/// The two folders hold the same files, byte for byte.
+fn assert_same_files(a: &Path, b: &Path) {
+    let names = files(a);
+    assert_eq!(names, files(b), "the two runs wrote different files");
+    for fixed in ["summary.json", "timeseries.csv", "events.csv", "report.html", "charts/traffic.png"] {
+        assert!(names.iter().any(|n| n == fixed), "{fixed} is missing: {names:?}");
+    }
+    for file in names {
+        let (x, y) = (fs::read(a.join(&file)).expect("a"), fs::read(b.join(&file)).expect("b"));
+        assert!(!x.is_empty(), "{file} is empty");
+        assert!(x == y, "{file} differs between two runs of the same seed");
+    }
+}
 
 fn run_into(dir: &Path, extra: &[&str]) {
     run_file_into("determinism.toml", dir, extra);
@@ -26,7 +55,7 @@ fn run_file_into(file: &str, dir: &Path, extra: &[&str]) {
     assert!(output.status.success(), "run failed: {}", String::from_utf8_lossy(&output.stderr));
 }
 
-/// Goal: same seed → identical bytes of every output file, PNG included.
+/// Goal: same seed → identical bytes of every output file, PNGs included.
 /// Method: run the binary twice into two folders and compare each file.
 #[test]
 fn same_seed_same_bytes() {
@@ -34,11 +63,7 @@ fn same_seed_same_bytes() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run_into(&a, &[]);
     run_into(&b, &[]);
-    for file in FILES {
-        let (x, y) = (fs::read(a.join(file)).expect("a"), fs::read(b.join(file)).expect("b"));
-        assert!(!x.is_empty(), "{file} is empty");
-        assert!(x == y, "{file} differs between two runs of the same seed");
-    }
+    assert_same_files(&a, &b);
     let summary = fs::read_to_string(a.join("summary.json")).expect("summary");
     assert!(summary.contains("\"seed\": 2024"), "summary records the seed");
     assert!(summary.contains("\"scenario_hash\": \"fnv1a64:"), "summary records the scenario's hash");
@@ -52,10 +77,7 @@ fn same_seed_same_bytes_on_ec2() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run_file_into("determinism-ec2.toml", &a, &[]);
     run_file_into("determinism-ec2.toml", &b, &[]);
-    for file in FILES {
-        let (x, y) = (fs::read(a.join(file)).expect("a"), fs::read(b.join(file)).expect("b"));
-        assert!(x == y, "{file} differs between two runs of the same seed");
-    }
+    assert_same_files(&a, &b);
     let events = fs::read_to_string(a.join("events.csv")).expect("events");
     for expected in ["instance_launched", "instance_spot_notice", "task_placed", "asg_desired_capacity"] {
         assert!(events.contains(expected), "the scenario should exercise {expected}");
@@ -70,10 +92,7 @@ fn same_seed_same_bytes_with_three_services() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run_file_into("determinism-cluster.toml", &a, &[]);
     run_file_into("determinism-cluster.toml", &b, &[]);
-    for file in FILES {
-        let (x, y) = (fs::read(a.join(file)).expect("a"), fs::read(b.join(file)).expect("b"));
-        assert!(x == y, "{file} differs between two runs of the same seed");
-    }
+    assert_same_files(&a, &b);
     let summary = fs::read_to_string(a.join("summary.json")).expect("summary");
     for route in ["\"api\"", "\"admin\"", "\"static\"", "\"default\""] {
         assert!(summary.contains(route), "the summary reports route {route}");
@@ -88,10 +107,8 @@ fn same_seed_same_bytes_with_queue_workers() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run_file_into("determinism-queues.toml", &a, &[]);
     run_file_into("determinism-queues.toml", &b, &[]);
-    for file in FILES.iter().chain(&["queues.csv"]) {
-        let (x, y) = (fs::read(a.join(file)).expect("a"), fs::read(b.join(file)).expect("b"));
-        assert!(x == y, "{file} differs between two runs of the same seed");
-    }
+    assert_same_files(&a, &b);
+    assert!(a.join("queues.csv").exists(), "a run with queues writes queues.csv");
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(a.join("summary.json")).expect("summary")).expect("json");
     let q = &summary["queues"][0];
@@ -105,10 +122,10 @@ fn same_seed_same_bytes_with_queue_workers() {
     assert!(events.contains("desired_count"), "the worker scales on its backlog");
 }
 
-/// Goal: report.html is one self-contained page (issue 6): the figure inlined
+/// Goal: report.html is one self-contained page (issue 6): each chart inlined
 /// as SVG, nothing fetched (no script, no link, no image source), and the
 /// headline a planner looks for: each service and route, the availability
-/// and the bill, as summary.json has them.
+/// and the bill, as summary.json has them. (`report.rs` parses it.)
 #[test]
 fn the_html_report_stands_alone() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -116,7 +133,8 @@ fn the_html_report_stands_alone() {
     run_file_into("determinism-cluster.toml", &dir, &[]);
     let html = fs::read_to_string(dir.join("report.html")).expect("report.html");
     assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"));
-    assert_eq!(html.matches("<svg").count(), 1, "the figure, inlined once");
+    let charts = fs::read_dir(dir.join("charts")).expect("charts/").count();
+    assert_eq!(2 * html.matches("<svg").count(), charts, "each chart in charts/ (PNG and SVG), inlined once");
     for fetch in ["<script", "<link", "src=", "href=", "<img", "@import", "url("] {
         assert!(!html.contains(fetch), "report.html should fetch nothing, but has {fetch}");
     }

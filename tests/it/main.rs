@@ -3,6 +3,7 @@
 mod alb;
 mod autoscaling;
 mod bad_input;
+mod browser;
 mod capacity;
 mod check;
 mod cluster;
@@ -16,6 +17,7 @@ mod import;
 mod lifecycle;
 mod queueing;
 mod queues;
+mod report;
 mod support;
 mod sweep;
 mod tidy;

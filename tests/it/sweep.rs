@@ -7,13 +7,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn write(path: &Path, text: &str) {
+pub fn write(path: &Path, text: &str) {
     #[allow(clippy::disallowed_methods)] // a test fixture in a temporary folder
     fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
 /// 10 minutes of 40 req/s on `desired` tasks of concurrency 1 (an M/M/c queue).
-fn scenario(dir: &Path) -> PathBuf {
+pub fn scenario(dir: &Path) -> PathBuf {
     let path = dir.join("sweep.toml");
     write(
         &path,
@@ -39,7 +39,7 @@ algorithm = "least_outstanding_requests"
     path
 }
 
-fn sweep(path: &Path, out: &Path, sets: &[&str], seeds: &str, threads: Option<&str>) -> Output {
+pub fn sweep(path: &Path, out: &Path, sets: &[&str], seeds: &str, threads: Option<&str>) -> Output {
     let mut command = support::fleetsim();
     command.arg("sweep").arg(path).args(["--seeds", seeds, "--out"]).arg(out);
     for set in sets {
