@@ -53,9 +53,15 @@ impl AtomicFile {
     pub fn commit(mut self) -> Result<(), Error> {
         let error = |source| Error::Write { path: self.path.display().to_string(), source };
         let writer = self.writer.take().ok_or_else(|| error(std::io::Error::other("already committed")))?;
-        let file = writer.into_inner().map_err(|e| error(e.into_error()))?;
-        file.sync_all().map_err(error)?;
-        std::fs::rename(&self.tmp, &self.path).map_err(error)
+        let result = writer
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
+            .and_then(|file| file.sync_all())
+            .and_then(|()| std::fs::rename(&self.tmp, &self.path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        result.map_err(error)
     }
 }
 
