@@ -7,6 +7,7 @@ mod import;
 mod mmc;
 mod run;
 mod sweep;
+mod trace;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Turn the AWS CLI's JSON (describe-task-definition, describe-services, scaling) into a scenario.
     Import(import::Args),
+    /// Convert ALB access logs to CSV traces, or summarise them.
+    Trace(trace::Args),
     /// M/M/c adapter for ../shared/peers-bench (prints one JSON object).
     #[command(hide = true)]
     Mmc(mmc::Args),
@@ -53,6 +56,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Import(args) => import::run(args),
+        Command::Trace(args) => trace::run(args),
         Command::Mmc(args) => mmc::run(args),
     };
     match result {

@@ -1,7 +1,8 @@
 //! The only module that writes files: `summary.json`, `timeseries.csv`,
-//! `events.csv`, `charts/` (each chart as PNG and SVG) and `report.html` of a run, a sweep's tables, chart
-//! and page, and `comparison.csv`/`comparison.png` of several, JUnit XML of `fleetsim check`, each written
-//! to a temporary name and renamed, so an interrupted run never leaves a half-written file that looks whole.
+//! `events.csv`, `charts/` (each chart as PNG and SVG), `queues.csv` and `report.html` of a run, a sweep's
+//! tables, chart and page, `comparison.csv`/`comparison.png` of several, JUnit XML of `fleetsim check`, and
+//! the CSV traces `fleetsim trace convert` makes of access logs, each written to a temporary name and renamed,
+//! so an interrupted run never leaves a half-written file that looks whole.
 
 mod atomic_write;
 mod compare;
@@ -11,17 +12,19 @@ mod junit;
 mod plot;
 mod sweep;
 mod tables;
+mod trace;
 
 use crate::run::RunOutput;
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
-pub use atomic_write::atomic_write;
+pub use atomic_write::{atomic_write, AtomicFile};
 pub use compare::{comparison, comparison_csv, comparison_text, write_comparison, Comparison, ComparisonRow};
 pub use journal::{read_journal, Journal, JournalEntries};
 pub use junit::junit_xml;
 pub use sweep::{runs_csv, variants_csv};
 pub use tables::what_if_notes;
+pub use trace::{trace_summary_text, CountCsv, RequestCsv};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -1,11 +1,16 @@
-//! Arrivals as a stream: synthetic generators and CSV traces, read row by row
-//! and never loaded whole. Knows routes by id, nothing of the ECS model.
+//! Arrivals as a stream: synthetic generators, CSV traces, ALB access logs and
+//! CloudWatch exports (aws-semantics §11), read row by row and never loaded whole. Knows routes by id, nothing of the ECS model.
 //!
 //! Time mapping, for every source: simulated time = (source time − `start_offset`)
 //! × `time_scale`; `rate_scale` multiplies how many requests arrive.
 
+pub mod access_log;
+mod access_log_trace;
+pub mod cloudwatch;
 mod count_trace;
 mod decimal;
+pub mod log_merge;
+pub mod log_summary;
 mod request_trace;
 mod synthetic;
 
@@ -15,7 +20,9 @@ use crate::model::{Arrival, QueueId, RouteId};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use access_log_trace::{origin_nanos, response_bytes_of, route_of, AccessLogTrace};
 pub use count_trace::CountTrace;
+pub use log_merge::{log_files, LogMerge, DEFAULT_REORDER_WINDOW_NANOS};
 pub use request_trace::RequestTrace;
 pub use synthetic::{RateProfile, Synthetic};
 
@@ -48,6 +55,8 @@ pub enum Routing {
         host_column: Option<String>,
         listener: Arc<Listener>,
     },
+    /// An ALB access log's own request lines (§11.2), matched against the listener's rules.
+    LoggedRequest(Arc<Listener>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +71,19 @@ pub enum SourceSpec {
         path: PathBuf,
         service_time_column: Option<String>,
         response_bytes_column: Option<String>,
+    },
+    /// ALB access logs (§11): files and folders of `*.log.gz`/`*.log`, one
+    /// arrival per entry at its `request_creation_time`.
+    AlbAccessLogs {
+        paths: Vec<PathBuf>,
+        /// How far out of arrival order an entry may be within its file.
+        reorder_window: SimDuration,
+    },
+    /// A CloudWatch export of a count metric (§11.3), replayed as a count trace.
+    CloudWatch {
+        path: PathBuf,
+        /// The result's Id or Label, when the export holds several.
+        metric: Option<String>,
     },
     /// Several sources, each with its own scales and routing, merged in
     /// time order (ties: the earlier source first).
@@ -93,6 +115,7 @@ enum Source {
     Synthetic(Synthetic),
     CountTrace(CountTrace),
     RequestTrace(RequestTrace),
+    AccessLogs(AccessLogTrace),
     /// Each source and its next arrival.
     Merged(Vec<(Arrivals, Option<Arrival>)>),
 }
@@ -131,6 +154,12 @@ impl Arrivals {
                     end,
                 )?)
             }
+            SourceSpec::AlbAccessLogs { paths, reorder_window } => {
+                Source::AccessLogs(AccessLogTrace::open(paths, reorder_window.as_nanos(), spec, stream, end)?)
+            }
+            SourceSpec::CloudWatch { path, metric } => {
+                Source::CountTrace(open_cloudwatch(path, metric, spec, stream, end)?)
+            }
         };
         Ok(Arrivals { source, routing: spec.routing.clone(), route_draws: named("traffic_routes") })
     }
@@ -141,6 +170,7 @@ impl Arrivals {
             Source::Synthetic(s) => s.next_arrival(),
             Source::CountTrace(s) => s.next_arrival()?,
             Source::RequestTrace(s) => s.next_arrival()?,
+            Source::AccessLogs(s) => s.next_arrival()?,
             Source::Merged(sources) => {
                 // The earliest head; ties to the earlier source. Each source routed itself.
                 let next = sources
@@ -166,11 +196,41 @@ impl Arrivals {
                         shares.iter().find(|&&(bound, _)| draw < bound).unwrap_or(&shares[shares.len() - 1]).1;
                 }
                 Routing::Queue(queue) => arrival.queue = Some(*queue),
-                Routing::RequestLine { .. } => {} // the trace resolved it
+                Routing::RequestLine { .. } | Routing::LoggedRequest(_) => {} // the trace resolved it
             }
             arrival
         }))
     }
+}
+
+/// A CloudWatch export as a count trace: source time zero is its first
+/// datapoint, each period's count spread over the period.
+fn open_cloudwatch(
+    path: &std::path::Path,
+    metric: &Option<String>,
+    spec: &TrafficSpec,
+    stream: Stream,
+    end: SimTime,
+) -> Result<CountTrace, Error> {
+    let export = cloudwatch::read_export(path, metric.as_deref())?;
+    let first = export.points.first().map_or(0, |&(t, _)| t);
+    let shown = path.display().to_string();
+    if let Some(&(t, count)) =
+        export.points.iter().find(|&&(_, c)| c * spec.rate_scale > count_trace::MAX_REQUESTS_PER_BIN)
+    {
+        return Err(Error::File {
+            path: shown,
+            message: format!(
+                "{} at {}: {count} × rate_scale {} is over {} requests in one period",
+                export.label,
+                access_log::format_iso8601_micros(t),
+                spec.rate_scale,
+                count_trace::MAX_REQUESTS_PER_BIN
+            ),
+        });
+    }
+    let points = export.points.into_iter().map(|(t, c)| (t - first, c)).collect();
+    CountTrace::from_points(shown, points, export.period_nanos, spec, stream, end)
 }
 
 /// Source time (ns) → simulated time, or None if before the offset.

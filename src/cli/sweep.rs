@@ -342,6 +342,9 @@ fn trace_files(spec: &crate::traffic::TrafficSpec) -> Vec<PathBuf> {
     match &spec.source {
         SourceSpec::Synthetic(_) => Vec::new(),
         SourceSpec::CountTrace { path } | SourceSpec::RequestTrace { path, .. } => vec![path.clone()],
+        SourceSpec::CloudWatch { path, .. } => vec![path.clone()],
+        // Every log file, so a folder is fingerprinted by its contents.
+        SourceSpec::AlbAccessLogs { paths, .. } => crate::traffic::log_files(paths).unwrap_or_else(|_| paths.clone()),
         SourceSpec::Merged(specs) => specs.iter().flat_map(trace_files).collect(),
     }
 }

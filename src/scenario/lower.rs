@@ -225,6 +225,15 @@ fn lower_traffic_source(t: &TrafficFile, base: &Path, listener: &Arc<Listener>, 
             service_time_column: t.service_time_column.clone(),
             response_bytes_column: t.response_bytes_column.clone(),
         },
+        TrafficKind::AlbAccessLogs => SourceSpec::AlbAccessLogs {
+            paths: t.files.as_ref().map_or(&[][..], |f| f.paths()).iter().map(|p| base.join(p)).collect(),
+            reorder_window: t
+                .reorder_window
+                .map_or(SimDuration::from_nanos(crate::traffic::DEFAULT_REORDER_WINDOW_NANOS), |w| w.0),
+        },
+        TrafficKind::Cloudwatch => {
+            SourceSpec::CloudWatch { path: base.join(t.file.clone().unwrap_or_default()), metric: t.metric.clone() }
+        }
     };
     TrafficSpec {
         source,
@@ -243,6 +252,9 @@ fn lower_traffic_source(t: &TrafficFile, base: &Path, listener: &Arc<Listener>, 
 /// the declared shares, the rest `GET /` (model choice), each request line
 /// matched against the rules once, here.
 fn lower_routing(t: &TrafficFile, listener: &Arc<Listener>) -> Routing {
+    if t.kind == TrafficKind::AlbAccessLogs {
+        return Routing::LoggedRequest(Arc::clone(listener));
+    }
     if let Some(path_column) = &t.path_column {
         return Routing::RequestLine {
             path_column: path_column.clone(),

@@ -334,6 +334,10 @@ pub enum TrafficKind {
     Spike,
     CountTrace,
     RequestTrace,
+    /// ALB access logs as ELB delivers them (aws-semantics §11.1, §11.2).
+    AlbAccessLogs,
+    /// A CloudWatch `get-metric-data`/`get-metric-statistics` export of a count (§11.3).
+    Cloudwatch,
 }
 
 /// `[traffic]`: one flat table; which fields apply depends on `kind`.
@@ -371,6 +375,29 @@ pub struct TrafficFile {
     pub host_column: Option<String>,
     /// Not requests to the ALB: messages sent to this SQS queue (`[[queues]]`).
     pub queue: Option<String>,
+    /// ALB access logs: a file or folder, or a list of them.
+    pub files: Option<PathList>,
+    /// How far out of arrival order an access-log entry may be within its file.
+    pub reorder_window: Option<DurationField>,
+    /// A CloudWatch export's result, by Id or Label, when it holds several.
+    pub metric: Option<String>,
+}
+
+/// One path or a list of them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PathList {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl PathList {
+    pub fn paths(&self) -> &[PathBuf] {
+        match self {
+            PathList::One(path) => std::slice::from_ref(path),
+            PathList::Many(paths) => paths,
+        }
+    }
 }
 
 /// One `[traffic]` table or several `[[traffic]]` tables.

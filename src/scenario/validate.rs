@@ -169,6 +169,8 @@ fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
                 ["file", "service_time_column", "response_bytes_column", "path_column", "method_column", "host_column"]
                     .contains(&field)
             }
+            TrafficKind::AlbAccessLogs => ["files", "reorder_window"].contains(&field),
+            TrafficKind::Cloudwatch => ["file", "metric"].contains(&field),
         }
     };
     macro_rules! field_check {
@@ -196,7 +198,10 @@ fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
         response_bytes_column,
         path_column,
         method_column,
-        host_column
+        host_column,
+        files,
+        reorder_window,
+        metric
     );
     check_traffic_routes(c, prefix, t);
     match kind {
@@ -233,9 +238,45 @@ fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
             None => c.problem(format!("{prefix}.file"), "missing: expected the path of a CSV trace"),
             Some(file) => c.file_exists(&format!("{prefix}.file"), file, base),
         },
+        TrafficKind::Cloudwatch => match &t.file {
+            None => c.problem(
+                format!("{prefix}.file"),
+                "missing: expected the path of the JSON that `aws cloudwatch get-metric-data` or \
+                 `get-metric-statistics` printed",
+            ),
+            Some(file) => c.file_exists(&format!("{prefix}.file"), file, base),
+        },
+        TrafficKind::AlbAccessLogs => check_access_log_files(c, prefix, t, base),
     }
     c.positive_factor(&format!("{prefix}.rate_scale"), t.rate_scale);
     c.positive_factor(&format!("{prefix}.time_scale"), t.time_scale);
+}
+
+/// `files`: at least one, each an existing file or folder; the routes come
+/// from each entry's request line, so no `routes`.
+fn check_access_log_files(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
+    match t.files.as_ref().map(|f| f.paths()) {
+        None | Some([]) => c.problem(
+            format!("{prefix}.files"),
+            "missing: expected ALB access logs: a folder, a .log.gz file, or a list of them",
+        ),
+        Some(paths) => {
+            for (i, path) in paths.iter().enumerate() {
+                let resolved = base.join(path);
+                if !resolved.exists() {
+                    let field =
+                        if paths.len() == 1 { format!("{prefix}.files") } else { format!("{prefix}.files[{i}]") };
+                    c.problem(field, format!("not found: {}", resolved.display()));
+                }
+            }
+        }
+    }
+    if !t.routes.is_empty() {
+        c.problem(
+            format!("{prefix}.routes"),
+            "access logs route each request by its own request line (§11.2); drop routes",
+        );
+    }
 }
 
 pub fn kind_name(kind: TrafficKind) -> &'static str {
@@ -246,6 +287,8 @@ pub fn kind_name(kind: TrafficKind) -> &'static str {
         TrafficKind::Spike => "spike",
         TrafficKind::CountTrace => "count_trace",
         TrafficKind::RequestTrace => "request_trace",
+        TrafficKind::AlbAccessLogs => "alb_access_logs",
+        TrafficKind::Cloudwatch => "cloudwatch",
     }
 }
 

@@ -1,7 +1,8 @@
 //! A trace of request counts per interval (`t_seconds,requests`), streamed.
 //! Each bin's requests are spread over [t, next t) as a Poisson process
 //! conditioned on that count: that many uniform points, sorted. Only one bin's
-//! offsets are held at a time.
+//! offsets are held at a time. The counts come from a CSV or, for a
+//! CloudWatch export, from datapoints read beforehand (`from_points`).
 
 use super::decimal::{parse_non_negative, parse_seconds};
 use super::{scaled_count, to_sim_time, Error, TrafficSpec};
@@ -16,12 +17,21 @@ struct Row {
     line: u64,
 }
 
+/// Where the rows come from.
+enum Rows {
+    Csv {
+        reader: csv::Reader<File>,
+        record: csv::ByteRecord,
+        t_column: usize,
+        requests_column: usize,
+    },
+    /// (source time ns, count), sorted, already checked; `line` is the index.
+    Points(std::iter::Enumerate<std::vec::IntoIter<(u64, f64)>>),
+}
+
 pub struct CountTrace {
-    reader: csv::Reader<File>,
-    record: csv::ByteRecord,
+    rows: Rows,
     path: String,
-    t_column: usize,
-    requests_column: usize,
     spec: TrafficSpec,
     stream: Stream,
     end: SimTime,
@@ -37,7 +47,7 @@ pub struct CountTrace {
 }
 
 /// fleetsim's bound on one bin's requests (100 M: a minute at 1.7 M req/s).
-const MAX_REQUESTS_PER_BIN: f64 = 1e8;
+pub const MAX_REQUESTS_PER_BIN: f64 = 1e8;
 
 fn column(headers: &csv::ByteRecord, name: &str) -> Option<usize> {
     headers.iter().position(|h| h.trim_ascii() == name.as_bytes())
@@ -68,11 +78,8 @@ impl CountTrace {
             });
         };
         let mut trace = CountTrace {
-            reader,
-            record: csv::ByteRecord::new(),
+            rows: Rows::Csv { reader, record: csv::ByteRecord::new(), t_column, requests_column },
             path: shown,
-            t_column,
-            requests_column,
             spec: spec.clone(),
             stream,
             end,
@@ -90,22 +97,60 @@ impl CountTrace {
         Ok(trace)
     }
 
+    /// Counts already read and checked (a CloudWatch export): `points` as
+    /// (source time ns, count), sorted with increasing times, each bin
+    /// `interval_nanos` long unless the next point says otherwise.
+    pub fn from_points(
+        shown: String,
+        points: Vec<(u64, f64)>,
+        interval_nanos: u64,
+        spec: &TrafficSpec,
+        stream: Stream,
+        end: SimTime,
+    ) -> Result<CountTrace, Error> {
+        let mut trace = CountTrace {
+            rows: Rows::Points(points.into_iter().enumerate()),
+            path: shown,
+            spec: spec.clone(),
+            stream,
+            end,
+            lookahead: None,
+            last_interval_nanos: interval_nanos,
+            bin_start: 0,
+            offsets: Vec::new(),
+            next_offset: 0,
+            done: false,
+        };
+        trace.lookahead = trace.read_row(None)?;
+        if trace.lookahead.is_none() {
+            return Err(Error::File { path: trace.path, message: "the export has no datapoints".into() });
+        }
+        Ok(trace)
+    }
+
     fn line_error(&self, line: u64, message: String) -> Error {
         Error::Line { path: self.path.clone(), line, message }
     }
 
     fn read_row(&mut self, previous: Option<&Row>) -> Result<Option<Row>, Error> {
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
+        let (reader, record, t_column, requests_column) = match &mut self.rows {
+            Rows::Points(points) => {
+                return Ok(points.next().map(|(i, (t_nanos, requests))| Row { t_nanos, requests, line: i as u64 }))
+            }
+            Rows::Csv { reader, record, t_column, requests_column } => (reader, record, *t_column, *requests_column),
+        };
+        let more = reader.read_byte_record(record).map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            self.line_error(line, format!("malformed CSV: {e}"))
+            Error::Line { path: self.path.clone(), line, message: format!("malformed CSV: {e}") }
         })?;
         if !more {
             return Ok(None);
         }
-        let line = self.record.position().map_or(0, |p| p.line());
-        let t_field = self.record.get(self.t_column).unwrap_or_default();
+        let line = record.position().map_or(0, |p| p.line());
+        let line_error = |line, message| Error::Line { path: self.path.clone(), line, message };
+        let t_field = record.get(t_column).unwrap_or_default();
         let Some(t_nanos) = parse_seconds(t_field) else {
-            return Err(self.line_error(
+            return Err(line_error(
                 line,
                 format!(
                     "t_seconds: expected a non-negative number of seconds, found `{}`",
@@ -113,9 +158,9 @@ impl CountTrace {
                 ),
             ));
         };
-        let r_field = self.record.get(self.requests_column).unwrap_or_default();
+        let r_field = record.get(requests_column).unwrap_or_default();
         let Some(requests) = parse_non_negative(r_field) else {
-            return Err(self.line_error(
+            return Err(line_error(
                 line,
                 format!(
                     "requests: expected a non-negative count, found `{}`",
@@ -125,7 +170,7 @@ impl CountTrace {
         };
         if let Some(previous) = previous {
             if t_nanos <= previous.t_nanos {
-                return Err(self.line_error(
+                return Err(line_error(
                     line,
                     format!(
                         "t_seconds: rows must be sorted with increasing times, but {} follows {} (line {})",

@@ -1,5 +1,6 @@
 //! fleetsim's integration tests, one binary, organised by what a user relies on.
 
+mod access_logs;
 mod alb;
 mod autoscaling;
 mod bad_input;

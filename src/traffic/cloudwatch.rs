@@ -1,0 +1,230 @@
+//! CloudWatch exports of a count metric (the ALB's or a target group's
+//! `RequestCount`) as the AWS CLI prints them, read into per-period counts
+//! for `CountTrace` (aws-semantics §11.3). The JSON is read whole: an export
+//! is at most a few tens of thousands of datapoints, not a request log.
+//!
+//! Shapes: `get-metric-data` (`MetricDataResults[{Id, Label, Timestamps,
+//! Values, StatusCode}]`, newest first by default; the CLI's pagination
+//! repeats a result per page, so results sharing the chosen Id are joined)
+//! and `get-metric-statistics` (`{Label, Datapoints[{Timestamp, Sum, …}]}`,
+//! in no order). Both are sorted; the period is the smallest step between
+//! datapoints; a period without a datapoint had no requests (§11.3: ALB
+//! metrics are only published while requests flow) and counts 0.
+
+use super::access_log::parse_iso8601_nanos;
+use super::Error;
+use serde_json::Value;
+use std::path::Path;
+
+/// Per-period counts, oldest first, one per period from the first to the last.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CloudWatchCounts {
+    pub label: String,
+    pub period_nanos: u64,
+    /// (period start, ns since the epoch; the count in it).
+    pub points: Vec<(u64, f64)>,
+}
+
+/// ALB metrics come at 60 s (§11.3): the period of a lone datapoint.
+const ALB_PERIOD_NANOS: u64 = 60_000_000_000;
+
+/// fleetsim's bound on the periods an export spans once gaps are filled
+/// (10 M: 19 years of minutes), so a stray timestamp cannot exhaust memory.
+const MAX_PERIODS: u64 = 10_000_000;
+
+pub fn read_export(path: &Path, metric: Option<&str>) -> Result<CloudWatchCounts, Error> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
+    let json: Value = serde_json::from_str(&text).map_err(|e| Error::Line {
+        path: shown.clone(),
+        line: e.line() as u64,
+        message: format!("expected the JSON the AWS CLI prints: {e}"),
+    })?;
+    let problem = |message: String| Error::File { path: shown.clone(), message };
+    let (label, mut points) = if let Some(results) = json.get("MetricDataResults") {
+        metric_data(&json, results, metric).map_err(problem)?
+    } else if let Some(datapoints) = json.get("Datapoints") {
+        metric_statistics(&json, datapoints, metric).map_err(problem)?
+    } else {
+        return Err(problem(
+            "expected the output of `aws cloudwatch get-metric-data` (MetricDataResults) or \
+             `get-metric-statistics` (Datapoints), found neither key"
+                .into(),
+        ));
+    };
+    if points.is_empty() {
+        return Err(problem(format!("{label}: expected at least one datapoint, found none")));
+    }
+    points.sort_by_key(|&(t, _, _)| t);
+    for pair in points.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            return Err(problem(format!(
+                "{}: {} appears twice (also {}); expected one datapoint per period",
+                pair[1].2,
+                super::access_log::format_iso8601_micros(pair[1].0),
+                pair[0].2
+            )));
+        }
+    }
+    let period_nanos = points.windows(2).map(|p| p[1].0 - p[0].0).min().unwrap_or(ALB_PERIOD_NANOS);
+    if let Some(pair) = points.windows(2).find(|p| (p[1].0 - points[0].0) % period_nanos != 0) {
+        return Err(problem(format!(
+            "{}: expected datapoints a whole number of periods ({} s) apart, found {} after {}",
+            pair[1].2,
+            period_nanos / 1_000_000_000,
+            super::access_log::format_iso8601_micros(pair[1].0),
+            super::access_log::format_iso8601_micros(pair[0].0),
+        )));
+    }
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    let periods = (last - first) / period_nanos + 1;
+    if periods > MAX_PERIODS {
+        return Err(problem(format!(
+            "{label}: the datapoints span {periods} periods of {} s, over fleetsim's bound of {MAX_PERIODS}",
+            period_nanos / 1_000_000_000
+        )));
+    }
+    let mut filled = Vec::with_capacity(periods as usize);
+    let mut given = points.iter().peekable();
+    for i in 0..periods {
+        let t = first + i * period_nanos;
+        let value = match given.peek() {
+            Some(&&(at, value, _)) if at == t => {
+                given.next();
+                value
+            }
+            _ => 0.0,
+        };
+        filled.push((t, value));
+    }
+    Ok(CloudWatchCounts { label, period_nanos, points: filled })
+}
+
+/// A datapoint: (time, value, its field path).
+type Point = (u64, f64, String);
+
+fn string<'a>(value: &'a Value, field: &str) -> Result<&'a str, String> {
+    value.as_str().ok_or_else(|| format!("{field}: expected a string, found {value}"))
+}
+
+fn timestamp(value: &Value, field: &str) -> Result<u64, String> {
+    let text = string(value, field)?;
+    parse_iso8601_nanos(text)
+        .ok_or_else(|| format!("{field}: expected an ISO 8601 time like 2026-11-02T14:05:00+00:00, found \"{text}\""))
+}
+
+fn count(value: &Value, field: &str) -> Result<f64, String> {
+    match value.as_f64() {
+        Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{field}: expected a non-negative count, found {value}")),
+    }
+}
+
+fn metric_data(json: &Value, results: &Value, metric: Option<&str>) -> Result<(String, Vec<Point>), String> {
+    if json.get("NextToken").is_some_and(|t| !t.is_null()) {
+        return Err("NextToken: the export stops at a page boundary; print every page (the AWS CLI paginates \
+                    unless given --no-paginate or --max-items)"
+            .into());
+    }
+    let Some(results) = results.as_array() else {
+        return Err(format!("MetricDataResults: expected a list, found {results}"));
+    };
+    let ids: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            (r.get("Id").and_then(Value::as_str).unwrap_or(""), r.get("Label").and_then(Value::as_str).unwrap_or(""))
+        })
+        .collect();
+    let chosen_id = match metric {
+        Some(metric) => match ids.iter().find(|(id, label)| *id == metric || *label == metric) {
+            Some((id, _)) => *id,
+            None => {
+                return Err(format!(
+                    "MetricDataResults: expected a result with Id or Label \"{metric}\" (traffic.metric), found {}",
+                    describe(&ids)
+                ))
+            }
+        },
+        None => {
+            let first = ids.first().map_or("", |(id, _)| *id);
+            if ids.iter().any(|(id, _)| *id != first) {
+                return Err(format!(
+                    "MetricDataResults: holds several metrics ({}); choose one with traffic.metric",
+                    describe(&ids)
+                ));
+            }
+            first
+        }
+    };
+    let mut label = String::new();
+    let mut points = Vec::new();
+    for (i, result) in results.iter().enumerate() {
+        if ids[i].0 != chosen_id {
+            continue;
+        }
+        let at = |field: &str| format!("MetricDataResults[{i}].{field}");
+        if label.is_empty() {
+            label = if ids[i].1.is_empty() { chosen_id.to_string() } else { ids[i].1.to_string() };
+        }
+        if let Some(status) = result.get("StatusCode") {
+            // PartialData marks a page the CLI's pagination continues (§11.3).
+            let status = string(status, &at("StatusCode"))?;
+            if status != "Complete" && status != "PartialData" {
+                return Err(format!("{}: expected Complete or PartialData, found \"{status}\"", at("StatusCode")));
+            }
+        }
+        let list = |name: &str| -> Result<&Vec<Value>, String> {
+            match result.get(name) {
+                Some(Value::Array(items)) => Ok(items),
+                Some(other) => Err(format!("{}: expected a list, found {other}", at(name))),
+                None => Err(format!("{}: missing", at(name))),
+            }
+        };
+        let (timestamps, values) = (list("Timestamps")?, list("Values")?);
+        if timestamps.len() != values.len() {
+            return Err(format!(
+                "{}: expected as many values as Timestamps ({}), found {}",
+                at("Values"),
+                timestamps.len(),
+                values.len()
+            ));
+        }
+        for (j, (t, v)) in timestamps.iter().zip(values).enumerate() {
+            let t_field = at(&format!("Timestamps[{j}]"));
+            points.push((timestamp(t, &t_field)?, count(v, &at(&format!("Values[{j}]")))?, t_field));
+        }
+    }
+    Ok((label, points))
+}
+
+fn describe(ids: &[(&str, &str)]) -> String {
+    let names: Vec<String> = ids.iter().map(|(id, label)| format!("Id \"{id}\" Label \"{label}\"")).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn metric_statistics(json: &Value, datapoints: &Value, metric: Option<&str>) -> Result<(String, Vec<Point>), String> {
+    let label = json.get("Label").and_then(Value::as_str).unwrap_or("Datapoints").to_string();
+    if let Some(metric) = metric {
+        if metric != label {
+            return Err(format!("Label: expected \"{metric}\" (traffic.metric), found \"{label}\""));
+        }
+    }
+    let Some(datapoints) = datapoints.as_array() else {
+        return Err(format!("Datapoints: expected a list, found {datapoints}"));
+    };
+    let mut points = Vec::with_capacity(datapoints.len());
+    for (i, point) in datapoints.iter().enumerate() {
+        let at = |field: &str| format!("Datapoints[{i}].{field}");
+        let t = point.get("Timestamp").ok_or_else(|| format!("{}: missing", at("Timestamp")))?;
+        // RequestCount's meaningful statistic is Sum (§11.3).
+        let sum = point
+            .get("Sum")
+            .ok_or_else(|| format!("{}: missing; export with --statistics Sum (RequestCount is a Sum)", at("Sum")))?;
+        points.push((timestamp(t, &at("Timestamp"))?, count(sum, &at("Sum"))?, at("Timestamp")));
+    }
+    Ok((label, points))
+}
