@@ -9,7 +9,8 @@ use crate::model::config::{ClusterConfig, ComparisonOperator, ServiceMetric};
 use crate::model::observation::RolloutState;
 use crate::model::CapacityProviderId;
 use crate::model::{
-    FailureCause, InstanceId, InstanceState, Observation, Observer, Outcome, ServiceId, TargetHealth, TaskId, TaskState,
+    FailureCause, InstanceId, InstanceState, Observation, Observer, Outcome, ServiceId, StopReason, TargetHealth,
+    TaskId, TaskState,
 };
 use hdrhistogram::Histogram;
 
@@ -211,6 +212,8 @@ pub struct ServiceSummary {
     pub task_hours_by_provider: Vec<f64>,
     /// Tasks launched per task-definition revision (0: the first), before the end.
     pub tasks_launched_by_revision: Vec<u64>,
+    /// Tasks killed for passing their memory limit (§14.2), per revision.
+    pub oom_kills_by_revision: Vec<u64>,
     /// Failed requests of the ALB's clients this service answered, and
     /// those whose failure it caused (itself, or as a service called, issue 8).
     pub end_to_end_failures_answered: u64,
@@ -479,6 +482,7 @@ pub struct Collector {
     task_nanos: Vec<u128>,
     tasks_launched: Vec<u64>,
     launched_by_revision: Vec<Vec<u64>>,
+    oom_kills_by_revision: Vec<Vec<u64>>,
     /// Per service, its scaling policies (target tracking, then step), for reports.
     policies: Vec<Vec<PolicyInfo>>,
     pub events: Vec<EventRow>,
@@ -564,6 +568,7 @@ impl Collector {
             task_nanos: vec![0; service_names.len()],
             tasks_launched: vec![0; service_names.len()],
             launched_by_revision: vec![Vec::new(); service_names.len()],
+            oom_kills_by_revision: vec![Vec::new(); service_names.len()],
             services,
             names: service_names,
             launched_at: Vec::new(),
@@ -684,7 +689,9 @@ impl Collector {
             .services
             .iter()
             .map(|s| {
-                (0..=s.deployments.len() as u32).map(|r| (s.revision(r).cpu_units, s.revision(r).memory_mib)).collect()
+                (0..=s.deployments.len() as u32)
+                    .map(|r| (s.revision(r).cpu_units, s.revision(r).memory_reserved_mib))
+                    .collect()
             })
             .collect();
         collector.reservations =
@@ -839,6 +846,11 @@ impl Collector {
                 failed_while_capacity_short: 0,
                 task_hours_by_provider: Vec::new(),
                 tasks_launched_by_revision: self.launched_by_revision[i].clone(),
+                oom_kills_by_revision: {
+                    let mut kills = self.oom_kills_by_revision[i].clone();
+                    kills.resize(self.launched_by_revision[i].len(), 0);
+                    kills
+                },
                 end_to_end_failures_answered: s.end_to_end_failures_answered,
                 end_to_end_failures_caused: s.end_to_end_failures_caused,
                 policies: self.policies[i]
@@ -1188,6 +1200,13 @@ impl Observer for Collector {
                     }
                     // A STOPPED task gives its instance's room back (§5.2).
                     self.leave_instance(task, at);
+                }
+                if to == TaskState::Stopping && stop_reason == Some(StopReason::OutOfMemory) {
+                    let kills = &mut self.oom_kills_by_revision[service.index()];
+                    if kills.len() <= revision as usize {
+                        kills.resize(revision as usize + 1, 0);
+                    }
+                    kills[revision as usize] += 1;
                 }
                 // The stop reason shows where the stop begins and where it ends.
                 let stop_begins_or_ends = to == TaskState::Stopped

@@ -388,6 +388,18 @@ pub struct TaskDefinition {
     pub memory_baseline_mib: f64,
     /// Memory each request inside the task adds while it is there.
     pub memory_per_request_mib: f64,
+    /// A leak (issue 9): MiB each served request leaves behind for good, and
+    /// MiB per hour since RUNNING.
+    pub memory_leak_per_request_mib: f64,
+    pub memory_leak_per_hour_mib: f64,
+    /// What EC2 placement subtracts and `MemoryUtilization` divides by: the
+    /// task's `memory` if set, else the container's `memoryReservation`, else
+    /// its `memory` (§14.1, §14.3 model choice).
+    pub memory_reserved_mib: u32,
+    /// The hard limit above which the essential container is killed (§14.2):
+    /// the container's `memory`, else the task's; None with a soft limit only
+    /// (on EC2 it dies only when the instance runs out: not modelled).
+    pub memory_limit_mib: Option<u32>,
     /// vCPU a request uses while in service, in thousandths (500 = half a vCPU).
     pub vcpu_per_request_millis: u32,
     /// When false, requests never slow down for CPU (a pure M/M/c station).

@@ -41,6 +41,8 @@ pub enum Event {
     TaskDeprovisioned(TaskId),
     /// An essential container exits (fault injection).
     TaskCrashes(TaskId),
+    /// A leaking task's memory may reach its hard limit now (§14.2).
+    MemoryCheck(TaskId),
     /// A manual UpdateService call sets desiredCount.
     SetDesiredCount { service: ServiceId, desired_count: u32 },
     /// The end of a 20-second CloudWatch period (every third ends a minute).

@@ -54,6 +54,8 @@ pub enum StopReason {
     Deployment,
     /// An essential container exited before RUNNING (fault injection).
     TaskFailedToStart,
+    /// Its essential container passed its hard memory limit and was killed (§14.2).
+    OutOfMemory,
 }
 
 impl StopReason {
@@ -74,6 +76,7 @@ impl StopReason {
             StopReason::InstanceTerminated => "TerminationNotice",
             StopReason::Deployment => "ServiceSchedulerInitiated",
             StopReason::TaskFailedToStart => "TaskFailedToStart",
+            StopReason::OutOfMemory => "EssentialContainerExited",
         }
     }
     pub fn describe(self) -> &'static str {
@@ -87,6 +90,9 @@ impl StopReason {
             StopReason::InstanceTerminated => "Host EC2 instance terminated",
             StopReason::Deployment => "Deployment: replaced by the new revision",
             StopReason::TaskFailedToStart => "Essential container in task exited before RUNNING",
+            StopReason::OutOfMemory => {
+                "Essential container in task exited: OutOfMemoryError: Container killed due to memory usage (exit code 137)"
+            }
         }
     }
 }

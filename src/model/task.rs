@@ -81,6 +81,17 @@ pub struct Task {
     /// The target group it registers with: its service's, or during a
     /// blue/green deployment the green one (§2.7).
     pub target_group: TargetGroupId,
+    /// Its memory can pass its hard limit (issue 9, §14.2): it leaks, or its
+    /// requests can take it over; only such tasks are watched.
+    pub memory_watched: bool,
+    /// MiB leaked by the requests it served, and ∫ of it dt (MiB·ns) since
+    /// the last take, brought up to `leak_updated`.
+    pub leaked_mib: f64,
+    pub leaked_integral: f64,
+    pub leak_updated: SimTime,
+    /// The check at the time an hourly leak would take it over its limit.
+    pub memory_check: Option<EventId>,
+    pub memory_check_at: SimTime,
 }
 
 impl Task {
@@ -128,6 +139,12 @@ impl Task {
             awaiting_replacement: None,
             held_calls: Vec::new(),
             spot_counted: false,
+            memory_watched: false,
+            leaked_mib: 0.0,
+            leaked_integral: 0.0,
+            leak_updated: SimTime::ZERO,
+            memory_check: None,
+            memory_check_at: SimTime::ZERO,
             target_group: TargetGroupId(0),
         }
     }
@@ -145,9 +162,20 @@ impl Task {
 
     /// The timers a stop or a death ends: crash, both health checks, Spot notice.
     pub fn take_stop_cancelled_timers(&mut self) -> impl Iterator<Item = EventId> {
-        [self.crash.take(), self.health_check.take(), self.container_check.take(), self.spot_interruption.take()]
-            .into_iter()
-            .flatten()
+        [
+            self.crash.take(),
+            self.health_check.take(),
+            self.container_check.take(),
+            self.spot_interruption.take(),
+            self.memory_check.take(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Nanoseconds up in the current minute so far, without taking them.
+    pub fn up_nanos_so_far(&self, now: SimTime) -> u64 {
+        self.up_nanos_this_minute + self.up_since.map_or(0, |since| (now - since).as_nanos())
     }
 
     /// Containers up now: from RUNNING until the process exits.

@@ -17,6 +17,7 @@ mod cloudwatch;
 mod deployments;
 mod instances;
 mod lifecycle;
+mod memory;
 mod queues;
 
 pub use queues::QueueAudit;
@@ -372,12 +373,21 @@ impl<O: Observer> World<O> {
             request.demand = SimDuration::from_secs_f64(request.demand.as_secs_f64() * task.service_time_scale);
         }
         request.cpu_millis = task.cpu_millis;
+        let memory_watched = task.memory_watched;
         match task.processor.admit(request, now) {
             Admission::Started => {
                 self.unanswered += 1;
                 self.reschedule_completion(task_id);
+                if memory_watched {
+                    self.check_memory(task_id);
+                }
             }
-            Admission::Queued => self.unanswered += 1,
+            Admission::Queued => {
+                self.unanswered += 1;
+                if memory_watched {
+                    self.check_memory(task_id);
+                }
+            }
             Admission::Refused => {
                 self.count_new_group_failure(service, group_id);
                 let caused_by = self.refusal_cause(task_id);
@@ -485,7 +495,9 @@ impl<O: Observer> World<O> {
         let unanswered = &mut self.unanswered;
         let held = &mut self.held_buffer;
         let finished_calls = &mut self.finished_calls_buffer;
+        let mut served = 0;
         task.processor.complete_due(now, |departure| {
+            served += 1;
             if !answered {
                 return false; // the ALB already answered this client (cut-off)
             }
@@ -534,6 +546,9 @@ impl<O: Observer> World<O> {
             self.finished_calls_buffer = finished_calls;
         }
         self.reschedule_completion(task_id);
+        if self.tasks[task_id.index()].memory_watched {
+            self.requests_served_memory(task_id, served);
+        }
         let task = &self.tasks[task_id.index()];
         if task.state == TaskState::Stopping && task.processor.is_empty() {
             self.process_exited(task_id);
@@ -563,6 +578,7 @@ impl<O: Observer> World<O> {
             Event::StopTimeoutEnds(task) => self.stop_timeout_ends(task),
             Event::TaskDeprovisioned(task) => self.task_deprovisioned(task),
             Event::TaskCrashes(task) => self.task_crashes(task),
+            Event::MemoryCheck(task) => self.memory_check_due(task),
             Event::SetDesiredCount { service, desired_count } => self.set_desired_count(service, desired_count),
             Event::MetricsTick => self.metrics_tick(),
             Event::QueueVisibilityDue(queue) => self.queue_visibility_due(queue),

@@ -115,6 +115,12 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                         .enumerate()
                         .map(|(r, &n)| (revision_name(config, r), json!(n)))
                         .collect::<serde_json::Map<String, Value>>(),
+                    "oom_kills_by_revision": s
+                        .oom_kills_by_revision
+                        .iter()
+                        .enumerate()
+                        .map(|(r, &n)| (revision_name(config, r), json!(n)))
+                        .collect::<serde_json::Map<String, Value>>(),
                 },
                 "interruptions": {
                     "tasks_interrupted": s.tasks_interrupted,

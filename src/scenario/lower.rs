@@ -388,6 +388,16 @@ fn lower_service(
         // fleetsim's defaults: a quarter of the task's memory at rest, nothing per request.
         memory_baseline_mib: s.memory_baseline_mib.unwrap_or(f64::from(s.memory.unwrap_or(DEFAULT_MEMORY_MIB)) / 4.0),
         memory_per_request_mib: s.memory_per_request_mib.unwrap_or(0.0),
+        memory_leak_per_request_mib: s.memory_leak_per_request_mib.unwrap_or(0.0),
+        memory_leak_per_hour_mib: s.memory_leak_per_hour_mib.unwrap_or(0.0),
+        memory_reserved_mib: reserved_memory_mib(s),
+        memory_limit_mib: match (s.container_memory, s.memory, s.memory_reservation) {
+            (Some(container), _, _) => Some(container),
+            (None, Some(task), _) => Some(task),
+            // A soft limit only: the instance is the limit (§14.1).
+            (None, None, Some(_)) => None,
+            (None, None, None) => Some(DEFAULT_MEMORY_MIB),
+        },
         vcpu_per_request_millis: (s.vcpu_per_request.unwrap_or(task_vcpu.min(1.0)) * 1000.0).round().max(1.0) as u32,
         cpu_contention: s.cpu_contention.unwrap_or(true),
         startup_time,
@@ -440,6 +450,12 @@ fn lower_service(
         }
         if let Some(v) = d.memory_per_request_mib {
             revision.memory_per_request_mib = v;
+        }
+        if let Some(v) = d.memory_leak_per_request_mib {
+            revision.memory_leak_per_request_mib = v;
+        }
+        if let Some(v) = d.memory_leak_per_hour_mib {
+            revision.memory_leak_per_hour_mib = v;
         }
         if let Some(v) = d.mean_time_between_crashes {
             revision.mean_time_between_crashes = Some(v.0);
@@ -517,6 +533,13 @@ fn lower_service(
             }
         }),
     })
+}
+
+/// What placement subtracts and `MemoryUtilization` divides by (§14.1,
+/// §14.3 model choice): the task's `memory`, else the container's
+/// `memoryReservation`, else its `memory`.
+pub fn reserved_memory_mib(s: &ServiceFile) -> u32 {
+    s.memory.or(s.memory_reservation).or(s.container_memory).unwrap_or(DEFAULT_MEMORY_MIB)
 }
 
 /// `[[queues]]` with AWS's defaults (§12.1), each with its consumer service.

@@ -638,9 +638,12 @@ pub struct DeploymentFile {
     /// Requests take this many times their drawn service time (default 1).
     pub service_time_scale: Option<f64>,
     pub vcpu_per_request: Option<f64>,
-    /// The memory model behind `MemoryUtilization` (a leak: a higher baseline).
+    /// The memory model behind `MemoryUtilization` (a leak: a higher baseline,
+    /// or the leaks proper, which can end in OOM kills, §14.2).
     pub memory_baseline_mib: Option<f64>,
     pub memory_per_request_mib: Option<f64>,
+    pub memory_leak_per_request_mib: Option<f64>,
+    pub memory_leak_per_hour_mib: Option<f64>,
     pub mean_time_between_crashes: Option<DurationField>,
     pub start_failure_probability: Option<f64>,
     pub health_check_failure_probability: Option<f64>,
@@ -679,6 +682,16 @@ pub struct ServiceFile {
     pub memory_baseline_mib: Option<f64>,
     /// Memory each request inside a task adds, MiB (default 0).
     pub memory_per_request_mib: Option<f64>,
+    /// The essential container's `memoryReservation`, MiB (soft limit, §14.1):
+    /// what EC2 placement subtracts and `MemoryUtilization` divides by when the
+    /// task sets no `memory` of its own (§14.3).
+    pub memory_reservation: Option<u32>,
+    /// The essential container's `memory`, MiB: its hard limit (§14.1); above
+    /// it the container is killed (§14.2). Default: the task's `memory`.
+    pub container_memory: Option<u32>,
+    /// A leak: MiB kept for good per request served, and MiB per hour RUNNING (default 0).
+    pub memory_leak_per_request_mib: Option<f64>,
+    pub memory_leak_per_hour_mib: Option<f64>,
     pub cpu_contention: Option<bool>,
     pub startup_time: Option<DistributionFile>,
     pub provisioning_time: Option<DurationField>,

@@ -344,6 +344,7 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
             }
         }
     }
+    check_memory(c, prefix, s, asg_providers.is_some());
     if let Some(concurrency) = s.concurrency {
         if concurrency == 0 || concurrency > MAX_CONCURRENCY {
             c.problem(
@@ -964,9 +965,12 @@ fn check_deployments(
                 c.problem(at("vcpu_per_request"), format!("expected (0, {task_vcpu}] vCPU (the task's), found {v}"));
             }
         }
-        for (field, value) in
-            [("memory_baseline_mib", d.memory_baseline_mib), ("memory_per_request_mib", d.memory_per_request_mib)]
-        {
+        for (field, value) in [
+            ("memory_baseline_mib", d.memory_baseline_mib),
+            ("memory_per_request_mib", d.memory_per_request_mib),
+            ("memory_leak_per_request_mib", d.memory_leak_per_request_mib),
+            ("memory_leak_per_hour_mib", d.memory_leak_per_hour_mib),
+        ] {
             if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
                 c.problem(at(field), format!("expected MiB ≥ 0, found {}", value.unwrap_or_default()));
             }
@@ -1323,7 +1327,8 @@ fn check_placement(c: &mut Checker, prefix: &str, s: &ServiceFile) {
 /// (§5.1, §5.6): refuse it here, with the sizes.
 fn check_fits_instances(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile, providers: &[usize]) {
     let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
-    let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
+    // What placement subtracts (§14.1).
+    let memory = super::lower::reserved_memory_mib(s);
     // ECS's floor for task-level CPU on EC2 (Linux), and Docker's for memory.
     if cpu < 128 {
         c.problem(format!("{prefix}.cpu"), format!("expected at least 128 CPU units for a task on EC2, found {cpu}"));
@@ -1825,6 +1830,56 @@ fn check_queues(c: &mut Checker, file: &ScenarioFile, services: &[(String, &Serv
                 format!("{prefix}.service_time"),
                 "distribution = \"trace\" needs a request trace with service_time_column sending to the worker's queue",
             );
+        }
+    }
+}
+
+/// The memory model and its limits (§14.1): amounts ≥ 0; Docker's 6 MiB
+/// floor; a reservation no larger than the container's hard limit; on
+/// Fargate the containers within the task's `memory`, which is required.
+fn check_memory(c: &mut Checker, prefix: &str, s: &ServiceFile, on_ec2: bool) {
+    let field = |f: &str| format!("{prefix}.{f}");
+    for (name, value) in [
+        ("memory_baseline_mib", s.memory_baseline_mib),
+        ("memory_per_request_mib", s.memory_per_request_mib),
+        ("memory_leak_per_request_mib", s.memory_leak_per_request_mib),
+        ("memory_leak_per_hour_mib", s.memory_leak_per_hour_mib),
+    ] {
+        if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            c.problem(field(name), format!("expected MiB ≥ 0, found {}", value.unwrap_or_default()));
+        }
+    }
+    for (name, value) in [("container_memory", s.container_memory), ("memory_reservation", s.memory_reservation)] {
+        if value.is_some_and(|v| v < 6) {
+            c.problem(
+                field(name),
+                format!("expected at least 6 MiB (Docker's floor, §14.1), found {}", value.unwrap_or(0)),
+            );
+        }
+    }
+    if let (Some(reservation), Some(hard)) = (s.memory_reservation, s.container_memory) {
+        if reservation > hard {
+            c.problem(
+                field("memory_reservation"),
+                format!(
+                    "expected at most container_memory ({hard} MiB; memory is the larger, §14.1), found {reservation}"
+                ),
+            );
+        }
+    }
+    let task_memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
+    if s.memory.is_some() || !on_ec2 {
+        for (name, value) in [("container_memory", s.container_memory), ("memory_reservation", s.memory_reservation)] {
+            if value.is_some_and(|v| v > task_memory) {
+                c.problem(
+                    field(name),
+                    format!(
+                        "expected at most the task's memory ({task_memory} MiB): the containers' reservations \
+                         must fit the task (§14.1), found {}",
+                        value.unwrap_or(0)
+                    ),
+                );
+            }
         }
     }
 }

@@ -962,3 +962,20 @@ fn backlog_scaling_without_a_queue() {
     );
     assert_scenario_error(&text, &["service.auto_scaling.target_tracking[0].customized_metric", "queue worker"]);
 }
+
+// Memory limits that contradict each other (§14.1).
+#[test]
+fn memory_limits_out_of_order() {
+    assert_scenario_error(
+        &with_service_line("memory_reservation = 2048\ncontainer_memory = 1024"),
+        &["service.memory_reservation", "container_memory"],
+    );
+    assert_scenario_error(
+        &with_service_line("container_memory = 4096"),
+        &["service.container_memory", "task's memory"],
+    );
+    assert_scenario_error(
+        &with_service_line("memory_leak_per_hour_mib = -1.0"),
+        &["service.memory_leak_per_hour_mib", "≥ 0"],
+    );
+}

@@ -16,6 +16,7 @@ mod ec2;
 mod health;
 mod import;
 mod lifecycle;
+mod memory;
 mod queueing;
 mod queues;
 mod report;

@@ -69,6 +69,7 @@ impl<O: Observer> World<O> {
                 integrals.queue_age_of_oldest_secs = sample.and_then(|q| q.age_of_oldest_secs);
             }
             let config = &self.config.services[s];
+            let mut leaking = Vec::new();
             for &task_id in &self.services[s].tasks {
                 let task = &mut self.tasks[task_id.index()];
                 running_count += u32::from(task.state == TaskState::Running);
@@ -78,6 +79,12 @@ impl<O: Observer> World<O> {
                 integrals.requests_in_tasks += requests;
                 integrals.up_nanos += u128::from(up);
                 integrals.memory_used += memory_used(config.revision(task.revision), up, requests);
+                if task.memory_watched {
+                    leaking.push((task_id, up));
+                }
+            }
+            for (task_id, up) in leaking {
+                integrals.memory_used += self.take_leaked_memory(task_id, up);
             }
             // RequestCountPerTarget: per healthy target, per registered one when
             // none is healthy (§3.5 model choice); both of a blue/green pair's groups.
@@ -191,7 +198,7 @@ impl PeriodIntegrals {
         let requests = (with_requests && self.request_count > 0).then_some(self.request_count as f64);
         scaling::Datapoints {
             cpu_utilization: utilization(self.cpu_used as f64, capacity_millis, self.up_nanos),
-            memory_utilization: utilization(memory_used, f64::from(definition.memory_mib), self.up_nanos),
+            memory_utilization: utilization(memory_used, f64::from(definition.memory_reserved_mib), self.up_nanos),
             request_count: requests,
             request_count_per_target: requests.map(|count| count / f64::from(self.targets.max(1))),
             // SQS publishes one-minute datapoints only (§12.3); backlog per task

@@ -161,7 +161,7 @@ impl<O: Observer> World<O> {
 
     fn reservation(&self, service: ServiceId) -> Reservation {
         let task = &self.config.services[service.index()].task;
-        Reservation { cpu_units: task.cpu_units, memory_mib: task.memory_mib }
+        Reservation { cpu_units: task.cpu_units, memory_mib: task.memory_reserved_mib }
     }
 
     /// A new task on an ASG provider: placed now if an instance has room,

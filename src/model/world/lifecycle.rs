@@ -181,6 +181,7 @@ impl<O: Observer> World<O> {
             self.tasks[task_id.index()].crash = Some(self.queue.schedule(now + after, Event::TaskCrashes(task_id)));
         }
         self.start_spot_clock(task_id);
+        self.start_memory_watch(task_id);
         self.services[service.index()].start_failures = 0;
         self.deployment_task_running(task_id);
         // A task that starts lifts the throttle (§2.3).
@@ -348,8 +349,13 @@ impl<O: Observer> World<O> {
             self.target_groups[group_id.index()].remove(task_id);
             self.emit_health(task_id, TargetHealth::Unused);
         }
+        let up_nanos = self.tasks[task_id.index()].up_nanos_so_far(now);
+        let leaked = self.take_leaked_memory(task_id, up_nanos);
         let task = &mut self.tasks[task_id.index()];
-        for id in [task.completion.take().map(|(_, id)| id), task.lifecycle_timer.take()].into_iter().flatten() {
+        for id in [task.completion.take().map(|(_, id)| id), task.lifecycle_timer.take(), task.memory_check.take()]
+            .into_iter()
+            .flatten()
+        {
             self.queue.cancel(id);
         }
         task.listening = false;
@@ -361,7 +367,7 @@ impl<O: Observer> World<O> {
         let service = task.service;
         let definition = self.definition(task_id);
         let deprovisioning = definition.deprovisioning_time;
-        let memory = super::cloudwatch::memory_used(definition, up_nanos, requests_in_task);
+        let memory = super::cloudwatch::memory_used(definition, up_nanos, requests_in_task) + leaked;
         let state = &mut self.services[service.index()];
         state.period_memory_used += memory;
         state.period_cpu_used += cpu_used;
@@ -394,12 +400,17 @@ impl<O: Observer> World<O> {
     /// deregisters the target at once and replaces the task (model choice: no
     /// window in which the ALB still sends to the dead target).
     pub(super) fn task_crashes(&mut self, task_id: TaskId) {
+        self.tasks[task_id.index()].crash = None;
+        self.essential_container_exits(task_id, StopReason::EssentialContainerExited);
+    }
+
+    /// The essential container exits (a crash, an OOM kill): the task stops.
+    pub(super) fn essential_container_exits(&mut self, task_id: TaskId, reason: StopReason) {
         let task = &mut self.tasks[task_id.index()];
-        task.crash = None;
         if task.state != TaskState::Running || task.stopping_for.is_some() {
             return;
         }
-        task.stopping_for = Some(StopReason::EssentialContainerExited);
+        task.stopping_for = Some(reason);
         task.listening = false;
         for id in task.take_stop_cancelled_timers().collect::<Vec<_>>() {
             self.queue.cancel(id);

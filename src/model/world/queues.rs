@@ -233,7 +233,11 @@ impl<O: Observer> World<O> {
             (worker.queue, worker.max_number_of_messages, worker.wait_time, worker.empty_receive_pause);
         let now = self.now();
         loop {
-            let free = concurrency.saturating_sub(self.tasks[task_id.index()].processor.len());
+            let task = &self.tasks[task_id.index()];
+            if !task.listening || task.state != TaskState::Running {
+                return; // killed by its memory while receiving
+            }
+            let free = concurrency.saturating_sub(task.processor.len());
             if free == 0 {
                 return; // it polls again when a job ends
             }
@@ -323,6 +327,9 @@ impl<O: Observer> World<O> {
         }
         if received > 0 {
             self.reschedule_completion(task_id);
+            if self.tasks[task_id.index()].memory_watched {
+                self.check_memory(task_id); // may kill it (OOM)
+            }
         }
         received
     }
@@ -364,9 +371,16 @@ impl<O: Observer> World<O> {
         for &job_id in &done {
             self.job_done(task_id, job_id);
         }
+        let served = done.len() as u32;
         done.clear();
         self.finished_calls_buffer = done;
         self.reschedule_completion(task_id);
+        if self.tasks[task_id.index()].memory_watched {
+            self.requests_served_memory(task_id, served);
+            if self.tasks[task_id.index()].state != TaskState::Running {
+                return; // killed by its memory
+            }
+        }
         let task = &self.tasks[task_id.index()];
         if task.state == TaskState::Stopping && task.processor.is_empty() {
             return self.process_exited(task_id);
