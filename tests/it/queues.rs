@@ -321,3 +321,43 @@ worker = {worker}
     assert_eq!(run(r#"{ queue = "jobs", empty_receive_pause = "2s" }"#), 2 * 300);
     assert_eq!(run(r#"{ queue = "jobs", wait_time_seconds = 20 }"#), 2 * 29);
 }
+
+/// One message at 10 s to a worker whose only task stopped listening at 5 s
+/// while it waited in a long poll: scaled in (idle, so it exits at once),
+/// scaled in while it still works on a long job, or hung (`unhealthy_after`).
+/// Returns (received, deleted, visible at the end).
+fn message_after_the_worker_stopped_listening(task: &str) -> (u64, u64, u64) {
+    let figures = support::run(&format!(
+        r#"
+duration = "2m"
+[[queues]]
+name = "jobs"
+[traffic]
+kind = "request_trace"
+file = "queues/one-message-at-10s.csv"
+queue = "jobs"
+[[services]]
+name = "worker"
+desired_count = 1
+warm_start = true
+stop_timeout = "2m"
+service_time = {{ distribution = "constant", value = "1s" }}
+worker = {{ queue = "jobs", wait_time_seconds = 20 }}
+{task}
+"#
+    ));
+    let q = &figures.queues[0];
+    (q.totals.received, q.totals.deleted, q.visible_at_end)
+}
+
+/// Goal: a worker stops polling when it stops listening (SIGTERM, a hang):
+/// a long poll it was waiting in when that happened returns nothing to it,
+/// so the message stays visible. (A dead task's long poll used to receive
+/// the message and delete it after its containers had exited.)
+#[test]
+fn a_task_that_stopped_listening_during_a_long_poll_receives_nothing() {
+    let scaled_in = r#"desired_count_changes = [{ at = "5s", desired_count = 0 }]"#;
+    assert_eq!(message_after_the_worker_stopped_listening(&format!("concurrency = 1\n{scaled_in}")), (0, 0, 1));
+    let hung = "concurrency = 1\nunhealthy_after = \"5s\"";
+    assert_eq!(message_after_the_worker_stopped_listening(hung), (0, 0, 1));
+}

@@ -211,12 +211,19 @@ impl<O: Observer> World<O> {
             let Some((_, (task_id, poll))) = self.queues[queue.index()].long_polls.entries.pop_front() else {
                 return;
             };
-            if self.tasks[task_id.index()].poll == Some(poll) {
-                self.tasks[task_id.index()].poll = None;
-                // A long poll returns at the first message (§12.2): one.
-                self.receive(task_id, 1);
-                self.poll(task_id);
+            let task = &mut self.tasks[task_id.index()];
+            if task.poll != Some(poll) {
+                continue;
             }
+            task.poll = None;
+            // A task that stopped listening while it waited (SIGTERM, its
+            // containers gone, a hang) takes nothing: it stopped polling.
+            if !task.listening || task.state != TaskState::Running {
+                continue;
+            }
+            // A long poll returns at the first message (§12.2): one.
+            self.receive(task_id, 1);
+            self.poll(task_id);
         }
     }
 
