@@ -361,3 +361,60 @@ fn a_task_that_stopped_listening_during_a_long_poll_receives_nothing() {
     let hung = "concurrency = 1\nunhealthy_after = \"5s\"";
     assert_eq!(message_after_the_worker_stopped_listening(hung), (0, 0, 1));
 }
+
+/// Goal: scaling from and to zero end to end (§12.4): a worker service at
+/// min 0 and desired 0 with a step policy on visible messages above 0
+/// (1 of 1) starts tasks when 50 messages arrive at 5:00; they drain the
+/// queue, and a second step policy sets 0 after three minutes with none
+/// visible.
+#[test]
+fn a_worker_service_scales_from_zero_on_visible_messages_and_back() {
+    let (figures, observations) = support::run_observed(
+        r#"
+duration = "30m"
+[[queues]]
+name = "jobs"
+[traffic]
+kind = "count_trace"
+file = "queues/burst-at-5m.csv"
+queue = "jobs"
+[[services]]
+name = "worker"
+desired_count = 0
+concurrency = 1
+service_time = { distribution = "constant", value = "2s" }
+worker = { queue = "jobs", wait_time_seconds = 20 }
+[services.auto_scaling]
+min_capacity = 0
+max_capacity = 4
+[[services.auto_scaling.step_scaling]]
+name = "out"
+adjustment_type = "ChangeInCapacity"
+cooldown = "60s"
+alarm = { metric_name = "ApproximateNumberOfMessagesVisible", evaluation_periods = 1, threshold = 0.0, comparison_operator = "GreaterThanThreshold" }
+step_adjustments = [{ metric_interval_lower_bound = 0.0, scaling_adjustment = 2 }]
+[[services.auto_scaling.step_scaling]]
+name = "in"
+adjustment_type = "ExactCapacity"
+cooldown = "60s"
+alarm = { metric_name = "ApproximateNumberOfMessagesVisible", evaluation_periods = 3, threshold = 0.0, comparison_operator = "LessThanOrEqualToThreshold" }
+step_adjustments = [{ metric_interval_upper_bound = 0.0, scaling_adjustment = 0 }]
+"#,
+    );
+    let desired: Vec<(u64, u32)> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::DesiredCountChanged { at, desired_count, .. } if at > SimTime::ZERO => {
+                Some((at.as_nanos() / 60_000_000_000, desired_count))
+            }
+            _ => None,
+        })
+        .collect();
+    // Minute 5's sample (50 visible at 6:00) is published after the lag:
+    // +2 at 8:00, +2 more once the cooldown ends with messages still visible,
+    // then 0 once three published minutes show none.
+    assert_eq!(desired, [(8, 2), (9, 4), (14, 0)]);
+    let q = &figures.queues[0];
+    assert_eq!((q.totals.sent, q.totals.deleted, q.visible_at_end, q.in_flight_at_end), (50, 50, 0, 0), "{q:?}");
+    assert_eq!(figures.minutes[0].last().map(|r| r.running_count), Some(0));
+}
