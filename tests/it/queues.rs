@@ -418,3 +418,43 @@ step_adjustments = [{ metric_interval_upper_bound = 0.0, scaling_adjustment = 0 
     assert_eq!((q.totals.sent, q.totals.deleted, q.visible_at_end, q.in_flight_at_end), (50, 50, 0, 0), "{q:?}");
     assert_eq!(figures.minutes[0].last().map(|r| r.running_count), Some(0));
 }
+
+/// Goal: a job reports its own message's send time, even when the message
+/// left the queue while the job ran and its slot went to a newer message.
+/// A 120 s job received at 0.5 s outlives its message (retention 60 s);
+/// the message sent at 70 s takes the freed slot; the first job's end (a
+/// stale receipt at 120.5 s) names the send at 0.5 s, not 70 s.
+#[test]
+fn a_job_whose_message_expired_reports_its_own_send_time() {
+    let (figures, observations) = support::run_observed(
+        r#"
+duration = "3m"
+[[queues]]
+name = "jobs"
+visibility_timeout = "12h"
+message_retention_period = "60s"
+[traffic]
+kind = "request_trace"
+file = "queues/two-messages.csv"
+queue = "jobs"
+[[services]]
+name = "worker"
+desired_count = 1
+warm_start = true
+concurrency = 2
+cpu_contention = false
+service_time = { distribution = "constant", value = "120s" }
+worker = { queue = "jobs", wait_time_seconds = 20 }
+"#,
+    );
+    let s = |x: f64| SimTime::ZERO + SimDuration::from_secs_f64(x);
+    let jobs: Vec<(SimTime, SimTime, SimTime, JobEnd)> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::JobFinished { at, sent_at, received_at, end, .. } => Some((at, sent_at, received_at, end)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(jobs, vec![(s(120.5), s(0.5), s(0.5), JobEnd::ReceiptStale)]);
+    assert_eq!(figures.queues[0].totals.expired, 2, "both messages outlive retention");
+}
