@@ -321,3 +321,140 @@ worker = {worker}
     assert_eq!(run(r#"{ queue = "jobs", empty_receive_pause = "2s" }"#), 2 * 300);
     assert_eq!(run(r#"{ queue = "jobs", wait_time_seconds = 20 }"#), 2 * 29);
 }
+
+/// One message at 10 s to a worker whose only task stopped listening at 5 s
+/// while it waited in a long poll: scaled in (idle, so it exits at once),
+/// scaled in while it still works on a long job, or hung (`unhealthy_after`).
+/// Returns (received, deleted, visible at the end).
+fn message_after_the_worker_stopped_listening(task: &str) -> (u64, u64, u64) {
+    let figures = support::run(&format!(
+        r#"
+duration = "2m"
+[[queues]]
+name = "jobs"
+[traffic]
+kind = "request_trace"
+file = "queues/one-message-at-10s.csv"
+queue = "jobs"
+[[services]]
+name = "worker"
+desired_count = 1
+warm_start = true
+stop_timeout = "2m"
+service_time = {{ distribution = "constant", value = "1s" }}
+worker = {{ queue = "jobs", wait_time_seconds = 20 }}
+{task}
+"#
+    ));
+    let q = &figures.queues[0];
+    (q.totals.received, q.totals.deleted, q.visible_at_end)
+}
+
+/// Goal: a worker stops polling when it stops listening (SIGTERM, a hang):
+/// a long poll it was waiting in when that happened returns nothing to it,
+/// so the message stays visible. (A dead task's long poll used to receive
+/// the message and delete it after its containers had exited.)
+#[test]
+fn a_task_that_stopped_listening_during_a_long_poll_receives_nothing() {
+    let scaled_in = r#"desired_count_changes = [{ at = "5s", desired_count = 0 }]"#;
+    assert_eq!(message_after_the_worker_stopped_listening(&format!("concurrency = 1\n{scaled_in}")), (0, 0, 1));
+    let hung = "concurrency = 1\nunhealthy_after = \"5s\"";
+    assert_eq!(message_after_the_worker_stopped_listening(hung), (0, 0, 1));
+}
+
+/// Goal: scaling from and to zero end to end (§12.4): a worker service at
+/// min 0 and desired 0 with a step policy on visible messages above 0
+/// (1 of 1) starts tasks when 50 messages arrive at 5:00; they drain the
+/// queue, and a second step policy sets 0 after three minutes with none
+/// visible.
+#[test]
+fn a_worker_service_scales_from_zero_on_visible_messages_and_back() {
+    let (figures, observations) = support::run_observed(
+        r#"
+duration = "30m"
+[[queues]]
+name = "jobs"
+[traffic]
+kind = "count_trace"
+file = "queues/burst-at-5m.csv"
+queue = "jobs"
+[[services]]
+name = "worker"
+desired_count = 0
+concurrency = 1
+service_time = { distribution = "constant", value = "2s" }
+worker = { queue = "jobs", wait_time_seconds = 20 }
+[services.auto_scaling]
+min_capacity = 0
+max_capacity = 4
+[[services.auto_scaling.step_scaling]]
+name = "out"
+adjustment_type = "ChangeInCapacity"
+cooldown = "60s"
+alarm = { metric_name = "ApproximateNumberOfMessagesVisible", evaluation_periods = 1, threshold = 0.0, comparison_operator = "GreaterThanThreshold" }
+step_adjustments = [{ metric_interval_lower_bound = 0.0, scaling_adjustment = 2 }]
+[[services.auto_scaling.step_scaling]]
+name = "in"
+adjustment_type = "ExactCapacity"
+cooldown = "60s"
+alarm = { metric_name = "ApproximateNumberOfMessagesVisible", evaluation_periods = 3, threshold = 0.0, comparison_operator = "LessThanOrEqualToThreshold" }
+step_adjustments = [{ metric_interval_upper_bound = 0.0, scaling_adjustment = 0 }]
+"#,
+    );
+    let desired: Vec<(u64, u32)> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::DesiredCountChanged { at, desired_count, .. } if at > SimTime::ZERO => {
+                Some((at.as_nanos() / 60_000_000_000, desired_count))
+            }
+            _ => None,
+        })
+        .collect();
+    // Minute 5's sample (50 visible at 6:00) is published after the lag:
+    // +2 at 8:00, +2 more once the cooldown ends with messages still visible,
+    // then 0 once three published minutes show none.
+    assert_eq!(desired, [(8, 2), (9, 4), (14, 0)]);
+    let q = &figures.queues[0];
+    assert_eq!((q.totals.sent, q.totals.deleted, q.visible_at_end, q.in_flight_at_end), (50, 50, 0, 0), "{q:?}");
+    assert_eq!(figures.minutes[0].last().map(|r| r.running_count), Some(0));
+}
+
+/// Goal: a job reports its own message's send time, even when the message
+/// left the queue while the job ran and its slot went to a newer message.
+/// A 120 s job received at 0.5 s outlives its message (retention 60 s);
+/// the message sent at 70 s takes the freed slot; the first job's end (a
+/// stale receipt at 120.5 s) names the send at 0.5 s, not 70 s.
+#[test]
+fn a_job_whose_message_expired_reports_its_own_send_time() {
+    let (figures, observations) = support::run_observed(
+        r#"
+duration = "3m"
+[[queues]]
+name = "jobs"
+visibility_timeout = "12h"
+message_retention_period = "60s"
+[traffic]
+kind = "request_trace"
+file = "queues/two-messages.csv"
+queue = "jobs"
+[[services]]
+name = "worker"
+desired_count = 1
+warm_start = true
+concurrency = 2
+cpu_contention = false
+service_time = { distribution = "constant", value = "120s" }
+worker = { queue = "jobs", wait_time_seconds = 20 }
+"#,
+    );
+    let s = |x: f64| SimTime::ZERO + SimDuration::from_secs_f64(x);
+    let jobs: Vec<(SimTime, SimTime, SimTime, JobEnd)> = observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::JobFinished { at, sent_at, received_at, end, .. } => Some((at, sent_at, received_at, end)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(jobs, vec![(s(120.5), s(0.5), s(0.5), JobEnd::ReceiptStale)]);
+    assert_eq!(figures.queues[0].totals.expired, 2, "both messages outlive retention");
+}

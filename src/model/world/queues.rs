@@ -65,6 +65,10 @@ pub(super) struct Job {
     message: u32,
     generation: u32,
     receive_count: u32,
+    /// Its message's send time, kept here: the message may leave the queue
+    /// (deleted by a later receive, expired) and its slot be reused while
+    /// this job runs.
+    sent_at: SimTime,
     received_at: SimTime,
     /// Its task was killed: it ends without deleting.
     abandoned: bool,
@@ -211,12 +215,19 @@ impl<O: Observer> World<O> {
             let Some((_, (task_id, poll))) = self.queues[queue.index()].long_polls.entries.pop_front() else {
                 return;
             };
-            if self.tasks[task_id.index()].poll == Some(poll) {
-                self.tasks[task_id.index()].poll = None;
-                // A long poll returns at the first message (§12.2): one.
-                self.receive(task_id, 1);
-                self.poll(task_id);
+            let task = &mut self.tasks[task_id.index()];
+            if task.poll != Some(poll) {
+                continue;
             }
+            task.poll = None;
+            // A task that stopped listening while it waited (SIGTERM, its
+            // containers gone, a hang) takes nothing: it stopped polling.
+            if !task.listening || task.state != TaskState::Running {
+                continue;
+            }
+            // A long poll returns at the first message (§12.2): one.
+            self.receive(task_id, 1);
+            self.poll(task_id);
         }
     }
 
@@ -296,7 +307,8 @@ impl<O: Observer> World<O> {
             if q.invisible.push(until, (id, generation, receive_count)) {
                 self.queue.schedule(until, Event::QueueVisibilityDue(queue));
             }
-            let job = Job { queue, message: id, generation, receive_count, received_at: now, abandoned: false };
+            let job =
+                Job { queue, message: id, generation, receive_count, sent_at, received_at: now, abandoned: false };
             let job_id = match self.free_jobs.pop() {
                 Some(j) => {
                     self.jobs[j as usize] = job;
@@ -340,8 +352,8 @@ impl<O: Observer> World<O> {
         let now = self.now();
         let service = self.tasks[task_id.index()].service;
         let job = &self.jobs[job_id as usize];
-        let (queue, message, generation, receive_count, received_at, abandoned) =
-            (job.queue, job.message, job.generation, job.receive_count, job.received_at, job.abandoned);
+        let (queue, message, generation, receive_count, sent_at, received_at, abandoned) =
+            (job.queue, job.message, job.generation, job.receive_count, job.sent_at, job.received_at, job.abandoned);
         self.free_jobs.push(job_id);
         if abandoned {
             return;
@@ -349,7 +361,6 @@ impl<O: Observer> World<O> {
         let q = &mut self.queues[queue.index()];
         q.last_active = now;
         let current = q.live(message, generation) && q.messages[message as usize].receive_count == receive_count;
-        let sent_at = q.messages[message as usize].sent_at;
         if current {
             q.release(message);
             q.count(|c| c.deleted += 1);
@@ -400,8 +411,8 @@ impl<O: Observer> World<O> {
             if std::mem::replace(&mut job.abandoned, true) {
                 continue;
             }
-            let (queue, received_at, receive_count) = (job.queue, job.received_at, job.receive_count);
-            let sent_at = self.queues[queue.index()].messages[job.message as usize].sent_at;
+            let (queue, sent_at, received_at, receive_count) =
+                (job.queue, job.sent_at, job.received_at, job.receive_count);
             self.emit(Observation::JobFinished {
                 at: now,
                 queue,
