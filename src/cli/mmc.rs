@@ -68,6 +68,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
         queues: Vec::new(),
         services: vec![ServiceConfig {
             name: "mmc".into(),
+            scheduling_strategy: Default::default(),
             desired_count: stations,
             desired_count_changes: vec![],
             task,

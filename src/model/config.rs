@@ -185,10 +185,13 @@ pub struct SpotMarket {
     pub replace_at_notice: bool,
 }
 
-/// One ECS service (REPLICA scheduling) and its task definition.
+/// One ECS service and its task definition.
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {
     pub name: String,
+    /// REPLICA keeps `desired_count` tasks; DAEMON one task on each ACTIVE
+    /// instance of its ASG providers (aws-semantics §13.3).
+    pub scheduling_strategy: SchedulingStrategy,
     pub desired_count: u32,
     /// Manual `UpdateService` calls: at each time, desiredCount becomes the value.
     pub desired_count_changes: Vec<(SimTime, u32)>,
@@ -224,6 +227,18 @@ pub struct ServiceConfig {
     /// A queue worker: its tasks receive jobs from an SQS queue instead of
     /// requests from the ALB (§12).
     pub worker: Option<WorkerConfig>,
+}
+
+/// `schedulingStrategy` (aws-semantics §13.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SchedulingStrategy {
+    #[default]
+    Replica,
+    /// One task per ACTIVE instance of the service's ASG providers: no
+    /// desired count of its own, no placement strategy, no Service Auto
+    /// Scaling, EC2 only. Its reservation is taken before any replica is
+    /// placed on a new instance, and it stops after them (§13.3).
+    Daemon,
 }
 
 /// A standard SQS queue's attributes (§12.1).
@@ -270,6 +285,10 @@ pub struct CallConfig {
 }
 
 impl ServiceConfig {
+    pub fn is_daemon(&self) -> bool {
+        self.scheduling_strategy == SchedulingStrategy::Daemon
+    }
+
     /// Revision 0 is the service's first task definition; revision k is
     /// deployments[k − 1]'s.
     pub fn revision(&self, revision: u32) -> &TaskDefinition {

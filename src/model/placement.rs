@@ -119,11 +119,18 @@ pub struct WaitingTask {
 /// registered yet), then into as many new empty instances as it takes.
 /// Returns (launching instances used, new instances needed). A task that
 /// fits no empty instance is left out, as ECS leaves it out.
-pub fn instances_needed(waiting: &[WaitingTask], mut launching: Vec<Bin>, instance_type: &InstanceType) -> (u32, u32) {
+pub fn instances_needed(waiting: &[WaitingTask], launching: Vec<Bin>, instance_type: &InstanceType) -> (u32, u32) {
+    instances_needed_from(waiting, launching, &Bin::empty(instance_type))
+}
+
+/// As [`instances_needed`], with `fresh` the room a new instance offers: an
+/// empty one less its DAEMON tasks' reservations (§13.3), so the estimate
+/// counts them and leaves out a task that fits only without them.
+pub fn instances_needed_from(waiting: &[WaitingTask], mut launching: Vec<Bin>, fresh: &Bin) -> (u32, u32) {
     let launching_count = launching.len();
     let mut used = vec![false; launching_count];
     for task in waiting {
-        if !Bin::empty(instance_type).try_take(task) {
+        if !fresh.clone().try_take(task) {
             continue;
         }
         match launching.iter_mut().position(|bin| bin.try_take(task)) {
@@ -133,7 +140,7 @@ pub fn instances_needed(waiting: &[WaitingTask], mut launching: Vec<Bin>, instan
                 }
             }
             None => {
-                let mut bin = Bin::empty(instance_type);
+                let mut bin = fresh.clone();
                 bin.try_take(task);
                 launching.push(bin);
             }
@@ -213,5 +220,24 @@ mod tests {
         assert_eq!(instances_needed(&[too_big], vec![], &m6i_large()), (0, 0));
         let distinct = WaitingTask { distinct_instance: true, ..task };
         assert_eq!(instances_needed(&[distinct; 3], vec![], &m6i_large()), (0, 3));
+    }
+
+    #[test]
+    fn the_estimate_counts_daemon_reservations() {
+        let task = WaitingTask {
+            service: 0,
+            need: Reservation { cpu_units: 1024, memory_mib: 2048 },
+            distinct_instance: false,
+        };
+        // A 512-unit daemon on each new instance leaves room for one task, not two.
+        let mut fresh = Bin::empty(&m6i_large());
+        fresh.cpu_free -= 512;
+        fresh.memory_free -= 256;
+        fresh.awsvpc_free -= 1;
+        assert_eq!(instances_needed_from(&[task; 4], vec![], &fresh), (0, 4));
+        assert_eq!(instances_needed(&[task; 4], vec![], &m6i_large()), (0, 2));
+        // A task that fits only without the daemon is left out, as ECS leaves it out.
+        let big = WaitingTask { need: Reservation { cpu_units: 2048, memory_mib: 1024 }, ..task };
+        assert_eq!(instances_needed_from(&[big], vec![], &fresh), (0, 0));
     }
 }

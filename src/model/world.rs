@@ -14,6 +14,7 @@ mod blue_green;
 mod calls;
 mod capacity;
 mod cloudwatch;
+mod daemons;
 mod deployments;
 mod instances;
 mod lifecycle;

@@ -24,7 +24,9 @@ use crate::cost::{PriceFiles, PriceSheet};
 use crate::engine::sample::DurationDistribution;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::capacity::{SplitShortfall, StrategyItem};
-use crate::model::config::{only_on, CapacityProviderConfig, CpuArchitecture, SpotMarket, FARGATE, FARGATE_SPOT};
+use crate::model::config::{
+    only_on, CapacityProviderConfig, CpuArchitecture, SchedulingStrategy, SpotMarket, FARGATE, FARGATE_SPOT,
+};
 use crate::model::config::{
     AdjustmentType, AlarmConfig, ComparisonOperator, MetricAggregationType, ServiceMetric, StepAdjustment,
     StepScalingPolicy,
@@ -479,10 +481,20 @@ fn lower_service(
         });
     }
     deployments.sort_by_key(|d| d.at);
-    let deployment_configuration = lower_deployment_configuration(s.deployment_configuration.as_ref());
+    let mut deployment_configuration = lower_deployment_configuration(s.deployment_configuration.as_ref());
+    let daemon = s.is_daemon();
+    if daemon {
+        // A DAEMON deployment: maximumPercent is 100 and minimumHealthyPercent
+        // defaults to 0 (aws-semantics §13.3); validation refuses any other maximum.
+        let d = s.deployment_configuration.as_ref();
+        deployment_configuration.maximum_percent = 100;
+        deployment_configuration.minimum_healthy_percent = d.and_then(|d| d.minimum_healthy_percent).unwrap_or(0);
+    }
     Ok(ServiceConfig {
         name,
-        desired_count: s.desired_count.unwrap_or(1),
+        scheduling_strategy: if daemon { SchedulingStrategy::Daemon } else { SchedulingStrategy::Replica },
+        // A daemon has no desired count of its own: the model counts its instances (§13.3).
+        desired_count: if daemon { 0 } else { s.desired_count.unwrap_or(1) },
         desired_count_changes,
         task,
         target_group: TargetGroupId(index as u32),
@@ -513,7 +525,12 @@ fn lower_service(
             Some(SplitShortfallFile::Before) => SplitShortfall::Before,
             _ => SplitShortfall::After,
         },
-        placement: lower_placement(s),
+        // A daemon has no placement strategy; one task per instance is its nature (§13.3).
+        placement: if daemon {
+            Placement { strategy: Vec::new(), distinct_instance: true }
+        } else {
+            lower_placement(s)
+        },
         warm_start: s.warm_start.unwrap_or(false),
         deployments,
         deployment_configuration,

@@ -666,6 +666,8 @@ pub struct ContainerHealthCheckFile {
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
     pub name: Option<String>,
+    /// `schedulingStrategy`: REPLICA (default) or DAEMON (§13.3).
+    pub scheduling_strategy: Option<SchedulingStrategyFile>,
     pub desired_count: Option<u32>,
     #[serde(default)]
     pub desired_count_changes: Vec<DesiredCountChange>,
@@ -745,10 +747,23 @@ pub struct ServiceFile {
     pub worker: Option<WorkerFile>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum SchedulingStrategyFile {
+    #[serde(rename = "REPLICA")]
+    Replica,
+    #[serde(rename = "DAEMON")]
+    Daemon,
+}
+
 impl ServiceFile {
-    /// `loadBalancers` set: by default yes, but not for a queue worker.
+    pub fn is_daemon(&self) -> bool {
+        self.scheduling_strategy == Some(SchedulingStrategyFile::Daemon)
+    }
+
+    /// `loadBalancers` set: by default yes, but not for a queue worker or a
+    /// DAEMON (model choice: a daemon is an agent beside the application).
     pub fn is_load_balanced(&self) -> bool {
-        self.load_balanced.unwrap_or(self.worker.is_none())
+        self.load_balanced.unwrap_or(self.worker.is_none() && !self.is_daemon())
     }
 }
 

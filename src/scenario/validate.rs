@@ -319,6 +319,9 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
     let cpu = s.cpu.unwrap_or(super::lower::DEFAULT_CPU_UNITS);
     let memory = s.memory.unwrap_or(super::lower::DEFAULT_MEMORY_MIB);
     let asg_providers = check_capacity(c, file, prefix, s);
+    if s.is_daemon() {
+        check_daemon(c, prefix, s, asg_providers.is_some());
+    }
     let index = prefix.strip_prefix("services[").and_then(|p| p.strip_suffix(']')).and_then(|i| i.parse().ok());
     check_deployments(c, prefix, s, &super::lower::service_name(s, index.unwrap_or(0)), duration, base);
     match fargate_memory_range(cpu) {
@@ -1272,6 +1275,56 @@ fn check_container_health_check(c: &mut Checker, field: &str, check: Option<&Con
     c.duration_range(&format!("{field}.timeout"), check.timeout, 2, 60, "§2.6");
     c.count_range(&format!("{field}.retries"), check.retries, 1, 10, "§2.6");
     c.duration_range(&format!("{field}.start_period"), check.start_period, 0, 300, "§2.6");
+}
+
+/// What CreateService refuses with `schedulingStrategy` DAEMON (§13.3): it
+/// runs on EC2 only, has no desired count, no placement strategy, no Service
+/// Auto Scaling, no CODE_DEPLOY controller, and deploys within 100 %.
+fn check_daemon(c: &mut Checker, prefix: &str, s: &ServiceFile, on_asg: bool) {
+    let field = |name: &str| format!("{prefix}.{name}");
+    if !on_asg {
+        let (at, found) = match (s.launch_type, &s.capacity_provider_strategy) {
+            (_, Some(_)) => ("capacity_provider_strategy", "a Fargate capacity provider"),
+            (Some(LaunchTypeFile::Fargate), None) => ("launch_type", "\"FARGATE\""),
+            _ => ("launch_type", "none (the default is FARGATE)"),
+        };
+        c.problem(
+            field(at),
+            format!(
+                "a DAEMON service runs on EC2 only (§13.3): expected launch_type = \"EC2\" or a strategy of ASG \
+                 capacity providers, found {found}"
+            ),
+        );
+    }
+    if s.desired_count.is_some() {
+        c.problem(field("desired_count"), "a DAEMON service has no desired count: one task per instance (§13.3)");
+    }
+    if !s.desired_count_changes.is_empty() {
+        c.problem(
+            field("desired_count_changes"),
+            "a DAEMON service has no desired count to change: one task per instance (§13.3)",
+        );
+    }
+    if s.auto_scaling.is_some() {
+        c.problem(field("auto_scaling"), "a DAEMON service takes no Service Auto Scaling (§13.3)");
+    }
+    if s.placement_strategy.is_some() {
+        c.problem(field("placement_strategy"), "a DAEMON service takes no placement strategy (§13.3)");
+    }
+    let Some(d) = &s.deployment_configuration else { return };
+    let at = |name: &str| format!("{prefix}.deployment_configuration.{name}");
+    if d.code_deploy.is_some() {
+        c.problem(at("code_deploy"), "the CODE_DEPLOY controller does not support DAEMON services (§13.3)");
+    }
+    if d.strategy.is_some_and(|k| k != StrategyFile::Rolling) {
+        c.problem(at("strategy"), "a DAEMON service deploys ROLLING only in fleetsim (§13.3: maximumPercent 100)");
+    }
+    if let Some(maximum) = d.maximum_percent.filter(|&m| m != 100) {
+        c.problem(
+            at("maximum_percent"),
+            format!("a DAEMON service's maximumPercent must be 100 (§13.3), found {maximum}"),
+        );
+    }
 }
 
 /// `placementStrategy` and `placementConstraints` as ECS accepts them (§5.2).

@@ -979,3 +979,60 @@ fn memory_limits_out_of_order() {
         &["service.memory_leak_per_hour_mib", "≥ 0"],
     );
 }
+
+/// A DAEMON service (aws-semantics §13.3) on EC2, with `extra` in its table.
+fn daemon(extra: &str) -> String {
+    format!(
+        r#"duration = "10m"
+[traffic]
+kind = "constant"
+rate_per_second = 1.0
+[[services]]
+name = "web"
+service_time = {{ distribution = "constant", value = "10ms" }}
+launch_type = "EC2"
+[[services]]
+name = "agent"
+scheduling_strategy = "DAEMON"
+service_time = {{ distribution = "constant", value = "10ms" }}
+{extra}
+[[capacity_providers]]
+name = "m6i"
+instance_type = "m6i.large"
+max_size = 2
+"#
+    )
+}
+
+// What CreateService refuses for a DAEMON (§13.3): Fargate, a desired count,
+// Service Auto Scaling, the CODE_DEPLOY controller, maximumPercent ≠ 100, a
+// placement strategy. Each names its field.
+#[test]
+fn daemon_mistakes() {
+    let ec2 = "launch_type = \"EC2\"\n";
+    assert_scenario_error(&daemon("launch_type = \"FARGATE\""), &["services[1].launch_type", "DAEMON", "FARGATE"]);
+    assert_scenario_error(&daemon(""), &["services[1].launch_type", "DAEMON"]);
+    assert_scenario_error(
+        &daemon("capacity_provider_strategy = [{ capacity_provider = \"FARGATE\", weight = 1 }]"),
+        &["services[1].capacity_provider_strategy", "DAEMON"],
+    );
+    assert_scenario_error(&daemon(&format!("{ec2}desired_count = 2")), &["services[1].desired_count", "DAEMON"]);
+    assert_scenario_error(
+        &daemon(&format!("{ec2}auto_scaling = {{ min_capacity = 1, max_capacity = 4, target_tracking = [{{ predefined_metric_type = \"ECSServiceAverageCPUUtilization\", target_value = 50.0 }}] }}")),
+        &["services[1].auto_scaling", "DAEMON"],
+    );
+    assert_scenario_error(
+        &daemon(&format!("{ec2}deployment_configuration = {{ maximum_percent = 200 }}")),
+        &["services[1].deployment_configuration.maximum_percent", "100", "200"],
+    );
+    assert_scenario_error(
+        &daemon(&format!("{ec2}placement_strategy = [{{ type = \"binpack\", field = \"cpu\" }}]")),
+        &["services[1].placement_strategy", "DAEMON"],
+    );
+    assert_scenario_error(
+        &daemon(&format!(
+            "{ec2}load_balanced = true\ndeployment_configuration = {{ code_deploy = {{ deployment_config = \"CodeDeployDefault.ECSAllAtOnce\" }} }}"
+        )),
+        &["services[1].deployment_configuration.code_deploy", "CODE_DEPLOY"],
+    );
+}

@@ -84,6 +84,21 @@ fn same_seed_same_bytes_on_ec2() {
     }
 }
 
+/// Goal: the same with a DAEMON service beside the replicas (§13.3): its
+/// placements come first on each instance and Spot drains stop it last.
+#[test]
+fn same_seed_same_bytes_with_a_daemon() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run_file_into("determinism-daemon.toml", &a, &[]);
+    run_file_into("determinism-daemon.toml", &b, &[]);
+    assert_same_files(&a, &b);
+    let events = fs::read_to_string(a.join("events.csv")).expect("events");
+    for expected in ["(service agent)", "instance_spot_notice", "task_placed", "asg_desired_capacity"] {
+        assert!(events.contains(expected), "the scenario should exercise {expected}");
+    }
+}
+
 /// Goal: the same with three services behind listener rules, whose random
 /// sources add route shares, weighted forwards and calls' draws.
 #[test]

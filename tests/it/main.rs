@@ -10,6 +10,7 @@ mod check;
 mod cluster;
 mod compare;
 mod cost;
+mod daemon;
 mod deployments;
 mod determinism;
 mod ec2;

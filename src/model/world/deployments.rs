@@ -229,7 +229,7 @@ impl<O: Observer> World<O> {
     /// COMPLETED (§2.8): the new revision runs at the desired count, every
     /// task healthy, and every old task has STOPPED (deregistration included).
     /// Otherwise, when nothing moved and nothing can, the deployment is stuck.
-    fn check_rollout_done(&mut self, service: ServiceId, moved: usize, capacity_short: bool) {
+    pub(super) fn check_rollout_done(&mut self, service: ServiceId, moved: usize, capacity_short: bool) {
         let Some(rollout) = self.services[service.index()].rollout.clone() else { return };
         let desired = self.services[service.index()].desired_count as usize;
         let tasks = &self.services[service.index()].tasks;

@@ -16,15 +16,15 @@ use crate::model::placement::{self, Bin, Candidate, Reservation, WaitingTask};
 const SCALE_IN_DATAPOINTS: u32 = 15;
 
 pub(super) struct Instance {
-    provider: CapacityProviderId,
+    pub(super) provider: CapacityProviderId,
     availability_zone: u32,
     pub(super) state: InstanceState,
     launched_at: SimTime,
-    cpu_free: u32,
-    memory_free: u32,
-    awsvpc_free: u32,
+    pub(super) cpu_free: u32,
+    pub(super) memory_free: u32,
+    pub(super) awsvpc_free: u32,
     /// Tasks placed here and not yet STOPPED.
-    tasks: Vec<TaskId>,
+    pub(super) tasks: Vec<TaskId>,
     /// Registration, or the Spot notice, or the reclaim at its end.
     timer: Option<EventId>,
     /// Scale-in with draining: it ends once its tasks are gone.
@@ -64,11 +64,13 @@ impl<O: Observer> World<O> {
                 self.queue.cancel(timer);
             }
             self.set_instance_state(InstanceId(i as u32), InstanceState::Active, "registered before the run began");
+            // Its daemons first, before any service places a replica (§13.3).
+            self.place_daemons(InstanceId(i as u32));
         }
     }
 
     /// Instances in the group: launched and not yet terminated.
-    fn group_instances(&self, provider: CapacityProviderId) -> impl Iterator<Item = InstanceId> + '_ {
+    pub(super) fn group_instances(&self, provider: CapacityProviderId) -> impl Iterator<Item = InstanceId> + '_ {
         (0..self.instances.len() as u32).map(InstanceId).filter(move |&i| {
             let instance = &self.instances[i.index()];
             instance.provider == provider && instance.state != InstanceState::Terminated
@@ -131,7 +133,7 @@ impl<O: Observer> World<O> {
         }
     }
 
-    fn set_instance_state(&mut self, id: InstanceId, to: InstanceState, reason: &'static str) {
+    pub(super) fn set_instance_state(&mut self, id: InstanceId, to: InstanceState, reason: &'static str) {
         let at = self.now();
         let instance = &mut self.instances[id.index()];
         let from = instance.state;
@@ -146,6 +148,8 @@ impl<O: Observer> World<O> {
             to,
             reason,
         });
+        // A daemon service's desired count is its ACTIVE instances (§13.3).
+        self.refresh_daemon_desired(capacity_provider);
     }
 
     pub(super) fn instance_registered(&mut self, id: InstanceId) {
@@ -154,12 +158,14 @@ impl<O: Observer> World<O> {
             return;
         }
         self.set_instance_state(id, InstanceState::Active, "registered with the cluster");
+        // The daemons' reservations come off before any replica is placed (§13.3 model choice).
+        self.place_daemons(id);
         self.place_waiting(self.instances[id.index()].provider);
     }
 
     // ---- placement ----------------------------------------------------------
 
-    fn reservation(&self, service: ServiceId) -> Reservation {
+    pub(super) fn reservation(&self, service: ServiceId) -> Reservation {
         let task = &self.config.services[service.index()].task;
         Reservation { cpu_units: task.cpu_units, memory_mib: task.memory_reserved_mib }
     }
@@ -212,7 +218,14 @@ impl<O: Observer> World<O> {
         let Some(chosen) = placement::choose(&candidates, need, placement, || placement_random.next_u64()) else {
             return false;
         };
-        let id = active[chosen];
+        self.place_on(task_id, active[chosen]);
+        true
+    }
+
+    /// The task takes its reservation on the instance and starts (§5.2).
+    pub(super) fn place_on(&mut self, task_id: TaskId, id: InstanceId) {
+        let service = self.tasks[task_id.index()].service;
+        let need = self.reservation(service);
         let instance = &mut self.instances[id.index()];
         instance.cpu_free -= need.cpu_units;
         instance.memory_free -= need.memory_mib;
@@ -223,7 +236,6 @@ impl<O: Observer> World<O> {
         let at = self.now();
         self.emit(Observation::TaskPlaced { at, service, task: task_id, instance: id, availability_zone });
         self.begin_startup(task_id);
-        true
     }
 
     /// Waiting tasks of the provider, in launch order, placed where they fit.
@@ -271,6 +283,14 @@ impl<O: Observer> World<O> {
         instance.cpu_free += need.cpu_units;
         instance.memory_free += need.memory_mib;
         instance.awsvpc_free += 1;
+        match instance.state {
+            // The last replica gone, the daemons stop: last to stop (§13.3).
+            InstanceState::Draining => self.stop_daemons_if_alone(id),
+            // ECS retries a daemon that did not fit on this very instance (§13.3).
+            InstanceState::Active => self.place_daemons(id),
+            _ => {}
+        }
+        let instance = &self.instances[id.index()];
         if instance.tasks.is_empty() && instance.terminate_when_empty {
             self.terminate_instance(id, "drained for the group's scale-in");
         } else {
@@ -329,7 +349,10 @@ impl<O: Observer> World<O> {
         // scale-out step is measured against what the group's desired capacity holds.
         let in_group: Vec<InstanceId> = self.group_instances(provider).collect();
         let n = in_group.len() as u32;
-        let busy = in_group.iter().filter(|i| !self.instances[i.index()].tasks.is_empty()).count() as u32;
+        // Daemon tasks do not count as use (§5.1): an instance with only its daemons is empty.
+        let busy = in_group.iter().filter(|&&i| !self.holds_only_daemons(i)).count() as u32;
+        // A new instance offers what its daemons leave (§13.3 model choice), to the estimate too.
+        let fresh = self.fresh_bin(provider, &asg.instance_type);
         // Booting instances will take waiting tasks, unless EC2 is already taking them back.
         let launching: Vec<Bin> = in_group
             .iter()
@@ -337,7 +360,7 @@ impl<O: Observer> World<O> {
                 let instance = &self.instances[i.index()];
                 instance.state == InstanceState::Launching && !instance.spot_noticed
             })
-            .map(|_| Bin::empty(&asg.instance_type))
+            .map(|_| fresh.clone())
             .collect();
         let waiting: Vec<WaitingTask> = self.groups[provider.index()]
             .waiting
@@ -351,7 +374,7 @@ impl<O: Observer> World<O> {
                 }
             })
             .collect();
-        let (launching_used, new_needed) = placement::instances_needed(&waiting, launching, &asg.instance_type);
+        let (launching_used, new_needed) = placement::instances_needed_from(&waiting, launching, &fresh);
         let needed = busy + launching_used + new_needed;
         // M / N × 100; 200 % from zero instances with work waiting; 100 % with none (§5.1).
         let reservation_percent = match (n, needed) {
@@ -394,8 +417,7 @@ impl<O: Observer> World<O> {
                 let empty = in_group
                     .iter()
                     .filter(|i| {
-                        let instance = &self.instances[i.index()];
-                        instance.tasks.is_empty() && instance.state != InstanceState::Draining
+                        self.holds_only_daemons(**i) && self.instances[i.index()].state != InstanceState::Draining
                     })
                     .count() as u32;
                 // Against the desired capacity: instances already on their way out do not count twice.
@@ -444,9 +466,9 @@ impl<O: Observer> World<O> {
             let eligible: Vec<InstanceId> = self
                 .group_instances(provider)
                 .filter(|&i| {
-                    let instance = &self.instances[i.index()];
-                    instance.state != InstanceState::Draining
-                        && (!asg.managed_termination_protection || instance.tasks.is_empty())
+                    // Managed termination protection guards instances with non-daemon tasks (§5.1).
+                    self.instances[i.index()].state != InstanceState::Draining
+                        && (!asg.managed_termination_protection || self.holds_only_daemons(i))
                 })
                 .collect();
             let mut per_zone = vec![0u32; asg.availability_zones.len()];
@@ -473,10 +495,13 @@ impl<O: Observer> World<O> {
 
     /// DRAINING (§2.3): tasks not yet RUNNING stop at once, RUNNING ones are
     /// stopped and replaced elsewhere (model choice until maximumPercent
-    /// exists: the replacement launches at once).
+    /// exists: the replacement launches at once). Daemon tasks stop once
+    /// every other task here has STOPPED (§13.3).
     fn drain_instance(&mut self, id: InstanceId, reason: &'static str) {
         self.set_instance_state(id, InstanceState::Draining, reason);
-        let tasks = self.instances[id.index()].tasks.clone();
+        let tasks: Vec<TaskId> =
+            self.instances[id.index()].tasks.iter().copied().filter(|&t| !self.is_daemon_task(t)).collect();
+        self.stop_daemons_if_alone(id);
         let mut services: Vec<ServiceId> = Vec::new();
         for task in tasks {
             self.stop_task(task, StopReason::ContainerInstanceDraining);
@@ -502,7 +527,9 @@ impl<O: Observer> World<O> {
         if let Some(timer) = self.instances[id.index()].timer.take() {
             self.queue.cancel(timer);
         }
-        let tasks = self.instances[id.index()].tasks.clone();
+        // Replicas die first, the daemons last (§13.3), at the same instant.
+        let mut tasks = self.instances[id.index()].tasks.clone();
+        tasks.sort_by_key(|&t| self.is_daemon_task(t));
         let mut services: Vec<ServiceId> = Vec::new();
         for &task in &tasks {
             if self.tasks[task.index()].state < TaskState::Deprovisioning {

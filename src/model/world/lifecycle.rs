@@ -56,6 +56,23 @@ impl<O: Observer> World<O> {
         revision: u32,
         target_group: TargetGroupId,
     ) {
+        let id = self.new_task(service, capacity_provider, revision, target_group);
+        if self.config.capacity_providers[capacity_provider.index()].auto_scaling_group().is_some() {
+            self.place_or_wait(id);
+        } else {
+            self.begin_startup(id);
+        }
+    }
+
+    /// A task in PROVISIONING, not yet placed anywhere: its draws made by its
+    /// launch ordinal, its launch reported.
+    pub(super) fn new_task(
+        &mut self,
+        service: ServiceId,
+        capacity_provider: CapacityProviderId,
+        revision: u32,
+        target_group: TargetGroupId,
+    ) -> TaskId {
         let now = self.now();
         let id = TaskId(self.tasks.len() as u32);
         let ordinal = task_ordinal(service, self.services[service.index()].launched_count);
@@ -101,11 +118,7 @@ impl<O: Observer> World<O> {
             stop_reason: None,
             revision,
         });
-        if self.config.capacity_providers[capacity_provider.index()].auto_scaling_group().is_some() {
-            self.place_or_wait(id);
-        } else {
-            self.begin_startup(id);
-        }
+        id
     }
 
     /// The task has somewhere to run: its start-up clock begins.

@@ -11,6 +11,10 @@ use crate::model::observation::{ContainerHealth, Observation, Observer, StopReas
 
 impl<O: Observer> World<O> {
     pub(super) fn set_desired_count(&mut self, service: ServiceId, desired_count: u32) {
+        if self.config.services[service.index()].is_daemon() {
+            // A daemon's count is its instances' (§13.3); validation keeps others away.
+            return self.reconcile(service);
+        }
         self.services[service.index()].desired_count = desired_count;
         let at = self.now();
         self.emit(Observation::DesiredCountChanged { at, service, desired_count });
@@ -26,6 +30,9 @@ impl<O: Observer> World<O> {
     pub(super) fn reconcile(&mut self, service: ServiceId) {
         if self.services[service.index()].halted {
             return;
+        }
+        if self.config.services[service.index()].is_daemon() {
+            return self.reconcile_daemon(service);
         }
         if self.rollout_in_progress(service) {
             return self.rolling_step(service);
