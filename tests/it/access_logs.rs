@@ -805,3 +805,28 @@ fn random_disorder_within_the_window_merges_sorted_and_complete() {
         assert_eq!(merged, expected, "case {case} (window {window} ns, grid {grid} ns)");
     }
 }
+
+/// Goal: a 60 s export with minutes missing at uneven gaps (no requests,
+/// §11.3) replays minute by minute. Method: datapoints at 14:00, 14:02 and
+/// 14:05 (steps of 120 s and 180 s), in no order; the five minutes replay
+/// 60, 0, 120, 0, 0 and 14:05 is past the run. Before, the smallest step
+/// (120 s) was taken as the period and 180 s was refused as not a multiple.
+#[test]
+fn cloudwatch_minutes_missing_at_uneven_gaps_keep_the_60s_period() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = dir.path().join("export.json");
+    write(
+        &export,
+        br#"{ "Label": "RequestCount", "Datapoints": [
+            { "Timestamp": "2026-11-02T14:05:00+00:00", "Sum": 30.0, "Unit": "Count" },
+            { "Timestamp": "2026-11-02T14:00:00+00:00", "Sum": 60.0, "Unit": "Count" },
+            { "Timestamp": "2026-11-02T14:02:00+00:00", "Sum": 120.0, "Unit": "Count" }
+        ] }"#,
+    );
+    let text = std::fs::read_to_string(fixture("cloudwatch.toml")).expect("read cloudwatch.toml");
+    let text = text.replace(
+        "file = \"get-metric-data.json\"\nmetric = \"alb\"",
+        &format!("file = \"{}\"", export.display().to_string().replace('\\', "\\\\")),
+    );
+    assert_eq!(minute_arrivals(&text), [60, 0, 120, 0, 0]);
+}
