@@ -124,7 +124,14 @@ fn string<'a>(value: &'a Value, field: &str) -> Result<&'a str, String> {
     value.as_str().ok_or_else(|| format!("{field}: expected a string, found {value}"))
 }
 
+/// An ISO 8601 string, or epoch seconds: what the AWS CLI v1 prints for a
+/// JSON-protocol service under its default `cli_timestamp_format = none`.
 fn timestamp(value: &Value, field: &str) -> Result<u64, String> {
+    if let Value::Number(n) = value {
+        return super::decimal::parse_seconds(n.to_string().as_bytes()).ok_or_else(|| {
+            format!("{field}: expected an ISO 8601 time like 2026-11-02T14:05:00+00:00 or epoch seconds, found {n}")
+        });
+    }
     let text = string(value, field)?;
     parse_iso8601_nanos(text)
         .ok_or_else(|| format!("{field}: expected an ISO 8601 time like 2026-11-02T14:05:00+00:00, found \"{text}\""))

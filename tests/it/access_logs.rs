@@ -830,3 +830,28 @@ fn cloudwatch_minutes_missing_at_uneven_gaps_keep_the_60s_period() {
     );
     assert_eq!(minute_arrivals(&text), [60, 0, 120, 0, 0]);
 }
+
+/// Goal: an export printed by the AWS CLI v1 (default `cli_timestamp_format =
+/// none`: a JSON-protocol service's times as epoch seconds) reads as the same
+/// counts as the ISO 8601 one. Method: the fixture's get-metric-statistics
+/// export with every Timestamp replaced by its epoch seconds.
+#[test]
+fn cloudwatch_epoch_second_timestamps_read() {
+    let statistics = std::fs::read_to_string(fixture("get-metric-statistics.json")).expect("read the export");
+    let mut epoch = statistics.clone();
+    for minute in 0..5 {
+        let iso = format!("\"2026-11-02T14:0{minute}:00+00:00\"");
+        let seconds = parse_iso8601_nanos(&iso[1..iso.len() - 1]).expect("a valid time") / 1_000_000_000;
+        epoch = epoch.replace(&iso, &format!("{seconds}.0"));
+    }
+    assert_ne!(epoch, statistics);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = dir.path().join("export.json");
+    write(&export, epoch.as_bytes());
+    let text = std::fs::read_to_string(fixture("cloudwatch.toml")).expect("read cloudwatch.toml");
+    let text = text.replace(
+        "file = \"get-metric-data.json\"\nmetric = \"alb\"",
+        &format!("file = \"{}\"", export.display().to_string().replace('\\', "\\\\")),
+    );
+    assert_eq!(minute_arrivals(&text), [120, 180, 0, 60, 240]);
+}
