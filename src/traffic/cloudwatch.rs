@@ -7,8 +7,9 @@
 //! Values, StatusCode}]`, newest first by default; the CLI's pagination
 //! repeats a result per page, so results sharing the chosen Id are joined)
 //! and `get-metric-statistics` (`{Label, Datapoints[{Timestamp, Sum, …}]}`,
-//! in no order). Both are sorted; the period is the smallest step between
-//! datapoints; a period without a datapoint had no requests (§11.3: ALB
+//! in no order). Both are sorted; the period is the greatest common divisor
+//! of the steps between datapoints (a multiple of 60 s, ALB metrics'
+//! resolution); a period without a datapoint had no requests (§11.3: ALB
 //! metrics are only published while requests flow) and counts 0.
 
 use super::access_log::parse_iso8601_nanos;
@@ -66,12 +67,20 @@ pub fn read_export(path: &Path, metric: Option<&str>) -> Result<CloudWatchCounts
             )));
         }
     }
-    let period_nanos = points.windows(2).map(|p| p[1].0 - p[0].0).min().unwrap_or(ALB_PERIOD_NANOS);
-    if let Some(pair) = points.windows(2).find(|p| (p[1].0 - points[0].0) % period_nanos != 0) {
+    // The greatest common divisor of the steps, not the smallest step: a
+    // 60 s export missing minutes 1, 3 and 4 (no requests, §11.3) has steps
+    // of 120 s and 180 s, and is still a 60 s export.
+    let period_nanos = points.windows(2).map(|p| p[1].0 - p[0].0).reduce(gcd).unwrap_or(ALB_PERIOD_NANOS);
+    if period_nanos % ALB_PERIOD_NANOS != 0 {
+        // ALB metrics come at 60 s (§11.3): some datapoint is off the minute grid of the first.
+        let pair = points
+            .windows(2)
+            .find(|p| (p[1].0 - points[0].0) % ALB_PERIOD_NANOS != 0)
+            .expect("a step off the 60 s grid exists when the steps' divisor is off it");
         return Err(problem(format!(
-            "{}: expected datapoints a whole number of periods ({} s) apart, found {} after {}",
+            "{}: expected datapoints a whole number of periods (60 s, ALB metrics' resolution) apart, found {} \
+             after {}",
             pair[1].2,
-            period_nanos / 1_000_000_000,
             super::access_log::format_iso8601_micros(pair[1].0),
             super::access_log::format_iso8601_micros(pair[0].0),
         )));
@@ -100,6 +109,14 @@ pub fn read_export(path: &Path, metric: Option<&str>) -> Result<CloudWatchCounts
     Ok(CloudWatchCounts { label, period_nanos, points: filled })
 }
 
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 /// A datapoint: (time, value, its field path).
 type Point = (u64, f64, String);
 
@@ -107,7 +124,14 @@ fn string<'a>(value: &'a Value, field: &str) -> Result<&'a str, String> {
     value.as_str().ok_or_else(|| format!("{field}: expected a string, found {value}"))
 }
 
+/// An ISO 8601 string, or epoch seconds: what the AWS CLI v1 prints for a
+/// JSON-protocol service under its default `cli_timestamp_format = none`.
 fn timestamp(value: &Value, field: &str) -> Result<u64, String> {
+    if let Value::Number(n) = value {
+        return super::decimal::parse_seconds(n.to_string().as_bytes()).ok_or_else(|| {
+            format!("{field}: expected an ISO 8601 time like 2026-11-02T14:05:00+00:00 or epoch seconds, found {n}")
+        });
+    }
     let text = string(value, field)?;
     parse_iso8601_nanos(text)
         .ok_or_else(|| format!("{field}: expected an ISO 8601 time like 2026-11-02T14:05:00+00:00, found \"{text}\""))

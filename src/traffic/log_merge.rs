@@ -86,7 +86,9 @@ pub fn interval_end_nanos(path: &Path) -> Option<u64> {
         return None;
     }
     let stamp = parts.nth(2)?.as_bytes();
-    if stamp.len() != 14 || stamp[8] != b'T' || stamp[13] != b'Z' {
+    // Digits checked before slicing: a non-ASCII name must not split a character.
+    let digits = |range: std::ops::Range<usize>| stamp[range].iter().all(u8::is_ascii_digit);
+    if stamp.len() != 14 || stamp[8] != b'T' || stamp[13] != b'Z' || !digits(0..8) || !digits(9..13) {
         return None;
     }
     let text = std::str::from_utf8(stamp).ok()?;
@@ -357,6 +359,14 @@ mod tests {
             super::super::access_log::parse_iso8601_nanos("2014-02-15T23:40:00Z")
         );
         assert_eq!(interval_end_nanos(Path::new("access.log")), None);
+        // Not ELB's names: no end, and no panic on a character of several bytes.
+        for name in [
+            "1_elasticloadbalancing_r_app.lb.1_202é102T1405Z_10.0.0.1_x.log",
+            "1_elasticloadbalancing_r_app.lb.1_2026110xT1405Z_10.0.0.1_x.log",
+            "1_elasticloadbalancing_r_app.lb.1_20261102T14é5Z_10.0.0.1_x.log",
+        ] {
+            assert_eq!(interval_end_nanos(Path::new(name)), None, "{name}");
+        }
     }
 
     #[test]

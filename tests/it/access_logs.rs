@@ -702,3 +702,156 @@ fn cloudwatch_mistakes_name_their_field() {
         &["whole number of periods"],
     );
 }
+
+// ---------------------------------------------------------------------------
+// Merging: a property test
+
+/// splitmix64: a reproducible stream for the property test below.
+struct Draws(u64);
+
+impl Draws {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// One entry whose response left at `time_nanos` for a request created at `created_nanos`.
+fn entry_line(time_nanos: u64, created_nanos: u64) -> String {
+    use fleetsim::traffic::access_log::format_iso8601_micros;
+    format!(
+        "http {} app/shop/50dc6c495c0c9188 203.0.113.1:1 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \
+         \"GET http://shop.example.com:80/ HTTP/1.1\" \"curl/8\" - - - \"Root=1-0\" \"-\" \"-\" 0 {} \"forward\"",
+        format_iso8601_micros(time_nanos),
+        format_iso8601_micros(created_nanos)
+    )
+}
+
+/// Goal: the k-way merge with its per-file reorder window is exact. Method:
+/// 60 random cases of 1–6 files (named as ELB names them, so opened late, or
+/// not, so opened at once; gzip or plain; some empty), each written in
+/// `time` order with every arrival (`request_creation_time`) 0 to `window`
+/// before its `time`, times on a coarse grid so that ties across and within
+/// files are common; the merge must give every entry exactly once, in
+/// (arrival, file, line) order, without an error.
+#[test]
+fn random_disorder_within_the_window_merges_sorted_and_complete() {
+    use std::io::Write as _;
+    let base = parse_iso8601_nanos("2026-11-02T14:00:00Z").expect("a valid time");
+    const MINUTE: u64 = 60_000_000_000;
+    for case in 0..60u64 {
+        let mut draws = Draws(case);
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let window = [0, 1_000_000, 2_000_000_000, MINUTE, 2 * MINUTE, 15 * MINUTE][draws.below(6) as usize];
+        let grid = [1_000, 1_000_000, 250_000_000, 1_000_000_000][draws.below(4) as usize];
+        let mut expected: Vec<(u64, PathBuf, u64)> = Vec::new();
+        for f in 0..1 + draws.below(6) {
+            // An interval of 5 minutes ending 5 to 30 minutes after the base.
+            let end = base + (1 + draws.below(6)) * 5 * MINUTE;
+            let elb_named = draws.below(3) != 0;
+            let gzip = draws.below(2) == 0;
+            let name = if elb_named {
+                format!(
+                    "123456789012_elasticloadbalancing_us-east-1_app.shop.50dc6c495c0c9188_{}_10.0.{f}.1_r{case}x{f}.log{}",
+                    &fleetsim::traffic::access_log::format_iso8601_micros(end)
+                        .replace(['-', ':'], "")
+                        .get(..13)
+                        .map(|s| format!("{s}Z"))
+                        .expect("a time"),
+                    if gzip { ".gz" } else { "" }
+                )
+            } else {
+                format!("node{f}.log{}", if gzip { ".gz" } else { "" })
+            };
+            let count = [0, 1, 5, 50, 400][draws.below(5) as usize];
+            let mut times: Vec<u64> =
+                (0..count).map(|_| end - 5 * MINUTE + draws.below(5 * MINUTE / grid) * grid).collect();
+            times.sort_unstable();
+            let mut text = String::new();
+            for (line, &time) in times.iter().enumerate() {
+                let back = if draws.below(4) == 0 { window } else { draws.below(window / grid + 1) * grid };
+                let created = time - back.min(window);
+                text.push_str(&entry_line(time, created));
+                text.push('\n');
+                expected.push((created, dir.path().join(&name), line as u64 + 1));
+            }
+            let bytes = if gzip {
+                let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                encoder.write_all(text.as_bytes()).expect("gzip in memory");
+                encoder.finish().expect("gzip in memory")
+            } else {
+                text.into_bytes()
+            };
+            write(&dir.path().join(&name), &bytes);
+        }
+        let files = log_files(&[dir.path().to_path_buf()]).expect("the files are listed");
+        let index = |path: &PathBuf| files.iter().position(|p| p == path).expect("a listed file");
+        expected.sort_by_key(|(at, path, line)| (*at, index(path), *line));
+        let mut merge = LogMerge::new(files.clone(), window);
+        let mut merged = Vec::new();
+        let mut keep = |_: &fleetsim::traffic::access_log::LogEntry| Ok(());
+        while let Some(logged) =
+            merge.next(&mut keep).unwrap_or_else(|e| panic!("case {case} (window {window} ns, grid {grid} ns): {e}"))
+        {
+            merged.push((logged.at_nanos, files[logged.file].clone(), logged.line));
+        }
+        assert_eq!(merged, expected, "case {case} (window {window} ns, grid {grid} ns)");
+    }
+}
+
+/// Goal: a 60 s export with minutes missing at uneven gaps (no requests,
+/// §11.3) replays minute by minute. Method: datapoints at 14:00, 14:02 and
+/// 14:05 (steps of 120 s and 180 s), in no order; the five minutes replay
+/// 60, 0, 120, 0, 0 and 14:05 is past the run. Before, the smallest step
+/// (120 s) was taken as the period and 180 s was refused as not a multiple.
+#[test]
+fn cloudwatch_minutes_missing_at_uneven_gaps_keep_the_60s_period() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = dir.path().join("export.json");
+    write(
+        &export,
+        br#"{ "Label": "RequestCount", "Datapoints": [
+            { "Timestamp": "2026-11-02T14:05:00+00:00", "Sum": 30.0, "Unit": "Count" },
+            { "Timestamp": "2026-11-02T14:00:00+00:00", "Sum": 60.0, "Unit": "Count" },
+            { "Timestamp": "2026-11-02T14:02:00+00:00", "Sum": 120.0, "Unit": "Count" }
+        ] }"#,
+    );
+    let text = std::fs::read_to_string(fixture("cloudwatch.toml")).expect("read cloudwatch.toml");
+    let text = text.replace(
+        "file = \"get-metric-data.json\"\nmetric = \"alb\"",
+        &format!("file = \"{}\"", export.display().to_string().replace('\\', "\\\\")),
+    );
+    assert_eq!(minute_arrivals(&text), [60, 0, 120, 0, 0]);
+}
+
+/// Goal: an export printed by the AWS CLI v1 (default `cli_timestamp_format =
+/// none`: a JSON-protocol service's times as epoch seconds) reads as the same
+/// counts as the ISO 8601 one. Method: the fixture's get-metric-statistics
+/// export with every Timestamp replaced by its epoch seconds.
+#[test]
+fn cloudwatch_epoch_second_timestamps_read() {
+    let statistics = std::fs::read_to_string(fixture("get-metric-statistics.json")).expect("read the export");
+    let mut epoch = statistics.clone();
+    for minute in 0..5 {
+        let iso = format!("\"2026-11-02T14:0{minute}:00+00:00\"");
+        let seconds = parse_iso8601_nanos(&iso[1..iso.len() - 1]).expect("a valid time") / 1_000_000_000;
+        epoch = epoch.replace(&iso, &format!("{seconds}.0"));
+    }
+    assert_ne!(epoch, statistics);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = dir.path().join("export.json");
+    write(&export, epoch.as_bytes());
+    let text = std::fs::read_to_string(fixture("cloudwatch.toml")).expect("read cloudwatch.toml");
+    let text = text.replace(
+        "file = \"get-metric-data.json\"\nmetric = \"alb\"",
+        &format!("file = \"{}\"", export.display().to_string().replace('\\', "\\\\")),
+    );
+    assert_eq!(minute_arrivals(&text), [120, 180, 0, 60, 240]);
+}

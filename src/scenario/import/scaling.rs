@@ -128,9 +128,18 @@ pub(super) fn check_windows(b: &mut Builder) {
 }
 
 /// An ISO 8601 time as the AWS CLI prints it (`2026-11-01T00:00:00+00:00`,
-/// fractions of a second, `Z`, or an offset) in epoch seconds.
+/// fractions of a second, `Z`, or an offset) in epoch seconds; or epoch
+/// seconds as a number, as the AWS CLI v1 prints a JSON-protocol service's
+/// times (Application Auto Scaling's) under its default `cli_timestamp_format = none`.
 fn timestamp(node: &Node) -> Result<i64, Error> {
-    const WHAT: &str = "a time such as \"2026-11-01T00:00:00+00:00\"";
+    const WHAT: &str = "a time such as \"2026-11-01T00:00:00+00:00\" or epoch seconds";
+    if let serde_json::Value::Number(n) = node.value {
+        return n
+            .as_f64()
+            .filter(|v| v.is_finite() && v.abs() < 1e15)
+            .map(|v| v.floor() as i64)
+            .ok_or_else(|| node.expected(WHAT));
+    }
     let text = node.str()?.trim();
     let bad = || node.expected(WHAT);
     let (date, rest) = text.split_once('T').ok_or_else(bad)?;
@@ -521,6 +530,10 @@ mod tests {
             ("\"2026-11-02T00:00:00.123000+00:00\"", 1_793_577_600),
             ("\"2026-11-01T19:00:00-05:00\"", 1_793_577_600),
             ("\"2026-11-02T00:00:00Z\"", 1_793_577_600),
+            // The AWS CLI v1's default for a JSON-protocol service: epoch seconds.
+            ("1793577600.0", 1_793_577_600),
+            ("1793577600.5", 1_793_577_600),
+            ("1793577600", 1_793_577_600),
         ] {
             let v: Value = serde_json::from_str(text).unwrap();
             let node = Node::root("a.json", &v);
