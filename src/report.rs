@@ -24,7 +24,7 @@ pub use journal::{read_journal, Journal, JournalEntries};
 pub use junit::junit_xml;
 pub use sweep::{runs_csv, variants_csv};
 pub use tables::what_if_notes;
-pub use trace::{trace_summary_text, CountCsv, RequestCsv};
+pub use trace::{trace_fit_csv, trace_fit_toml, trace_summary_text, CountCsv, RequestCsv};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
