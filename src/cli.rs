@@ -9,6 +9,7 @@ mod run;
 mod sweep;
 mod trace;
 mod validate;
+mod validate_model;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,8 +38,11 @@ pub enum Command {
     Compare(compare::Args),
     /// Turn the AWS CLI's JSON (describe-task-definition, describe-services, scaling) into a scenario.
     Import(import::Args),
-    /// Convert ALB access logs to CSV traces, or summarise them.
+    /// Convert ALB access logs to CSV traces, summarise them, or fit service times from them.
     Trace(trace::Args),
+    /// Replay a scenario's access logs and compare simulated with observed
+    /// latency percentiles and status rates, per minute and overall.
+    ValidateModel(validate_model::Args),
     /// M/M/c adapter for ../shared/peers-bench (prints one JSON object).
     #[command(hide = true)]
     Mmc(mmc::Args),
@@ -57,6 +61,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Merge(args) => sweep::merge(args),
         Command::Import(args) => import::run(args),
         Command::Trace(args) => trace::run(args),
+        Command::ValidateModel(args) => validate_model::run(args),
         Command::Mmc(args) => mmc::run(args),
     };
     match result {

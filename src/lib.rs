@@ -22,6 +22,7 @@
 //! assert!(output.figures.requests.total > 10_000);
 //! ```
 
+pub mod calibration;
 pub mod check;
 pub mod cli;
 pub mod cost;

@@ -5,6 +5,7 @@
 //! so an interrupted run never leaves a half-written file that looks whole.
 
 mod atomic_write;
+mod calibration;
 mod compare;
 mod html;
 mod journal;
@@ -19,12 +20,13 @@ use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
 pub use atomic_write::{atomic_write, AtomicFile};
+pub use calibration::{validation_csv, validation_text};
 pub use compare::{comparison, comparison_csv, comparison_text, write_comparison, Comparison, ComparisonRow};
 pub use journal::{read_journal, Journal, JournalEntries};
 pub use junit::junit_xml;
 pub use sweep::{runs_csv, variants_csv};
 pub use tables::what_if_notes;
-pub use trace::{trace_summary_text, CountCsv, RequestCsv};
+pub use trace::{trace_fit_csv, trace_fit_toml, trace_summary_text, CountCsv, RequestCsv};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -73,6 +75,14 @@ pub fn write_sweep_report(
     let html = dir.join("report.html");
     atomic_write(&html, &html::sweep_html(title, summaries, meets, chosen, &svg))?;
     Ok(vec![png, svg_path, html])
+}
+
+/// `validate-model`'s per-minute comparison as `dir/validation.csv`.
+pub fn write_validation(dir: &Path, validation: &crate::calibration::Validation) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.display().to_string(), source })?;
+    let path = dir.join("validation.csv");
+    atomic_write(&path, &validation_csv(validation))?;
+    Ok(path)
 }
 
 /// A duration for people: `24.0 h`, `20.0 min`, `45 s`.

@@ -69,15 +69,33 @@ pub enum Error {
 
 /// Opens the scenario's traffic, runs it with the full collector and bills it.
 pub fn simulate_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<RunOutput, Error> {
+    simulate_scenario_with(scenario, seed, NoExtra).map(|(output, NoExtra)| output)
+}
+
+/// No observer beside the collector.
+struct NoExtra;
+
+impl Observer for NoExtra {
+    #[inline]
+    fn observe(&mut self, _: &crate::model::Observation) {}
+}
+
+/// [`simulate_scenario`], with `extra` observing the run beside the collector
+/// (`validate-model`'s per-minute figures).
+pub fn simulate_scenario_with<O: Observer>(
+    scenario: &Scenario,
+    seed: Option<u64>,
+    extra: O,
+) -> Result<(RunOutput, O), Error> {
     let seed = seed.unwrap_or(scenario.seed);
     let end = SimTime::ZERO + scenario.duration;
     let mut arrivals = Arrivals::open(&scenario.traffic, &RngStreams::new(seed), end)?;
     let collector = Collector::for_cluster(&scenario.cluster, end);
-    let collector = simulate(&scenario.cluster, seed, scenario.duration, &mut arrivals, collector)?;
+    let (collector, extra) = simulate(&scenario.cluster, seed, scenario.duration, &mut arrivals, (collector, extra))?;
     let figures = collector.finish();
     let bill = cost::bill(&scenario.cluster, &figures.usage, &scenario.prices)?;
     let cumulative_cost_usd = cumulative_cost(scenario, &figures)?;
-    Ok(RunOutput { seed, figures, bill, cumulative_cost_usd })
+    Ok((RunOutput { seed, figures, bill, cumulative_cost_usd }, extra))
 }
 
 /// The bill as it grows, minute by minute: task and instance time as it is

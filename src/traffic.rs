@@ -9,6 +9,7 @@ mod access_log_trace;
 pub mod cloudwatch;
 mod count_trace;
 mod decimal;
+pub mod log_fit;
 pub mod log_merge;
 pub mod log_summary;
 mod request_trace;
@@ -234,7 +235,7 @@ fn open_cloudwatch(
 }
 
 /// Source time (ns) → simulated time, or None if before the offset.
-fn to_sim_time(source_nanos: u64, spec: &TrafficSpec) -> Option<SimTime> {
+pub(crate) fn to_sim_time(source_nanos: u64, spec: &TrafficSpec) -> Option<SimTime> {
     let since = source_nanos.checked_sub(spec.start_offset.as_nanos())?;
     if spec.time_scale == 1.0 {
         Some(SimTime::from_nanos(since))

@@ -1,6 +1,6 @@
 //! `fleetsim trace convert|summary LOGS…`: ALB access logs (files or
 //! folders, gzip or plain) turned into the CSV traces the other traffic
-//! kinds read, or summarised. Glue only: parsing is `traffic`, writing `report`.
+//! kinds read, summarised, or fitted as service times. Glue only: parsing is `traffic`, writing `report`.
 
 use crate::report::{self, CountCsv, RequestCsv};
 use crate::traffic::access_log::LogEntry;
@@ -22,6 +22,26 @@ pub enum TraceCommand {
     Convert(ConvertArgs),
     /// Print the logs' request rate, top routes, status codes and timing percentiles.
     Summary(SummaryArgs),
+    /// Fit each target group's service time from target_processing_time: a
+    /// scenario snippet (log-normal and empirical) and its quantile table.
+    Fit(FitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// ALB access-log files (.log.gz or .log) or folders of them, in any order.
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// The scenario snippet to write (like fit.toml); the quantile table goes
+    /// beside it with the extension .csv.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Fit only target groups with at least this many target times.
+    #[arg(long, default_value_t = 100)]
+    pub min_samples: u64,
+    /// How far out of arrival order an entry may be within its file (like "2m").
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub reorder_window: Option<std::time::Duration>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +77,7 @@ fn window_nanos(window: Option<std::time::Duration>) -> u64 {
 pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     match args.command {
         TraceCommand::Convert(args) => convert(args).map_err(|e| vec![e]),
+        TraceCommand::Fit(args) => fit(args).map_err(|e| vec![e]),
         TraceCommand::Summary(args) => {
             let summary = traffic::log_summary::summarize(&args.logs, window_nanos(args.reorder_window))
                 .map_err(|e| vec![e.to_string()])?;
@@ -111,5 +132,37 @@ fn convert(args: ConvertArgs) -> Result<ExitCode, String> {
         }
         csv.commit().map_err(|e| e.to_string())?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fit(args: FitArgs) -> Result<ExitCode, String> {
+    let fit = traffic::log_fit::fit(&args.logs, window_nanos(args.reorder_window), args.min_samples)
+        .map_err(|e| e.to_string())?;
+    let csv_path = args.out.with_extension("csv");
+    let csv_name = csv_path.file_name().map_or_else(|| "fit.csv".into(), |n| n.to_string_lossy().into_owned());
+    if args.out.extension().is_some_and(|e| e == "csv") {
+        return Err(format!(
+            "{}: expected the snippet's name (like fit.toml); the table goes beside it as .csv",
+            args.out.display()
+        ));
+    }
+    // The table first: the snippet names it, so it exists when the snippet does.
+    report::atomic_write(&csv_path, &report::trace_fit_csv(&fit)).map_err(|e| e.to_string())?;
+    report::atomic_write(&args.out, report::trace_fit_toml(&fit, &csv_name).as_bytes()).map_err(|e| e.to_string())?;
+    let fitted = fit.groups.iter().filter(|g| g.fitted.is_some()).count();
+    let mut text = format!(
+        "fleetsim: {} entries, {} target group(s), {fitted} fitted; wrote {} and {}\n",
+        fit.entry_count,
+        fit.groups.len(),
+        args.out.display(),
+        csv_path.display()
+    );
+    for g in fit.groups.iter().filter(|g| g.fitted.is_none()) {
+        text.push_str(&format!(
+            "  not fitted: {}: {} target times, fewer than --min-samples {}\n",
+            g.name, g.timing.count, args.min_samples
+        ));
+    }
+    let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
 }

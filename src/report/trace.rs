@@ -1,9 +1,11 @@
 //! What `fleetsim trace` writes: access logs converted to the CSV traces the
 //! `request_trace` and `count_trace` kinds read (streamed through
-//! `AtomicFile`), and the text of `trace summary`. No parsing here.
+//! `AtomicFile`), the text of `trace summary`, and `trace fit`'s scenario
+//! snippet and quantile table. No parsing here.
 
 use super::{AtomicFile, Error};
 use crate::traffic::access_log::format_iso8601_micros;
+use crate::traffic::log_fit::{Fitted, GroupFit, LogFit, QUANTILE_TABLE_LEN};
 use crate::traffic::log_summary::{LogSummary, Timing};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -179,4 +181,149 @@ pub fn trace_summary_text(s: &LogSummary) -> String {
         );
     }
     text
+}
+
+/// A duration for a scenario file, exact to the µs: `20ms`, `20500us`.
+fn duration_field(micros: u64) -> String {
+    if micros % 1000 == 0 {
+        format!("{}ms", micros / 1000)
+    } else {
+        format!("{micros}us")
+    }
+}
+
+/// The quantile table's column for each fitted group (`<name>_ms`, the
+/// suffix giving the unit to `distribution = "empirical"`), made unique.
+pub fn fit_columns(fit: &LogFit) -> Vec<Option<String>> {
+    let mut taken: Vec<String> = Vec::new();
+    fit.groups
+        .iter()
+        .map(|g| {
+            g.fitted?;
+            let base: String =
+                g.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+            let mut column = format!("{base}_ms");
+            let mut n = 2;
+            while taken.contains(&column) {
+                column = format!("{base}_{n}_ms");
+                n += 1;
+            }
+            taken.push(column.clone());
+            Some(column)
+        })
+        .collect()
+}
+
+/// The model's choice between the two fits (see `trace_fit_toml`): the
+/// log-normal when its p90 is within this of the logs' p90, else the table.
+const LOG_NORMAL_P90_TOLERANCE: f64 = 0.10;
+
+/// `fleetsim trace fit`'s scenario snippet: per target group a `[[services]]`
+/// with the fitted `service_time`, and comments giving the samples, the
+/// fit's median and p99 and how well it follows the logs. `csv_name` is the
+/// quantile table's file, beside the snippet.
+pub fn trace_fit_toml(fit: &LogFit, csv_name: &str) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "# fleetsim trace fit: service times fitted from ALB access logs (aws-semantics §11.2).");
+    let _ = writeln!(
+        t,
+        "# Logs: {} file(s), {} entries; {} with no target group (fixed responses, redirects: never in a task) left out.",
+        fit.files.len(),
+        fit.entry_count,
+        fit.without_target_group_count
+    );
+    let _ = writeln!(t, "# Fitted: target_processing_time (field 7), the target's own time, from the ALB sending the");
+    let _ = writeln!(t, "# request to the target starting its response. request_processing_time and");
+    let _ = writeln!(t, "# response_processing_time (fields 6, 8) are the load balancer's work, which fleetsim does");
+    let _ = writeln!(t, "# not model. Field 7 includes waits in the task's queue: fit from logs of unsaturated tasks.");
+    let _ = writeln!(t, "# Each [[services]] is named after its target group: paste `service_time` into the service");
+    let _ = writeln!(t, "# behind that target group. The log-normal goes through the logs' p50 and p99; it is the");
+    let _ = writeln!(
+        t,
+        "# active line when its p90 is within {:.0} % of the logs', else the empirical table is.",
+        LOG_NORMAL_P90_TOLERANCE * 100.0
+    );
+    let _ = writeln!(t, "# {csv_name} (beside this file; `file` is relative to the scenario) holds each group's");
+    let _ = writeln!(t, "# {} quantiles, at (i + 0.5)/{}.", QUANTILE_TABLE_LEN, QUANTILE_TABLE_LEN);
+    for (g, column) in fit.groups.iter().zip(fit_columns(fit)) {
+        let _ = writeln!(t);
+        let _ = writeln!(t, "# Target group {} ({})", g.name, g.target_group_arn);
+        let _ = writeln!(
+            t,
+            "#   {} target times; {} with -1 left out (not dispatched, or no answer in time, §11.2)",
+            g.timing.count, g.timing.unavailable_count
+        );
+        if let Some(o) = g.observed {
+            let _ = writeln!(
+                t,
+                "#   logs: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
+                millis(Some(o.p50_micros)),
+                millis(Some(o.p90_micros)),
+                millis(Some(o.p99_micros)),
+                millis(Some(o.max_micros))
+            );
+        }
+        let (Some(fitted), Some(column), Some(o)) = (g.fitted, column, g.observed) else {
+            let _ = writeln!(t, "#   not fitted: fewer than --min-samples {} target times", fit.min_samples);
+            continue;
+        };
+        let empirical =
+            format!("service_time = {{ distribution = \"empirical\", file = \"{csv_name}\", column = \"{column}\" }}");
+        let (active, alternative) = match fitted {
+            Fitted::LogNormal { median_micros, p99_micros, mu, sigma, p90_micros, ks_distance } => {
+                let p90_error = p90_micros / o.p90_micros.max(1) as f64 - 1.0;
+                let _ = writeln!(
+                    t,
+                    "#   log-normal: median {} ms, p99 {} ms (mu {mu:.4}, sigma {sigma:.4}); its p90 {:.3} ms against the logs' {} ms ({:+.1} %); Kolmogorov–Smirnov distance {ks_distance:.4}",
+                    millis(Some(median_micros)),
+                    millis(Some(p99_micros)),
+                    p90_micros / 1000.0,
+                    millis(Some(o.p90_micros)),
+                    100.0 * p90_error
+                );
+                let log_normal = format!(
+                    "service_time = {{ distribution = \"lognormal\", median = \"{}\", p99 = \"{}\" }}",
+                    duration_field(median_micros),
+                    duration_field(p99_micros)
+                );
+                if p90_error.abs() <= LOG_NORMAL_P90_TOLERANCE {
+                    (log_normal, Some(empirical))
+                } else {
+                    (empirical, Some(log_normal))
+                }
+            }
+            Fitted::Constant { micros } => {
+                let _ = writeln!(t, "#   p50 = p99: no spread for a log-normal; a constant");
+                (
+                    format!("service_time = {{ distribution = \"constant\", value = \"{}\" }}", duration_field(micros)),
+                    Some(empirical),
+                )
+            }
+            Fitted::Unfittable => {
+                let _ = writeln!(t, "#   p50 is 0 ms (the logs print whole ms): no log-normal; the quantile table");
+                (empirical, None)
+            }
+        };
+        let _ = writeln!(t, "[[services]]");
+        let _ = writeln!(t, "name = \"{}\"", g.name.replace('\\', "\\\\").replace('"', "\\\""));
+        let _ = writeln!(t, "{active}");
+        if let Some(alternative) = alternative {
+            let _ = writeln!(t, "# {alternative}");
+        }
+    }
+    t
+}
+
+/// The quantile table: one `<name>_ms` column per fitted group, one row per
+/// quantile, ms to the µs.
+pub fn trace_fit_csv(fit: &LogFit) -> Vec<u8> {
+    let columns = fit_columns(fit);
+    let fitted: Vec<(&GroupFit, String)> = fit.groups.iter().zip(columns).filter_map(|(g, c)| Some((g, c?))).collect();
+    let mut t = String::new();
+    let _ = writeln!(t, "{}", fitted.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(","));
+    for i in 0..QUANTILE_TABLE_LEN {
+        let cells: Vec<String> = fitted.iter().map(|(g, _)| millis(g.quantiles_micros.get(i).copied())).collect();
+        let _ = writeln!(t, "{}", cells.join(","));
+    }
+    t.into_bytes()
 }

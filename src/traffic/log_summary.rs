@@ -19,7 +19,8 @@ pub struct Timing {
 }
 
 impl Timing {
-    fn record(&mut self, nanos: Option<u64>) {
+    /// Counts one entry's timing; `None` is `-1` (§11.2).
+    pub fn record(&mut self, nanos: Option<u64>) {
         match nanos {
             Some(nanos) => {
                 *self.counts_by_micros.entry(nanos / 1000).or_insert(0) += 1;

@@ -5,6 +5,7 @@ mod alb;
 mod autoscaling;
 mod bad_input;
 mod browser;
+mod calibrate;
 mod capacity;
 mod check;
 mod cluster;
