@@ -15,7 +15,7 @@ use crate::model::{
 use hdrhistogram::Histogram;
 
 mod queues;
-pub use queues::{QueueMinuteRow, QueueSummary};
+pub use queues::{QueueMinuteRow, QueueSummary, ScheduledRunSummary};
 
 /// Latencies are recorded in microseconds to 3 significant digits: every
 /// percentile is within 0.1 % of the exact value.
@@ -473,6 +473,9 @@ const HOUR_NANOS: u64 = 3_600_000_000_000;
 /// Collects everything a report needs from a run.
 pub struct Collector {
     end: SimTime,
+    /// Runs of schedules, and per task the run that started it.
+    scheduled_runs: Vec<ScheduledRunSummary>,
+    task_run: Vec<Option<usize>>,
     /// Per SQS queue (issue 9).
     queues: Vec<queues::QueueCollector>,
     services: Vec<ServiceCollector>,
@@ -563,6 +566,8 @@ impl Collector {
             })
             .collect();
         Collector {
+            scheduled_runs: Vec::new(),
+            task_run: Vec::new(),
             queues: Vec::new(),
             end,
             task_nanos: vec![0; service_names.len()],
@@ -1033,6 +1038,7 @@ impl Collector {
         let minutes = self.services.into_iter().map(|s| s.rows).collect();
         let (queues, queue_minutes) = self.queues.into_iter().map(queues::QueueCollector::finish).unzip();
         RunFigures {
+            scheduled_runs: self.scheduled_runs,
             queues,
             queue_minutes,
             requests: total,
@@ -1071,12 +1077,40 @@ pub struct RunFigures {
     /// Per SQS queue (issue 9), in scenario order: the run, and one row per minute.
     pub queues: Vec<QueueSummary>,
     pub queue_minutes: Vec<Vec<QueueMinuteRow>>,
+    /// Every run of a schedule (standalone tasks), in the order they fired.
+    pub scheduled_runs: Vec<ScheduledRunSummary>,
 }
 
 impl Observer for Collector {
     #[inline]
     fn observe(&mut self, observation: &Observation) {
         match *observation {
+            Observation::ScheduledRun { at, service, run, scheduled_at, ref tasks, ref failures } => {
+                let index = self.scheduled_runs.len();
+                for &task in tasks {
+                    if self.task_run.len() <= task.index() {
+                        self.task_run.resize(task.index() + 1, None);
+                    }
+                    self.task_run[task.index()] = Some(index);
+                }
+                let shown: Vec<String> = failures.iter().map(|(reason, n)| format!("{n} × {reason}")).collect();
+                let detail = format!(
+                    "RunTask (schedule of {}, run {run}): started {} tasks{}",
+                    self.names[service.index()],
+                    tasks.len(),
+                    if shown.is_empty() { String::new() } else { format!("; not placed: {}", shown.join(", ")) }
+                );
+                self.event(at, service, None, "scheduled_run", detail);
+                self.scheduled_runs.push(ScheduledRunSummary {
+                    service: self.names[service.index()].clone(),
+                    run,
+                    scheduled_at_s: scheduled_at.as_secs_f64(),
+                    fired_at_s: at.as_secs_f64(),
+                    tasks_started: tasks.len() as u32,
+                    failures: failures.iter().map(|&(r, n)| (r.to_string(), n)).collect(),
+                    ..Default::default()
+                });
+            }
             Observation::JobFinished { at, queue, sent_at, received_at, end, .. } => {
                 self.queues[queue.index()].job_finished(at, sent_at, received_at, end);
             }
@@ -1138,6 +1172,19 @@ impl Observer for Collector {
                 }
             }
             Observation::TaskStateChanged { at, service, task, capacity_provider, from, to, stop_reason, revision } => {
+                if let Some(&Some(r)) = self.task_run.get(task.index()) {
+                    let row = &mut self.scheduled_runs[r];
+                    if from == Some(TaskState::Provisioning) {
+                        row.longest_provisioning_wait_s =
+                            row.longest_provisioning_wait_s.max(at.as_secs_f64() - row.fired_at_s);
+                    }
+                    if to == TaskState::Stopped {
+                        row.last_stopped_at_s = Some(at.as_secs_f64());
+                    }
+                    if to == TaskState::Stopping && stop_reason == Some(StopReason::JobCompleted) {
+                        row.jobs_completed += 1;
+                    }
+                }
                 let end = self.end;
                 if from.is_none() {
                     if self.launched_at.len() <= task.index() {

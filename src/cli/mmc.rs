@@ -86,6 +86,7 @@ pub fn mmc_cluster(service_rate: f64, servers: u32, stations: u32) -> ClusterCon
             calls: Vec::new(),
             calls_in_parallel: false,
             worker: None,
+            run_task: None,
         }],
         load_balancer: LoadBalancerConfig {
             algorithm: Algorithm::Random,

@@ -227,6 +227,23 @@ pub struct ServiceConfig {
     /// A queue worker: its tasks receive jobs from an SQS queue instead of
     /// requests from the ALB (§12).
     pub worker: Option<WorkerConfig>,
+    /// Not a service but a schedule that runs this task definition (RunTask,
+    /// §13.1): each task does one job of a `service_time` draw and exits.
+    pub run_task: Option<RunTaskConfig>,
+}
+
+/// An EventBridge rule or Scheduler schedule that starts standalone tasks
+/// (aws-semantics §13.1, §13.2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunTaskConfig {
+    pub schedule: super::schedule::Schedule,
+    /// `EcsParameters.TaskCount` (1–10: one RunTask call).
+    pub task_count: u32,
+    /// Model choice §13.1: a run fires at its time + U[0, this): 60 s (the
+    /// schedule's one-minute precision), or a Scheduler's flexible window.
+    pub fire_within: SimDuration,
+    /// The UTC time of simulated time zero, for `at` and `cron`.
+    pub start_epoch_secs: i64,
 }
 
 /// `schedulingStrategy` (aws-semantics §13.3).
@@ -285,6 +302,11 @@ pub struct CallConfig {
 }
 
 impl ServiceConfig {
+    /// Standalone tasks started by a schedule, not a service's.
+    pub fn is_run_task(&self) -> bool {
+        self.run_task.is_some()
+    }
+
     pub fn is_daemon(&self) -> bool {
         self.scheduling_strategy == SchedulingStrategy::Daemon
     }

@@ -1,6 +1,7 @@
 //! The closed set of things that can happen at a scheduled time.
 
 use super::ids::{CapacityProviderId, InstanceId, QueueId, ServiceId, TaskId};
+use crate::engine::SimTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -43,6 +44,11 @@ pub enum Event {
     TaskCrashes(TaskId),
     /// A leaking task's memory may reach its hard limit now (§14.2).
     MemoryCheck(TaskId),
+    /// A schedule's run fires: RunTask with its task count (§13.1); `run`
+    /// numbers the service's runs.
+    RunTask { service: ServiceId, run: u32, scheduled_at: SimTime },
+    /// A standalone task's job is done: its essential container exits 0.
+    JobEnds(TaskId),
     /// A manual UpdateService call sets desiredCount.
     SetDesiredCount { service: ServiceId, desired_count: u32 },
     /// The end of a 20-second CloudWatch period (every third ends a minute).

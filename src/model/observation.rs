@@ -56,6 +56,8 @@ pub enum StopReason {
     TaskFailedToStart,
     /// Its essential container passed its hard memory limit and was killed (§14.2).
     OutOfMemory,
+    /// A standalone task's job is done: its essential container exited 0.
+    JobCompleted,
 }
 
 impl StopReason {
@@ -77,6 +79,7 @@ impl StopReason {
             StopReason::Deployment => "ServiceSchedulerInitiated",
             StopReason::TaskFailedToStart => "TaskFailedToStart",
             StopReason::OutOfMemory => "EssentialContainerExited",
+            StopReason::JobCompleted => "EssentialContainerExited",
         }
     }
     pub fn describe(self) -> &'static str {
@@ -90,6 +93,7 @@ impl StopReason {
             StopReason::InstanceTerminated => "Host EC2 instance terminated",
             StopReason::Deployment => "Deployment: replaced by the new revision",
             StopReason::TaskFailedToStart => "Essential container in task exited before RUNNING",
+            StopReason::JobCompleted => "Essential container in task exited (exit code 0)",
             StopReason::OutOfMemory => {
                 "Essential container in task exited: OutOfMemoryError: Container killed due to memory usage (exit code 137)"
             }
@@ -276,6 +280,16 @@ pub struct QueueCounts {
 /// Something that happened in the simulated cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Observation {
+    /// A schedule's run called RunTask (§13.1, §13.2): the tasks it started,
+    /// and per reason the tasks that could not be placed (not retried).
+    ScheduledRun {
+        at: SimTime,
+        service: ServiceId,
+        run: u32,
+        scheduled_at: SimTime,
+        tasks: Vec<TaskId>,
+        failures: Vec<(&'static str, u32)>,
+    },
     /// A worker's job ended (issue 9): its message was sent at `sent_at` and
     /// received (for the `receive_count`-th time) at `received_at`.
     JobFinished {

@@ -20,6 +20,7 @@ mod instances;
 mod lifecycle;
 mod memory;
 mod queues;
+mod run_tasks;
 
 pub use queues::QueueAudit;
 mod scaling;
@@ -99,6 +100,8 @@ struct ServiceState {
     throttled_until: Option<SimTime>,
     /// Tasks that count as healthy now (§2.2).
     healthy_tasks: u32,
+    /// A schedule's runs so far (standalone tasks, §13.1).
+    runs: u32,
 }
 
 pub struct World<O: Observer> {
@@ -256,6 +259,8 @@ impl<O: Observer> World<O> {
             // Scheduled actions due at time zero run then, not at the first tick.
             world.run_scheduled_actions(service);
         }
+        // Schedules due in the first minute run in it.
+        world.schedules_due();
         world.schedule_metrics_tick();
         world.schedule_spot_market();
         world
@@ -580,6 +585,8 @@ impl<O: Observer> World<O> {
             Event::TaskDeprovisioned(task) => self.task_deprovisioned(task),
             Event::TaskCrashes(task) => self.task_crashes(task),
             Event::MemoryCheck(task) => self.memory_check_due(task),
+            Event::RunTask { service, run, scheduled_at } => self.run_task(service, run, scheduled_at),
+            Event::JobEnds(task) => self.job_ends(task),
             Event::SetDesiredCount { service, desired_count } => self.set_desired_count(service, desired_count),
             Event::MetricsTick => self.metrics_tick(),
             Event::QueueVisibilityDue(queue) => self.queue_visibility_due(queue),

@@ -177,6 +177,27 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
         "deployments": deployments_json(scenario, output),
         "what_if": what_if_notes(scenario),
     });
+    if !f.scheduled_runs.is_empty() {
+        summary["scheduled_runs"] = Value::Array(
+            f.scheduled_runs
+                .iter()
+                .map(|r| {
+                    json!({
+                        "service": r.service,
+                        "run": r.run,
+                        "outcome": r.outcome(),
+                        "scheduled_at_s": round(r.scheduled_at_s, 3),
+                        "fired_at_s": round(r.fired_at_s, 3),
+                        "tasks_started": r.tasks_started,
+                        "not_placed": r.failures.iter().map(|(reason, n)| json!({"reason": reason, "tasks": n})).collect::<Vec<_>>(),
+                        "longest_provisioning_wait_s": round(r.longest_provisioning_wait_s, 3),
+                        "jobs_completed": r.jobs_completed,
+                        "last_stopped_at_s": r.last_stopped_at_s.map(|t| round(t, 3)),
+                    })
+                })
+                .collect(),
+        );
+    }
     // Only scenarios with queues carry the key, so that others read as before.
     if !f.queues.is_empty() {
         summary["queues"] = Value::Array(f.queues.iter().map(queue_json).collect());

@@ -42,7 +42,7 @@ use crate::model::config::{
 };
 use crate::model::config::{CallConfig, ContainerHealthCheck, RollbackAlarm, TrafficShifting};
 use crate::model::config::{CircuitBreaker, DeploymentConfig, DeploymentConfiguration, FailureThreshold};
-use crate::model::config::{QueueConfig, WorkerConfig};
+use crate::model::config::{QueueConfig, RunTaskConfig, WorkerConfig};
 use crate::model::listener::{
     Action, Condition, Listener, Pattern, QueryStringPair, RequestLine, Rule, WeightedTargetGroup,
 };
@@ -494,7 +494,7 @@ fn lower_service(
         name,
         scheduling_strategy: if daemon { SchedulingStrategy::Daemon } else { SchedulingStrategy::Replica },
         // A daemon has no desired count of its own: the model counts its instances (§13.3).
-        desired_count: if daemon { 0 } else { s.desired_count.unwrap_or(1) },
+        desired_count: if daemon || s.schedule.is_some() { 0 } else { s.desired_count.unwrap_or(1) },
         desired_count_changes,
         task,
         target_group: TargetGroupId(index as u32),
@@ -537,6 +537,20 @@ fn lower_service(
         // Resolved once every service has its id.
         calls: Vec::new(),
         calls_in_parallel: s.calls_in_parallel.unwrap_or(false),
+        run_task: match &s.schedule {
+            Some(r) => Some(RunTaskConfig {
+                schedule: super::schedule_expr::parse_schedule(&r.expression).map_err(|message| Problem {
+                    field: format!("{prefix}.schedule.expression"),
+                    line: None,
+                    message,
+                })?,
+                task_count: r.task_count.unwrap_or(1),
+                // Model choice §13.1: within the minute, or the flexible window.
+                fire_within: r.flexible_time_window.map_or(secs(60), |d| d.0),
+                start_epoch_secs,
+            }),
+            None => None,
+        },
         worker: s.worker.as_ref().map(|w| {
             // Names were checked by validation.
             let index = file.queues.iter().position(|q| q.name == w.queue).unwrap_or(0);

@@ -745,6 +745,21 @@ pub struct ServiceFile {
     pub calls_in_parallel: Option<bool>,
     /// A queue worker (no load balancer): its tasks receive jobs from an SQS queue.
     pub worker: Option<WorkerFile>,
+    /// Not a service: an EventBridge schedule that runs this task definition
+    /// (RunTask); each task does one job of a `service_time` draw and exits.
+    pub schedule: Option<RunTaskScheduleFile>,
+}
+
+/// `{ expression = "cron(0 2 * * ? *)", task_count = 4, flexible_time_window = "15m" }` (§13.1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunTaskScheduleFile {
+    /// `cron(…)`, `rate(…)` or (Scheduler only) `at(…)`, in UTC.
+    pub expression: String,
+    /// `EcsParameters.TaskCount` (default 1; 1–10).
+    pub task_count: Option<u32>,
+    /// EventBridge Scheduler's `FlexibleTimeWindow` (default off; up to 1,440 min).
+    pub flexible_time_window: Option<DurationField>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -763,7 +778,7 @@ impl ServiceFile {
     /// `loadBalancers` set: by default yes, but not for a queue worker or a
     /// DAEMON (model choice: a daemon is an agent beside the application).
     pub fn is_load_balanced(&self) -> bool {
-        self.load_balanced.unwrap_or(self.worker.is_none() && !self.is_daemon())
+        self.load_balanced.unwrap_or(self.worker.is_none() && self.schedule.is_none() && !self.is_daemon())
     }
 }
 

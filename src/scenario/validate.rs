@@ -123,6 +123,9 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     check_listener(&mut c, file, &services);
     check_calls(&mut c, &services);
     check_queues(&mut c, file, &services);
+    for (prefix, service) in &services {
+        check_run_task(&mut c, file, prefix, service);
+    }
     let any_load_balanced = services.iter().any(|(_, s)| s.is_load_balanced());
     let to_alb = file.traffic.as_ref().is_some_and(|t| t.sources.iter().any(|t| t.queue.is_none()));
     if !to_alb && any_load_balanced {
@@ -1934,5 +1937,46 @@ fn check_memory(c: &mut Checker, prefix: &str, s: &ServiceFile, on_ec2: bool) {
                 );
             }
         }
+    }
+}
+
+/// A schedule that runs standalone tasks (§13.1): its expression, 1–10
+/// tasks (one RunTask call), a flexible window up to 1,440 minutes, and none
+/// of what only a service has.
+fn check_run_task(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile) {
+    let Some(r) = &s.schedule else { return };
+    let at = |f: &str| format!("{prefix}.schedule.{f}");
+    match super::schedule_expr::parse_schedule(&r.expression) {
+        Err(message) => c.problem(at("expression"), message),
+        Ok(crate::model::schedule::Schedule::Rate { .. }) => {}
+        Ok(_) if file.start_time.is_none() => c.problem(
+            at("expression"),
+            "at(…) and cron(…) name UTC times: give the scenario a start_time = \"2026-11-02T00:00:00Z\"",
+        ),
+        Ok(_) => {}
+    }
+    c.count_range(&at("task_count"), r.task_count, 1, 10, "one RunTask call, §13.1");
+    c.duration_range(&at("flexible_time_window"), r.flexible_time_window, 0, 1440 * 60, "up to 1,440 minutes, §13.1");
+    let service_only: [(&str, bool); 9] = [
+        ("desired_count", s.desired_count.is_some()),
+        ("desired_count_changes", !s.desired_count_changes.is_empty()),
+        ("auto_scaling", s.auto_scaling.is_some()),
+        ("worker", s.worker.is_some()),
+        ("calls", !s.calls.is_empty()),
+        ("deployments", !s.deployments.is_empty()),
+        ("warm_start", s.warm_start.is_some()),
+        ("load_balanced", s.load_balanced == Some(true)),
+        ("mean_time_between_crashes", s.mean_time_between_crashes.is_some()),
+    ];
+    for (field, set) in service_only {
+        if set {
+            c.problem(
+                format!("{prefix}.{field}"),
+                "a scheduled task (schedule = …) is not a service: it runs its job and exits; drop it",
+            );
+        }
+    }
+    if s.is_daemon() {
+        c.problem(format!("{prefix}.scheduling_strategy"), "a scheduled task is not a service; drop it");
     }
 }

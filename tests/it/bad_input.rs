@@ -1036,3 +1036,27 @@ fn daemon_mistakes() {
         &["services[1].deployment_configuration.code_deploy", "CODE_DEPLOY"],
     );
 }
+
+// A scheduled task (§13.1) with what only a service has, or out of range.
+#[test]
+fn scheduled_task_mistakes() {
+    let job = |extra: &str| {
+        format!(
+            "{VALID}\n[[services]]\nname = \"batch\"\nservice_time = {{ distribution = \"constant\", value = \"1m\" }}\n{extra}\n"
+        )
+        .replace("[service]\n", "[[services]]\nname = \"web\"\n")
+    };
+    assert_scenario_error(
+        &job("schedule = { expression = \"rate(5 minutes)\", task_count = 11 }"),
+        &["services[1].schedule.task_count", "1–10"],
+    );
+    assert_scenario_error(
+        &job("schedule = { expression = \"cron(0 2 * * ? *)\" }"),
+        &["services[1].schedule.expression", "start_time"],
+    );
+    assert_scenario_error(
+        &job("schedule = { expression = \"rate(5 minutes)\" }\ndesired_count = 2"),
+        &["services[1].desired_count", "not a service"],
+    );
+    assert_scenario_error(&job("schedule = { expression = \"every day\" }"), &["services[1].schedule.expression"]);
+}

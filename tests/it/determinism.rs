@@ -136,6 +136,7 @@ fn same_seed_same_bytes_with_queue_workers() {
     let events = fs::read_to_string(a.join("events.csv")).expect("events");
     assert!(events.contains("desired_count"), "the worker scales on its backlog");
     assert!(events.contains("OutOfMemoryError"), "the leaking workers are OOM-killed");
+    assert!(summary["scheduled_runs"].as_array().is_some_and(|r| r.len() == 5), "a run every 5 minutes");
 }
 
 /// Goal: report.html is one self-contained page (issue 6): each chart inlined

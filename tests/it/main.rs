@@ -22,6 +22,7 @@ mod memory;
 mod queueing;
 mod queues;
 mod report;
+mod scheduled;
 mod support;
 mod sweep;
 mod tidy;

@@ -103,6 +103,9 @@ impl<O: Observer> World<O> {
         if closes_minute {
             let start = SimTime::from_nanos((now.as_nanos() - 1) / MINUTE_NANOS * MINUTE_NANOS);
             self.queues_minute(start);
+            if now < self.metrics_end {
+                self.schedules_due();
+            }
             self.managed_scaling_minute();
             self.blue_green_minute();
         }

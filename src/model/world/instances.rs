@@ -170,6 +170,43 @@ impl<O: Observer> World<O> {
         Reservation { cpu_units: task.cpu_units, memory_mib: task.memory_reserved_mib }
     }
 
+    /// Why RunTask could not place a task of `service` on this ASG provider
+    /// now (§13.2), or None when it can be placed, or can wait in
+    /// PROVISIONING because managed scaling may still add an instance
+    /// (model choice: a group at its maximum, or without managed scaling,
+    /// fails the call as a launch type would, with `RESOURCE:*`).
+    pub(super) fn run_task_placement_failure(
+        &self,
+        service: ServiceId,
+        provider: CapacityProviderId,
+    ) -> Option<&'static str> {
+        let asg = self.asg(provider)?;
+        let need = self.reservation(service);
+        let active: Vec<&Instance> = self
+            .group_instances(provider)
+            .map(|i| &self.instances[i.index()])
+            .filter(|i| i.state == InstanceState::Active)
+            .collect();
+        let fits =
+            |i: &&Instance| i.cpu_free >= need.cpu_units && i.memory_free >= need.memory_mib && i.awsvpc_free >= 1;
+        if active.iter().any(fits) {
+            return None;
+        }
+        if asg.managed_scaling.is_some() && self.groups[provider.index()].desired_capacity < asg.max_size {
+            return None;
+        }
+        // The first resource no instance has enough of, in ECS's order of checks.
+        Some(if !active.iter().any(|i| i.cpu_free >= need.cpu_units) {
+            "RESOURCE:CPU"
+        } else if !active.iter().any(|i| i.memory_free >= need.memory_mib) {
+            "RESOURCE:MEMORY"
+        } else if !active.iter().any(|i| i.awsvpc_free >= 1) {
+            "RESOURCE:ENI"
+        } else {
+            "RESOURCE:CPU"
+        })
+    }
+
     /// A new task on an ASG provider: placed now if an instance has room,
     /// else it waits in PROVISIONING (§5.1).
     pub(super) fn place_or_wait(&mut self, task_id: TaskId) {

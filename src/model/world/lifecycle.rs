@@ -195,6 +195,9 @@ impl<O: Observer> World<O> {
         }
         self.start_spot_clock(task_id);
         self.start_memory_watch(task_id);
+        if self.config.services[service.index()].is_run_task() {
+            self.start_job(task_id);
+        }
         self.services[service.index()].start_failures = 0;
         self.deployment_task_running(task_id);
         // A task that starts lifts the throttle (§2.3).

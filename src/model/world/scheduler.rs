@@ -28,7 +28,8 @@ impl<O: Observer> World<O> {
     /// choice: the scheduler reacts at once; it stops tasks that are not yet
     /// RUNNING first, then the youngest.
     pub(super) fn reconcile(&mut self, service: ServiceId) {
-        if self.services[service.index()].halted {
+        // Standalone tasks have no service to keep them (§13.2).
+        if self.services[service.index()].halted || self.config.services[service.index()].is_run_task() {
             return;
         }
         if self.config.services[service.index()].is_daemon() {

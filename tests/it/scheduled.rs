@@ -1,0 +1,145 @@
+//! Issue 9: scheduled standalone tasks (aws-semantics §13.1, §13.2).
+
+use crate::support;
+use fleetsim::model::{Observation, StopReason, TaskState};
+
+/// A web service of two 0.5 vCPU / 2 GiB tasks and, at 02:00 UTC, a nightly
+/// batch of four 1 vCPU / 6 GiB tasks whose jobs take 20 minutes, all on one
+/// ASG of m6i.large (2 vCPU, 7,987 MiB registered: one batch task each, or
+/// the two web tasks with 1 vCPU but only 3,891 MiB left).
+fn nightly(max_size: u32) -> String {
+    format!(
+        r#"
+duration = "1h"
+start_time = "2026-11-02T01:50:00Z"
+[traffic]
+kind = "constant"
+rate_per_second = 5.0
+[[services]]
+name = "web"
+desired_count = 2
+warm_start = true
+cpu = 512
+memory = 2048
+launch_type = "EC2"
+service_time = {{ distribution = "constant", value = "20ms" }}
+[[services]]
+name = "batch"
+cpu = 1024
+memory = 6144
+launch_type = "EC2"
+startup_time = {{ distribution = "constant", value = "30s" }}
+service_time = {{ distribution = "constant", value = "20m" }}
+schedule = {{ expression = "cron(0 2 * * ? *)", task_count = 4 }}
+[[capacity_providers]]
+name = "m6i"
+instance_type = "m6i.large"
+min_size = 1
+max_size = {max_size}
+desired_capacity = 1
+registration_time = {{ distribution = "constant", value = "120s" }}
+managed_scaling = {{ target_capacity = 100 }}
+managed_termination_protection = true
+"#
+    )
+}
+
+/// Goal: issue 9's nightly schedule on a shared ASG. At 02:00 (+ up to a
+/// minute, §13.1's model choice) RunTask starts four batch tasks; the one
+/// instance is full with web's two tasks, so they wait in PROVISIONING and
+/// managed scaling launches instances for them; web keeps its tasks; each
+/// job runs 20 minutes and its task stops (exit 0), not replaced.
+#[test]
+fn a_nightly_batch_waits_for_instances_that_managed_scaling_adds() {
+    let (figures, observations) = support::run_observed(&nightly(10));
+    let runs = &figures.scheduled_runs;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let run = &runs[0];
+    assert_eq!((run.outcome(), run.tasks_started), ("ran", 4));
+    assert_eq!(run.scheduled_at_s, 600.0, "02:00 is 10 minutes in");
+    assert!((600.0..660.0).contains(&run.fired_at_s), "within the minute: {}", run.fired_at_s);
+    assert!(run.longest_provisioning_wait_s > 120.0, "they waited for instances: {}", run.longest_provisioning_wait_s);
+    assert_eq!(run.jobs_completed, 4, "{run:?}");
+    let web_stops = observations
+        .iter()
+        .filter(
+            |o| matches!(o, Observation::TaskStateChanged { service, to: TaskState::Stopping, .. } if service.0 == 0),
+        )
+        .count();
+    assert_eq!((figures.services[0].tasks_launched, web_stops), (2, 0), "web keeps its tasks");
+    assert!(figures.providers[2].instances_launched >= 4, "managed scaling added instances");
+    // Each stops with its job done and nothing replaces it.
+    let done = observations
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Observation::TaskStateChanged {
+                    to: TaskState::Stopping,
+                    stop_reason: Some(StopReason::JobCompleted),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(done, 4);
+    assert_eq!(figures.services[1].tasks_launched, 4, "a standalone task is not replaced");
+}
+
+/// Goal: the same with the ASG at its maximum (one instance): RunTask cannot
+/// place the tasks, reports `RESOURCE:MEMORY` (the instance has the vCPU
+/// left but not the 6 GiB) and nothing retries the run (§13.2's model choice).
+#[test]
+fn a_run_that_cannot_be_placed_is_missed_and_not_retried() {
+    let figures = support::run(&nightly(1));
+    let run = &figures.scheduled_runs[0];
+    assert_eq!(run.outcome(), "missed");
+    assert_eq!(run.failures, vec![("RESOURCE:MEMORY".to_string(), 4)]);
+    assert_eq!(figures.services[1].tasks_launched, 0, "nothing retried");
+    let event = figures.events.iter().find(|e| e.event == "scheduled_run").expect("events.csv reports the run");
+    assert!(event.detail.contains("4 × RESOURCE:MEMORY"), "{}", event.detail);
+}
+
+/// Goal: `rate(…)` runs every period from time zero; Fargate places every
+/// task; standalone tasks are billed like any other (Fargate per second,
+/// one-minute minimum, §4.2).
+#[test]
+fn a_rate_schedule_on_fargate_runs_every_period_and_is_billed() {
+    let output = fleetsim::run::simulate_scenario(
+        &support::scenario(
+            r#"
+duration = "1h"
+[traffic]
+kind = "constant"
+rate_per_second = 1.0
+[[services]]
+name = "web"
+desired_count = 1
+warm_start = true
+service_time = { distribution = "constant", value = "10ms" }
+[[services]]
+name = "report"
+cpu = 256
+memory = 512
+startup_time = { distribution = "constant", value = "10s" }
+provisioning_time = "0s"
+service_time = { distribution = "constant", value = "50s" }
+schedule = { expression = "rate(15 minutes)", task_count = 2 }
+"#,
+        ),
+        None,
+    )
+    .expect("runs");
+    let runs = &output.figures.scheduled_runs;
+    // At 15, 30 and 45 minutes (rate schedules start at time zero's first period).
+    assert_eq!(runs.iter().map(|r| r.scheduled_at_s).collect::<Vec<_>>(), vec![900.0, 1800.0, 2700.0]);
+    assert!(runs.iter().all(|r| r.outcome() == "ran" && r.tasks_started == 2 && r.jobs_completed == 2));
+    let report = &output.figures.services[1];
+    assert_eq!(report.tasks_launched, 6);
+    // Each task is billed from launch (pulling) to stop: 10 s start-up + 50 s job + stop.
+    assert!(
+        report.task_hours > 6.0 * 60.0 / 3600.0 && report.task_hours < 6.0 * 90.0 / 3600.0,
+        "{}",
+        report.task_hours
+    );
+}
