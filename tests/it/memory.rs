@@ -122,3 +122,35 @@ managed_scaling = { target_capacity = 100 }
     assert!((last - 200.0).abs() < 1e-9, "{utilization:?}");
     assert!(figures.services[0].oom_kills_by_revision.iter().all(|&n| n == 0), "below its hard limit");
 }
+
+/// Goal: §14.3 with a leak per request. A task leaks 1 MiB per request
+/// from 256 MiB and is killed at its 769th (about 77 s at 10/s); its
+/// replacement is not up before 3 min. A task counts while its containers
+/// are up: the dead task's 768 leaked MiB stop counting when it exits, not
+/// when its ENI is released (60 s later). Memory never passes the limit,
+/// which is the reservation, so no datapoint passes 100 %.
+#[test]
+fn leaked_memory_stops_counting_when_the_task_exits() {
+    let figures = support::run(
+        r#"
+duration = "5m"
+[traffic]
+kind = "constant"
+rate_per_second = 10.0
+[service]
+desired_count = 1
+warm_start = true
+cpu = 256
+memory = 1024
+memory_baseline_mib = 256.0
+memory_leak_per_request_mib = 1.0
+deprovisioning_time = "60s"
+startup_time = { distribution = "constant", value = "150s" }
+service_time = { distribution = "constant", value = "10ms" }
+"#,
+    );
+    assert_eq!(figures.services[0].oom_kills_by_revision, vec![1]);
+    let utilization: Vec<f64> = figures.minutes[0].iter().filter_map(|r| r.memory_utilization).collect();
+    assert!(utilization.len() >= 2, "{utilization:?}");
+    assert!(utilization.iter().all(|&u| u <= 100.0 + 1e-9), "{utilization:?}");
+}

@@ -143,3 +143,53 @@ schedule = { expression = "rate(15 minutes)", task_count = 2 }
         report.task_hours
     );
 }
+
+/// Goal: a drained instance does not stop standalone tasks. ECS's draining
+/// stops and replaces service tasks only; "any PENDING or RUNNING tasks
+/// that do not belong to a service aren't affected" (docs:
+/// container-instance-draining). Three instances, one 40-minute job: managed
+/// scaling scales in to one (no termination protection, managed draining)
+/// and its drains leave the job running to its end.
+#[test]
+fn draining_an_instance_leaves_a_standalone_job_running() {
+    let (figures, observations) = support::run_observed(
+        r#"
+duration = "1h"
+start_time = "2026-11-02T00:00:00Z"
+[traffic]
+kind = "constant"
+rate_per_second = 1.0
+[[services]]
+name = "web"
+desired_count = 1
+warm_start = true
+service_time = { distribution = "constant", value = "10ms" }
+[[services]]
+name = "batch"
+cpu = 1024
+memory = 4096
+launch_type = "EC2"
+startup_time = { distribution = "constant", value = "10s" }
+service_time = { distribution = "constant", value = "40m" }
+schedule = { expression = "cron(2 0 * * ? *)", task_count = 1 }
+[[capacity_providers]]
+name = "m6i"
+instance_type = "m6i.large"
+min_size = 0
+max_size = 3
+desired_capacity = 3
+registration_time = { distribution = "constant", value = "60s" }
+managed_scaling = { target_capacity = 100 }
+"#,
+    );
+    let drained = observations.iter().any(|o| {
+        matches!(
+            o,
+            Observation::TaskStateChanged { service, stop_reason: Some(StopReason::ContainerInstanceDraining), .. }
+                if service.0 == 1
+        )
+    });
+    assert!(!drained, "draining stopped the standalone task");
+    let run = &figures.scheduled_runs[0];
+    assert_eq!((run.outcome(), run.jobs_completed), ("ran", 1), "{run:?}");
+}

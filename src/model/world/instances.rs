@@ -533,11 +533,19 @@ impl<O: Observer> World<O> {
     /// DRAINING (§2.3): tasks not yet RUNNING stop at once, RUNNING ones are
     /// stopped and replaced elsewhere (model choice until maximumPercent
     /// exists: the replacement launches at once). Daemon tasks stop once
-    /// every other task here has STOPPED (§13.3).
+    /// every other task here has STOPPED (§13.3). Standalone tasks (RunTask)
+    /// are not affected: they run to their end, and the instance waits for
+    /// them (docs: container-instance-draining).
     fn drain_instance(&mut self, id: InstanceId, reason: &'static str) {
         self.set_instance_state(id, InstanceState::Draining, reason);
-        let tasks: Vec<TaskId> =
-            self.instances[id.index()].tasks.iter().copied().filter(|&t| !self.is_daemon_task(t)).collect();
+        let tasks: Vec<TaskId> = self.instances[id.index()]
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&t| {
+                !self.is_daemon_task(t) && !self.config.services[self.tasks[t.index()].service.index()].is_run_task()
+            })
+            .collect();
         self.stop_daemons_if_alone(id);
         let mut services: Vec<ServiceId> = Vec::new();
         for task in tasks {

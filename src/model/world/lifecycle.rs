@@ -368,6 +368,9 @@ impl<O: Observer> World<O> {
         let up_nanos = self.tasks[task_id.index()].up_nanos_so_far(now);
         let leaked = self.take_leaked_memory(task_id, up_nanos);
         let task = &mut self.tasks[task_id.index()];
+        // Its leak died with the containers: later periods must not count it
+        // while the ENI is released (the task stays in the service till then).
+        task.memory_watched = false;
         for id in [task.completion.take().map(|(_, id)| id), task.lifecycle_timer.take(), task.memory_check.take()]
             .into_iter()
             .flatten()
