@@ -83,7 +83,7 @@ impl<O: Observer> World<O> {
                     leaking.push((task_id, up));
                 }
             }
-            for (task_id, up) in leaking {
+            for &(task_id, up) in &leaking {
                 integrals.memory_used += self.take_leaked_memory(task_id, up);
             }
             // RequestCountPerTarget: per healthy target, per registered one when
@@ -91,6 +91,10 @@ impl<O: Observer> World<O> {
             let healthy = self.healthy_targets(service);
             integrals.targets = if healthy > 0 { healthy } else { self.registered_targets(service) };
             integrals.running_at_end = running_count;
+            // An hourly leak under load is checked here (see `memory`).
+            for &(task_id, _) in &leaking {
+                self.check_memory(task_id);
+            }
             let state = &mut self.services[s];
             state.minute.add(&integrals);
             self.record_period(service, integrals);

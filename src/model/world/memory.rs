@@ -5,8 +5,9 @@
 //! job) inside the task + what its served requests leaked + an hourly leak
 //! since RUNNING. It changes when a request enters or is served (checked
 //! then) and, with an hourly leak, continuously: one event at the instant it
-//! would pass the limit, moved when requests change the figure. Only tasks
-//! that can pass their limit are watched, so others pay nothing.
+//! would pass the limit when only time moves it, else a check at every
+//! 20-second CloudWatch tick. Only tasks that can pass their limit are
+//! watched, so others pay nothing.
 //!
 //! Model choices (§14.2): the essential container is the task's one
 //! container, so passing its limit (the container's `memory`, else the
@@ -65,7 +66,11 @@ impl<O: Observer> World<O> {
         if used > f64::from(limit) {
             return self.oom_kill(task_id);
         }
-        if rate > 0.0 {
+        // An exact event only when nothing but time moves the crossing; with
+        // memory per request the figure moves at every admission, so the
+        // admissions and each 20-second tick check instead (a far-off event
+        // moved per request would pile up cancelled entries in the queue).
+        if rate > 0.0 && d.memory_per_request_mib == 0.0 && d.memory_leak_per_request_mib == 0.0 {
             // The crossing, rounded up to the millisecond, plus one: past the
             // limit then, and the same instant however often it is recomputed.
             let crossing = now.as_nanos() as f64 + (f64::from(limit) - used) / rate * HOUR_NANOS;

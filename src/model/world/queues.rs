@@ -438,19 +438,24 @@ impl<O: Observer> World<O> {
         let q = &mut self.queues[queue.index()];
         q.invisible.event_pending = false;
         while let Some(&(until, (id, generation, receive_count))) = q.invisible.entries.front() {
+            let m = &mut q.messages[id as usize];
+            let current =
+                m.generation == generation && m.state == MessageState::InFlight && m.receive_count == receive_count;
+            if !current {
+                // Deleted (or received again) already: never due again.
+                q.invisible.entries.pop_front();
+                continue;
+            }
             if until > now {
                 q.invisible.event_pending = true;
                 self.queue.schedule(until, Event::QueueVisibilityDue(queue));
                 break;
             }
             q.invisible.entries.pop_front();
-            let m = &mut q.messages[id as usize];
-            if m.generation == generation && m.state == MessageState::InFlight && m.receive_count == receive_count {
-                m.state = MessageState::Visible;
-                q.in_flight_count -= 1;
-                q.visible_count += 1;
-                q.visible.push_back((id, generation));
-            }
+            m.state = MessageState::Visible;
+            q.in_flight_count -= 1;
+            q.visible_count += 1;
+            q.visible.push_back((id, generation));
         }
         self.serve_long_polls(queue);
     }
