@@ -121,7 +121,9 @@ impl<'a> Node<'a> {
     }
 
     fn error(&self, message: impl Into<String>) -> Error {
-        Error { file: self.file.to_string(), path: self.path.clone(), message: message.into() }
+        // The document itself has no field path: say so rather than name nothing (found by fuzzing).
+        let path = if self.path.is_empty() { "the top level".to_string() } else { self.path.clone() };
+        Error { file: self.file.to_string(), path, message: message.into() }
     }
 
     fn expected(&self, what: &str) -> Error {

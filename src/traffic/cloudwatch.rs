@@ -35,7 +35,16 @@ const MAX_PERIODS: u64 = 10_000_000;
 
 pub fn read_export(path: &Path, metric: Option<&str>) -> Result<CloudWatchCounts, Error> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
+    // Not "cannot read": the file was read, its bytes are not text (found by fuzzing).
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        Error::Line {
+            path: shown.clone(),
+            line: valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+            message: format!("expected UTF-8 text, found byte 0x{:02x}", e.as_bytes()[valid.len()]),
+        }
+    })?;
     let json: Value = serde_json::from_str(&text).map_err(|e| Error::Line {
         path: shown.clone(),
         line: e.line() as u64,

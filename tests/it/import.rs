@@ -579,7 +579,7 @@ fn bad_elb_scaling_and_ec2_json_names_the_file_and_the_field() {
             "--scaling-policies",
             "policies.json",
             "[1, 2]".into(),
-            &["policies.json: expected an object, found an array"],
+            &["policies.json: the top level: expected an object, found an array"],
         ),
     ];
     for (flag, name, text, needles) in cases {
