@@ -37,7 +37,8 @@ pub enum Command {
     /// Run several scenarios and write a side-by-side table of cost and availability.
     Compare(compare::Args),
     /// Turn the AWS CLI's JSON (describe-task-definition, describe-services, scaling) into a scenario.
-    Import(import::Args),
+    // Boxed: its many file options make it the largest variant by far.
+    Import(Box<import::Args>),
     /// Convert ALB access logs to CSV traces, summarise them, or fit service times from them.
     Trace(trace::Args),
     /// Replay a scenario's access logs and compare simulated with observed
@@ -59,7 +60,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Merge(args) => sweep::merge(args),
-        Command::Import(args) => import::run(args),
+        Command::Import(args) => import::run(*args),
         Command::Trace(args) => trace::run(args),
         Command::ValidateModel(args) => validate_model::run(args),
         Command::Mmc(args) => mmc::run(args),

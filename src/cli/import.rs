@@ -43,6 +43,10 @@ pub struct Args {
     /// `aws autoscaling describe-auto-scaling-groups` output.
     #[arg(long)]
     pub auto_scaling_groups: Option<PathBuf>,
+    /// ALB access logs (a folder, as `aws s3 sync` lays them out, or `.log.gz`
+    /// files; repeatable): the scenario's traffic, replayed down the imported listener rules.
+    #[arg(long, num_args = 1..)]
+    pub access_logs: Vec<PathBuf>,
     /// Import only this service (repeatable; default: every service the files describe).
     #[arg(long)]
     pub service_name: Vec<String>,
@@ -92,6 +96,8 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         };
         attributes.push((key, read(&path)?));
     }
+    let access_logs =
+        args.access_logs.iter().map(|p| scenario_path(p, args.out.as_deref())).collect::<Result<Vec<_>, _>>()?;
     let opt = |i: usize| optional[i].as_ref().map(json);
     let request = import::Request {
         task_definitions: tds.iter().map(json).collect(),
@@ -106,6 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         auto_scaling_groups: opt(7),
         target_group_attributes: attributes.iter().map(|(k, f)| (k.as_deref(), json(f))).collect(),
         service_names: args.service_name.iter().map(String::as_str).collect(),
+        access_logs: access_logs.iter().map(String::as_str).collect(),
     };
     let imported = import::import(&request).map_err(|e| vec![e.to_string()])?;
 
@@ -135,4 +142,19 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A path as the scenario written to `out` should name it: scenario paths are
+/// relative to the scenario's folder, so a path under it is made relative to
+/// it, any other absolute. Printed on stdout, the path stays as given.
+fn scenario_path(path: &Path, out: Option<&Path>) -> Result<String, Vec<String>> {
+    let absolute =
+        path.canonicalize().map_err(|e| vec![format!("{}: cannot read the access logs: {e}", path.display())])?;
+    let Some(out) = out else { return Ok(path.display().to_string()) };
+    let folder = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let relative = folder.canonicalize().ok().and_then(|f| absolute.strip_prefix(f).ok().map(Path::to_path_buf));
+    Ok(relative.filter(|r| !r.as_os_str().is_empty()).unwrap_or(absolute).display().to_string())
 }

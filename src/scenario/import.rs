@@ -52,6 +52,9 @@ pub struct Request<'a> {
     pub auto_scaling_groups: Option<JsonFile<'a>>,
     /// The services to import (default: every service the files hold).
     pub service_names: Vec<&'a str>,
+    /// ALB access logs (folders or files, as the scenario should name them):
+    /// the traffic, replayed down the imported listener rules (§11).
+    pub access_logs: Vec<&'a str>,
 }
 
 impl Request<'_> {
@@ -121,7 +124,9 @@ impl<'a> Node<'a> {
     }
 
     fn error(&self, message: impl Into<String>) -> Error {
-        Error { file: self.file.to_string(), path: self.path.clone(), message: message.into() }
+        // The document itself has no field path: say so rather than name nothing (found by fuzzing).
+        let path = if self.path.is_empty() { "the top level".to_string() } else { self.path.clone() };
+        Error { file: self.file.to_string(), path, message: message.into() }
     }
 
     fn expected(&self, what: &str) -> Error {
@@ -539,7 +544,17 @@ pub fn import<'a>(request: &Request<'a>) -> Result<Imported, Error> {
 
     let mut tables = Vec::new();
     let load_balanced: Vec<&ServiceOut> = outs.iter().filter(|o| !o.load_balancers.is_empty()).collect();
-    if !load_balanced.is_empty() {
+    if !request.access_logs.is_empty() {
+        // The logged requests go down the imported listener rules by their own request lines.
+        let mut traffic = Table::new("traffic", false, "the load balancer's access logs (--access-logs)");
+        traffic.set("kind", quote("alb_access_logs"), "--access-logs");
+        let files = match request.access_logs.as_slice() {
+            [one] => quote(one),
+            many => format!("[{}]", many.iter().map(|f| quote(f)).collect::<Vec<_>>().join(", ")),
+        };
+        traffic.set("files", files, "--access-logs");
+        tables.push(traffic);
+    } else if !load_balanced.is_empty() {
         // AWS's configuration says nothing of the traffic.
         let tasks: u32 = load_balanced.iter().map(|o| o.desired.max(1)).sum();
         let rate = f64::from(tasks) * 10.0;
@@ -581,11 +596,29 @@ fn map_one_service<'a>(
     let mut service = Table::new(b.prefix, b.prefix == "services", svc.source());
     service.set("name", quote(name), name_node.source());
     let start = b.tables.len();
-    let (desired, scaling) = map_scaling(b, &mut service, svc, name, inputs)?;
+    let daemon = svc.opt_str("schedulingStrategy")?.filter(|(s, _)| *s == "DAEMON").map(|(_, node)| node);
+    // A DAEMON service has no desired count of its own (one task per
+    // instance, aws-semantics §13.3): no count, bounds or policies to import.
+    let (desired, scaling) = match daemon {
+        None => map_scaling(b, &mut service, svc, name, inputs)?,
+        Some(_) => (svc.opt_u32("desiredCount")?.map_or(0, |(count, _)| count), Vec::new()),
+    };
     let (ec2, code_deploy) = map_service(b, &mut service, svc, &load_balancers)?;
+    let (desired, scaling) = match &daemon {
+        Some(node) if ec2.is_some() => {
+            service.set("scheduling_strategy", quote("DAEMON"), node.source());
+            (desired, scaling)
+        }
+        Some(node) => {
+            // ECS refuses DAEMON on Fargate; a file that says so is run as a replica service.
+            b.not_modelled(node, "DAEMON on Fargate (ECS places daemons on EC2 instances only): simulated as a REPLICA service at desiredCount");
+            map_scaling(b, &mut service, svc, name, inputs)?
+        }
+        None => (desired, scaling),
+    };
     let main_container = map_task_definition(b, &mut service, td, &load_balancers, ec2.is_some())?;
     let (cpu_units, memory_mib, arm64) = map_assumed_service(b, &mut service, td)?;
-    map_placement(b, &mut service, svc, ec2.is_some())?;
+    map_placement(b, &mut service, svc, ec2.is_some(), daemon.is_some())?;
     // The service's own keys first, then the tables its strategy pushed.
     b.tables.insert(start, service);
     if let Some(container) = main_container {
@@ -757,14 +790,6 @@ fn map_service<'a>(
     svc: &Node<'a>,
     lbs: &[Node],
 ) -> Result<(ec2::Use<'a>, bool), Error> {
-    if let Some((strategy, node)) = svc.opt_str("schedulingStrategy")? {
-        if strategy == "DAEMON" {
-            b.not_modelled(
-                &node,
-                "DAEMON (one task per EC2 instance, aws-semantics §13.3): simulated as a REPLICA service at desiredCount",
-            );
-        }
-    }
     let mut code_deploy = false;
     if let Some(controller) = svc.get("deploymentController")? {
         if let Some((kind, node)) = controller.opt_str("type")? {
@@ -1177,8 +1202,14 @@ fn map_deployment_configuration(
     if let Some((v, n)) = dc.opt_u32("minimumHealthyPercent")? {
         t.set("minimum_healthy_percent", v.to_string(), n.source());
     }
-    if let Some((v, n)) = dc.opt_u32("maximumPercent")? {
-        t.set("maximum_percent", v.to_string(), n.source());
+    let daemon = svc.opt_str("schedulingStrategy")?.is_some_and(|(s, _)| s == "DAEMON");
+    match dc.opt_u32("maximumPercent")? {
+        // ECS's daemon deployments never exceed one task per instance (§13.3).
+        Some((v, n)) if daemon && v != 100 => {
+            b.not_modelled(&n, format!("maximumPercent {v} of a DAEMON service: simulated at 100"))
+        }
+        Some((v, n)) => t.set("maximum_percent", v.to_string(), n.source()),
+        None => {}
     }
     let mut traffic_shifting = code_deploy;
     if code_deploy {
@@ -1255,8 +1286,14 @@ fn map_deployment_configuration(
 /// Placement strategies and constraints (aws-semantics §5.2): on EC2 as the
 /// scenario's `placement_strategy` and `placement_constraints`; on Fargate
 /// they do nothing in AWS either, but a user who set them is told.
-fn map_placement(b: &mut Builder, service: &mut Table, svc: &Node, on_ec2: bool) -> Result<(), Error> {
-    let strategies = svc.list("placementStrategy")?;
+fn map_placement(b: &mut Builder, service: &mut Table, svc: &Node, on_ec2: bool, daemon: bool) -> Result<(), Error> {
+    let mut strategies = svc.list("placementStrategy")?;
+    if daemon && on_ec2 {
+        // A daemon goes on every instance: there is nothing to choose (§13.3).
+        for item in strategies.drain(..) {
+            b.not_modelled(&item, "a placement strategy of a DAEMON service (one task per instance): ignored");
+        }
+    }
     let constraints = svc.list("placementConstraints")?;
     if !on_ec2 {
         for item in strategies.iter().chain(constraints.iter()) {

@@ -11,6 +11,8 @@
 //! of the steps between datapoints (a multiple of 60 s, ALB metrics'
 //! resolution); a period without a datapoint had no requests (§11.3: ALB
 //! metrics are only published while requests flow) and counts 0.
+//! Also CSV `timestamp,value` (ISO 8601 UTC or epoch seconds, an optional
+//! header, any order): the console's and scripts' export (§11.3 model choice).
 
 use super::access_log::parse_iso8601_nanos;
 use super::Error;
@@ -35,14 +37,28 @@ const MAX_PERIODS: u64 = 10_000_000;
 
 pub fn read_export(path: &Path, metric: Option<&str>) -> Result<CloudWatchCounts, Error> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Open { path: shown.clone(), source })?;
+    // Not "cannot read": the file was read, its bytes are not text (found by fuzzing).
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        Error::Line {
+            path: shown.clone(),
+            line: valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+            message: format!("expected UTF-8 text, found byte 0x{:02x}", e.as_bytes()[valid.len()]),
+        }
+    })?;
+    let problem = |message: String| Error::File { path: shown.clone(), message };
+    if !text.trim_start().starts_with('{') && !text.trim().is_empty() {
+        let (label, points) =
+            csv_points(&text, metric).map_err(|(line, message)| Error::Line { path: shown.clone(), line, message })?;
+        return counts(label, points).map_err(problem);
+    }
     let json: Value = serde_json::from_str(&text).map_err(|e| Error::Line {
         path: shown.clone(),
         line: e.line() as u64,
         message: format!("expected the JSON the AWS CLI prints: {e}"),
     })?;
-    let problem = |message: String| Error::File { path: shown.clone(), message };
-    let (label, mut points) = if let Some(results) = json.get("MetricDataResults") {
+    let (label, points) = if let Some(results) = json.get("MetricDataResults") {
         metric_data(&json, results, metric).map_err(problem)?
     } else if let Some(datapoints) = json.get("Datapoints") {
         metric_statistics(&json, datapoints, metric).map_err(problem)?
@@ -53,6 +69,12 @@ pub fn read_export(path: &Path, metric: Option<&str>) -> Result<CloudWatchCounts
                 .into(),
         ));
     };
+    counts(label, points).map_err(problem)
+}
+
+/// Sorted, checked and gap-filled per-period counts of an export's datapoints.
+fn counts(label: String, mut points: Vec<Point>) -> Result<CloudWatchCounts, String> {
+    let problem = |message: String| message;
     if points.is_empty() {
         return Err(problem(format!("{label}: expected at least one datapoint, found none")));
     }
@@ -107,6 +129,52 @@ pub fn read_export(path: &Path, metric: Option<&str>) -> Result<CloudWatchCounts
         filled.push((t, value));
     }
     Ok(CloudWatchCounts { label, period_nanos, points: filled })
+}
+
+/// A CSV export: `timestamp,value` rows, an optional header (whose value
+/// column is the label), blank lines and `#` comments skipped. Errors carry
+/// their 1-based line.
+fn csv_points(text: &str, metric: Option<&str>) -> Result<(String, Vec<Point>), (u64, String)> {
+    let mut label = None;
+    let mut points = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i as u64 + 1;
+        let row = raw.trim();
+        if row.is_empty() || row.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = row.split(',').map(str::trim).collect();
+        if fields.len() != 2 {
+            return Err((line, format!("expected two columns `timestamp,value`, found {}", fields.len())));
+        }
+        let (t, v) = (fields[0], fields[1]);
+        let at = parse_iso8601_nanos(t).or_else(|| super::decimal::parse_seconds(t.as_bytes()));
+        let Some(at) = at else {
+            if label.is_none() && points.is_empty() {
+                // The header: its value column names the metric.
+                label = Some(v.to_string());
+                continue;
+            }
+            return Err((
+                line,
+                format!("timestamp: expected an ISO 8601 time like 2026-11-02T14:05:00Z or epoch seconds, found `{t}`"),
+            ));
+        };
+        match v.parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= 0.0 => points.push((at, value, format!("line {line}"))),
+            _ => return Err((line, format!("value: expected a non-negative count, found `{v}`"))),
+        }
+    }
+    let label = label.unwrap_or_else(|| "value".to_string());
+    if let Some(metric) = metric {
+        if metric != label {
+            return Err((
+                1,
+                format!("header: expected the value column \"{metric}\" (traffic.metric), found \"{label}\""),
+            ));
+        }
+    }
+    Ok((label, points))
 }
 
 fn gcd(a: u64, b: u64) -> u64 {

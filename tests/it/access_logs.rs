@@ -855,3 +855,38 @@ fn cloudwatch_epoch_second_timestamps_read() {
     );
     assert_eq!(minute_arrivals(&text), [120, 180, 0, 60, 240]);
 }
+
+/// Goal: a CSV export `timestamp,value` (§11.3 model choice; a header, ISO 8601
+/// or epoch seconds, any order) replays as the JSON shapes do, arrival for
+/// arrival; a bad row names the file and its line.
+#[test]
+fn cloudwatch_csv_exports_replay_as_the_json_ones() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let csv = "timestamp,RequestCount\n2026-11-02T14:03:00Z,60\n2026-11-02T14:00:00+00:00,120\n\n\
+               # 14:02 had no requests\n1793628240,240\n2026-11-02T14:01:00Z,180.0\n";
+    write(&dir.path().join("export.csv"), csv.as_bytes());
+    let times = |text: &str, path: &Path| {
+        let s = fleetsim::scenario::parse(text, path).expect("the scenario is valid");
+        let mut arrivals =
+            Arrivals::open(&s.traffic, &RngStreams::new(s.seed), SimTime::ZERO + s.duration).expect("the export opens");
+        let mut times = Vec::new();
+        while let Some(a) = arrivals.next_arrival().expect("the export reads") {
+            times.push(a.at);
+        }
+        times
+    };
+    let json =
+        times(&cloudwatch_scenario("get-metric-statistics.json", None), &support::scenarios_dir().join("x.toml"));
+    let from_csv = cloudwatch_scenario("get-metric-statistics.json", None)
+        .replace("access-logs/get-metric-statistics.json", "export.csv");
+    assert_eq!(times(&from_csv, &dir.path().join("x.toml")), json);
+    assert_eq!(json.len(), 600);
+
+    write(&dir.path().join("export.csv"), b"timestamp,value\n2026-11-02T14:00:00Z,120\n2026-11-02T14:01:00Z,lots\n");
+    let s = fleetsim::scenario::parse(&from_csv, &dir.path().join("x.toml")).expect("the scenario is valid");
+    let error = Arrivals::open(&s.traffic, &RngStreams::new(1), SimTime::ZERO + s.duration)
+        .err()
+        .expect("a bad value is refused")
+        .to_string();
+    assert!(error.contains("export.csv: line 3: value") && error.contains("lots"), "{error}");
+}

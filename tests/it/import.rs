@@ -579,7 +579,7 @@ fn bad_elb_scaling_and_ec2_json_names_the_file_and_the_field() {
             "--scaling-policies",
             "policies.json",
             "[1, 2]".into(),
-            &["policies.json: expected an object, found an array"],
+            &["policies.json: the top level: expected an object, found an array"],
         ),
     ];
     for (flag, name, text, needles) in cases {
@@ -604,4 +604,77 @@ fn bad_elb_scaling_and_ec2_json_names_the_file_and_the_field() {
     let mut a = args(&[("task-definition", "td.json")]);
     a.extend(["--service".into(), svc.into_os_string()]);
     assert_one_line_error(&import(a), &["svc-mixed.json: services[0].capacityProviderStrategy: mixes FARGATE"]);
+}
+
+/// Goal: a `schedulingStrategy: DAEMON` service on EC2 imports as
+/// `scheduling_strategy = "DAEMON"` (aws-semantics §13.3): no desired count,
+/// scaling or placement strategy of its own (a placement strategy and a
+/// maximumPercent other than 100 are reported), and the scenario runs with
+/// the daemon beside the replicas. Method: the cluster fixtures with api
+/// made a daemon; import, check its table, run 1 h.
+#[test]
+fn daemon_services_import_as_daemons() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let svc = read(&fixture("svc-cluster.json"));
+    let (web, api) = svc.split_at(svc.find("\"serviceName\": \"api\"").expect("api in the fixture"));
+    let api = api.replacen("\"schedulingStrategy\": \"REPLICA\"", "\"schedulingStrategy\": \"DAEMON\"", 1);
+    let svc = write(dir.path(), "svc-daemon.json", &format!("{web}{api}"));
+    let out = dir.path().join("prod.toml");
+    let mut a = cluster_args_with(&[("service", svc)]);
+    a.extend(["-o".into(), out.clone().into_os_string()]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let text = read(&out);
+    let api_table = &text[text.rfind("[[services]]").expect("two services")..];
+    let api_table = &api_table[..api_table.find("\n[").unwrap_or(api_table.len())];
+    assert!(api_table.contains("name = \"api\""), "{api_table}");
+    let line = api_table.lines().find(|l| l.starts_with("scheduling_strategy = \"DAEMON\"")).unwrap_or_default();
+    assert!(line.ends_with("svc-daemon.json services[1].schedulingStrategy"), "{api_table}");
+    for absent in ["desired_count", "placement_strategy"] {
+        assert!(!api_table.contains(absent), "{absent} in the daemon's table:\n{api_table}");
+    }
+    assert!(
+        !text.contains("[services.auto_scaling]\n") || text.matches("[services.auto_scaling]").count() == 1,
+        "{text}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in ["services[1].placementStrategy[0]", "maximumPercent 200 of a DAEMON service"] {
+        assert!(stderr.contains(needle), "{needle} on stderr:\n{stderr}");
+    }
+    let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"1h\""), &out);
+    let api = figures.services.iter().find(|s| s.name == "api").expect("api ran");
+    assert!(api.requests.total > 1_000, "the daemon served requests: {:?}", api.requests);
+}
+
+/// Goal: `--access-logs` makes the logs the scenario's traffic (`kind =
+/// "alb_access_logs"`), replayed down the imported listener rules; a folder
+/// beside the output is named relative to it, any other absolute. Method:
+/// import the cluster with the access-log fixture copied beside the output,
+/// and with it in place; both run the 17 logged requests.
+#[test]
+fn access_logs_become_the_traffic() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).expect("a logs folder");
+    let fixture_logs = support::scenarios_dir().join("access-logs").join("logs");
+    for entry in std::fs::read_dir(&fixture_logs).expect("the fixture's logs") {
+        let path = entry.expect("a log").path();
+        std::fs::copy(&path, logs.join(path.file_name().expect("a name"))).expect("copy a log");
+    }
+    for (given, written) in [
+        (logs.clone(), "files = \"logs\"".to_string()),
+        (fixture_logs.clone(), format!("files = \"{}\"", fixture_logs.canonicalize().expect("exists").display())),
+    ] {
+        let out = dir.path().join("prod.toml");
+        let mut a = cluster_args();
+        a.extend(["--access-logs".into(), given.into_os_string(), "-o".into(), out.clone().into_os_string()]);
+        let output = import(a);
+        assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+        let text = read(&out);
+        assert!(text.contains("kind = \"alb_access_logs\""), "{text}");
+        assert!(text.contains(&written), "{written}:\n{text}");
+        assert!(!text.contains("rate_per_second"), "{text}");
+        let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"1h\""), &out);
+        assert_eq!(figures.requests.total, 17);
+    }
 }

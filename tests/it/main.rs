@@ -15,6 +15,7 @@ mod daemon;
 mod deployments;
 mod determinism;
 mod ec2;
+mod fuzz;
 mod health;
 mod import;
 mod lifecycle;
