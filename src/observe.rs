@@ -15,7 +15,9 @@ use crate::model::{
 use hdrhistogram::Histogram;
 
 mod queues;
-pub use queues::{QueueMinuteRow, QueueSummary, ScheduledRunSummary};
+mod scheduled_runs;
+pub use queues::{QueueMinuteRow, QueueSummary};
+pub use scheduled_runs::ScheduledRunSummary;
 
 /// Latencies are recorded in microseconds to 3 significant digits: every
 /// percentile is within 0.1 % of the exact value.

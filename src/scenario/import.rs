@@ -222,49 +222,37 @@ impl<'a> Node<'a> {
 
     /// Task CPU: `"512"`, `512` or `"0.5 vCPU"`.
     fn cpu_units(&self) -> Result<u32, Error> {
-        const WHAT: &str = "a string or number of CPU units (\"512\" or \"0.5 vCPU\")";
-        let units = match self.value {
-            Value::Number(n) => n.as_u64().and_then(|v| u32::try_from(v).ok()),
-            Value::String(s) => {
-                let s = s.trim();
-                match s.parse::<u32>() {
-                    Ok(v) => Some(v),
-                    Err(_) => {
-                        let lower = s.to_ascii_lowercase();
-                        lower.strip_suffix("vcpu").and_then(|v| v.trim().parse::<f64>().ok()).and_then(whole_1024)
-                    }
-                }
-            }
-            _ => None,
-        };
-        units.ok_or_else(|| self.expected(WHAT))
+        self.size("a string or number of CPU units (\"512\" or \"0.5 vCPU\")", |lower| {
+            lower.strip_suffix("vcpu").and_then(|v| v.trim().parse::<f64>().ok()).and_then(whole_1024)
+        })
     }
 
     /// Task memory: `"2048"`, `2048` or `"2 GB"` (MiB; 1 GB = 1024 MiB as ECS counts).
     fn memory_mib(&self) -> Result<u32, Error> {
-        const WHAT: &str = "a string or number of MiB (\"2048\" or \"2 GB\")";
-        let mib = match self.value {
+        self.size("a string or number of MiB (\"2048\" or \"2 GB\")", |lower| {
+            if let Some(gb) = lower.strip_suffix("gib").or_else(|| lower.strip_suffix("gb")) {
+                gb.trim().parse::<f64>().ok().and_then(whole_1024)
+            } else {
+                lower
+                    .strip_suffix("mib")
+                    .or_else(|| lower.strip_suffix("mb"))
+                    .and_then(|mb| mb.trim().parse::<u32>().ok())
+            }
+        })
+    }
+
+    /// A task size as a number, a numeric string, or a string with a unit
+    /// that `with_unit` reads (given in lower case).
+    fn size(&self, what: &str, with_unit: impl Fn(&str) -> Option<u32>) -> Result<u32, Error> {
+        let value = match self.value {
             Value::Number(n) => n.as_u64().and_then(|v| u32::try_from(v).ok()),
             Value::String(s) => {
                 let s = s.trim();
-                match s.parse::<u32>() {
-                    Ok(v) => Some(v),
-                    Err(_) => {
-                        let lower = s.to_ascii_lowercase();
-                        if let Some(gb) = lower.strip_suffix("gib").or_else(|| lower.strip_suffix("gb")) {
-                            gb.trim().parse::<f64>().ok().and_then(whole_1024)
-                        } else {
-                            lower
-                                .strip_suffix("mib")
-                                .or_else(|| lower.strip_suffix("mb"))
-                                .and_then(|mb| mb.trim().parse::<u32>().ok())
-                        }
-                    }
-                }
+                s.parse::<u32>().ok().or_else(|| with_unit(&s.to_ascii_lowercase()))
             }
             _ => None,
         };
-        mib.ok_or_else(|| self.expected(WHAT))
+        value.ok_or_else(|| self.expected(what))
     }
 }
 
