@@ -251,6 +251,39 @@ fn a_call_that_times_out_fails_the_request_or_not() {
     assert_eq!(figures.services[0].end_to_end_failures_caused, 0);
 }
 
+/// Goal: timeouts of calls answered out of order. b's time is exponential
+/// (mean 50 ms), so calls made later are often answered sooner; the call
+/// gives up at 60 ms and a carries on. Every call whose answer took longer
+/// times out, exactly at its deadline, and no other: a's latency is 10 ms
+/// plus b's time capped at 60 ms, request by request.
+#[test]
+fn calls_answered_out_of_order_time_out_exactly_at_their_deadlines() {
+    let text = chain(r#"[{ service = "b", timeout = "60ms", on_failure = "continue" }]"#, "")
+        .replace(
+            r#"{ distribution = "constant", value = "100ms" }"#,
+            r#"{ distribution = "exponential", mean = "50ms" }"#,
+        )
+        .replace("rate_per_second = 10.0", "rate_per_second = 200.0");
+    let (_, observations) = support::run_observed(&text);
+    let (mut b_slow, mut a_capped, mut a_total) = (0, 0, 0);
+    let mut b_times = Vec::new();
+    for o in &observations {
+        if let Observation::RequestFinished { at, arrived, call, outcome: Outcome::Succeeded, .. } = *o {
+            let ms = (at - arrived).as_secs_f64() * 1e3;
+            if call {
+                b_slow += usize::from(ms > 60.0);
+                b_times.push(ms);
+            } else {
+                a_total += 1;
+                assert!(ms <= 70.0 + 1e-6, "a waited past b's timeout: {ms} ms");
+                a_capped += usize::from((ms - 70.0).abs() < 1e-6);
+            }
+        }
+    }
+    assert!(a_total > 10_000 && b_slow > 1_000, "{a_total} requests, {b_slow} slow calls");
+    assert_eq!(a_capped, b_slow, "one timeout per call slower than 60 ms");
+}
+
 /// Goal: a call made with a probability: about half of a's requests call b.
 #[test]
 fn a_call_with_a_probability() {

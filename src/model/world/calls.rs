@@ -52,11 +52,14 @@ pub(super) struct TimeoutLine {
     pub duration: SimDuration,
     /// (deadline, call, its generation then), deadlines non-decreasing.
     pending: VecDeque<(SimTime, u32, u32)>,
+    /// Its event is scheduled (at the first deadline still waited on), so
+    /// a call made while the line's event runs does not schedule a second.
+    armed: bool,
 }
 
 impl TimeoutLine {
     pub fn new(duration: SimDuration) -> Self {
-        TimeoutLine { duration, pending: VecDeque::new() }
+        TimeoutLine { duration, pending: VecDeque::new(), armed: false }
     }
 }
 
@@ -137,7 +140,8 @@ impl<O: Observer> World<O> {
             let timeouts = &mut self.call_timeouts[line as usize];
             let deadline = now + timeouts.duration;
             timeouts.pending.push_back((deadline, call_id, generation));
-            if timeouts.pending.len() == 1 {
+            if timeouts.pending.len() == 1 && !timeouts.armed {
+                timeouts.armed = true;
                 self.queue.schedule(deadline, Event::CallTimeoutsDue(line));
             }
         }
@@ -181,17 +185,26 @@ impl<O: Observer> World<O> {
 
     /// The head of a timeout line is due: every call whose deadline has
     /// come and that is still waited on times out; the event moves to the
-    /// next deadline.
+    /// next deadline of a call still waited on. Entries of calls answered
+    /// since are dropped on the way, whatever their deadline: most calls are
+    /// answered long before their timeout, so the line's event skips over
+    /// them instead of firing once per call.
     pub(super) fn call_timeouts_due(&mut self, line: u32) {
         let now = self.now();
+        self.call_timeouts[line as usize].armed = false;
         while let Some(&(deadline, call_id, generation)) = self.call_timeouts[line as usize].pending.front() {
-            if deadline > now {
-                self.queue.schedule(deadline, Event::CallTimeoutsDue(line));
+            let call = &self.calls[call_id as usize];
+            let waited_on = call.generation == generation && !call.abandoned;
+            if waited_on && deadline > now {
+                let timeouts = &mut self.call_timeouts[line as usize];
+                if !timeouts.armed {
+                    timeouts.armed = true;
+                    self.queue.schedule(deadline, Event::CallTimeoutsDue(line));
+                }
                 return;
             }
             self.call_timeouts[line as usize].pending.pop_front();
-            let call = &self.calls[call_id as usize];
-            if call.generation == generation && !call.abandoned {
+            if waited_on {
                 self.call_times_out(call_id);
             }
         }
