@@ -83,7 +83,63 @@ impl Metric {
         }
     }
 
-    /// The metric's value on one run of `scenario`.
+    /// The metric's value on one run of `scenario`, for the whole cluster
+    /// or for one service (by its index in the scenario).
+    pub fn measure_for(self, output: &RunOutput, scenario: &Scenario, service: Option<usize>) -> f64 {
+        match service {
+            None => self.measure(output, scenario),
+            Some(index) => self.measure_service(output, scenario, index),
+        }
+    }
+
+    /// The metric's value for one service: its own requests (calls from
+    /// other services included), latency, tasks and scaling, its share of
+    /// the bill (`summary.json`'s allocation), its deployments, its
+    /// elasticity figures.
+    fn measure_service(self, output: &RunOutput, scenario: &Scenario, index: usize) -> f64 {
+        let simulated_hours = scenario.duration.as_secs_f64() / 3600.0;
+        let f = &output.figures;
+        let Some(s) = f.services.get(index) else { return f64::NAN };
+        let cost = || {
+            output
+                .bill
+                .allocation
+                .services
+                .get(index)
+                .map_or(f64::NAN, |c| c.fargate_usd + c.ec2_allocated_usd + c.shared_usd)
+        };
+        let elasticity = |pick: fn(&crate::elasticity::Elasticity) -> f64| {
+            crate::elasticity::of_services(scenario, &f.minutes).get(index).and_then(|e| e.as_ref()).map_or(0.0, pick)
+        };
+        match self {
+            Metric::Requests => s.requests.total as f64,
+            Metric::Availability => s.requests.availability(),
+            Metric::LatencyP50Ms => s.latency.p50_ms,
+            Metric::LatencyP99Ms => s.latency.p99_ms,
+            Metric::MeanQueueTimeMs => s.queue_time.mean_ms,
+            Metric::CostUsd => cost(),
+            Metric::CostPerMillionRequestsUsd => {
+                if s.requests.total == 0 {
+                    0.0
+                } else {
+                    cost() / s.requests.total as f64 * 1e6
+                }
+            }
+            Metric::FailedRequests => s.requests.failed() as f64,
+            Metric::ScaleOutsPerHour => s.scale_out_activities as f64 / simulated_hours.max(1e-9),
+            Metric::TaskHours => s.task_hours,
+            Metric::CapacityShortMinutes => s.capacity_short_minutes,
+            Metric::TasksInterrupted => s.tasks_interrupted as f64,
+            Metric::DeploymentDurationS => {
+                longest_deployment(f.deployments.iter().filter(|d| d.service.index() == index))
+            }
+            Metric::UnderProvisioningTimesharePercent => elasticity(|e| e.under_provisioning_timeshare),
+            Metric::OverProvisioningTimesharePercent => elasticity(|e| e.over_provisioning_timeshare),
+            Metric::InstabilityPercent => elasticity(|e| e.instability),
+        }
+    }
+
+    /// The metric's value on one run of `scenario`, for the whole cluster.
     pub fn measure(self, output: &RunOutput, scenario: &Scenario) -> f64 {
         let simulated_hours = scenario.duration.as_secs_f64() / 3600.0;
         let f = &output.figures;
@@ -122,19 +178,23 @@ impl Metric {
             Metric::TaskHours => services().map(|s| s.task_hours).sum(),
             Metric::CapacityShortMinutes => services().map(|s| s.capacity_short_minutes).sum(),
             Metric::TasksInterrupted => services().map(|s| s.tasks_interrupted).sum::<u64>() as f64,
-            Metric::DeploymentDurationS => f
-                .deployments
-                .iter()
-                .map(|d| match (d.outcome, d.ended) {
-                    ("COMPLETED", Some(end)) => (end - d.started).as_secs_f64(),
-                    _ => f64::INFINITY,
-                })
-                .fold(0.0, f64::max),
+            Metric::DeploymentDurationS => longest_deployment(f.deployments.iter()),
             Metric::UnderProvisioningTimesharePercent => elasticity(|e| e.under_provisioning_timeshare),
             Metric::OverProvisioningTimesharePercent => elasticity(|e| e.over_provisioning_timeshare),
             Metric::InstabilityPercent => elasticity(|e| e.instability),
         }
     }
+}
+
+/// The longest of these deployments, in seconds; infinite when one did not
+/// complete; 0 when there were none.
+fn longest_deployment<'a>(deployments: impl Iterator<Item = &'a crate::observe::DeploymentSummary>) -> f64 {
+    deployments
+        .map(|d| match (d.outcome, d.ended) {
+            ("COMPLETED", Some(end)) => (end - d.started).as_secs_f64(),
+            _ => f64::INFINITY,
+        })
+        .fold(0.0, f64::max)
 }
 
 /// How the runs over seeds are summarised into the figure checked.
@@ -181,9 +241,38 @@ impl Statistic {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expectation {
     pub metric: Metric,
+    /// The service it bounds (`[expect.services.<name>]`); None: the cluster.
+    pub service: Option<ServiceScope>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub over: Statistic,
+}
+
+/// A service an expectation bounds: its index in the scenario, and its name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceScope {
+    pub index: usize,
+    pub name: String,
+}
+
+impl Expectation {
+    /// Its figure on one run.
+    pub fn measure(&self, output: &RunOutput, scenario: &Scenario) -> f64 {
+        self.metric.measure_for(output, scenario, self.service.as_ref().map(|s| s.index))
+    }
+
+    /// Whether `measured` (over the seeds) is within the bounds.
+    pub fn holds(&self, measured: f64) -> bool {
+        !measured.is_nan() && self.min.is_none_or(|lo| measured >= lo) && self.max.is_none_or(|hi| measured <= hi)
+    }
+
+    /// `latency_p99_ms`, or `api.latency_p99_ms` for a service's bound.
+    pub fn key(&self) -> String {
+        match &self.service {
+            None => self.metric.key().to_string(),
+            Some(s) => format!("{}.{}", s.name, self.metric.key()),
+        }
+    }
 }
 
 /// A scenario's `[expect]` table: its bounds and how many seeds to run.
@@ -214,7 +303,7 @@ impl Verdict {
             (None, Some(hi)) => format!("≤ {hi}"),
             (None, None) => "measured".to_string(),
         };
-        format!("{} {bound} ({})", e.metric.key(), e.over.describe(self.seeds))
+        format!("{} {bound} ({})", e.key(), e.over.describe(self.seeds))
     }
 
     /// `measured 410.2`, with each seed's figure when there are several.
@@ -235,10 +324,9 @@ pub fn evaluate(expectations: &Expectations, runs: &[RunOutput], scenario: &Scen
         .checks
         .iter()
         .map(|e| {
-            let per_seed: Vec<f64> = runs.iter().map(|r| e.metric.measure(r, scenario)).collect();
+            let per_seed: Vec<f64> = runs.iter().map(|r| e.measure(r, scenario)).collect();
             let measured = e.over.apply(&per_seed);
-            let passed =
-                !measured.is_nan() && e.min.is_none_or(|lo| measured >= lo) && e.max.is_none_or(|hi| measured <= hi);
+            let passed = e.holds(measured);
             Verdict { expectation: e.clone(), seeds: runs.len(), measured, per_seed, passed }
         })
         .collect()

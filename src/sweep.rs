@@ -173,14 +173,40 @@ mod tests {
     }
 }
 
+/// The scenario's `[expect]` bounds on one service, in their order: a sweep
+/// records each one's figure after the cluster's.
+pub fn service_bounds(scenario: &crate::scenario::Scenario) -> Vec<&crate::check::Expectation> {
+    scenario.expect.iter().flat_map(|e| &e.checks).filter(|e| e.service.is_some()).collect()
+}
+
+/// A run's figures as a sweep records them: the cluster's in `Metric::ALL`
+/// order, then the figure of each of [`service_bounds`].
+pub fn run_figures(output: &crate::run::RunOutput, scenario: &crate::scenario::Scenario) -> Vec<f64> {
+    let cluster = Metric::ALL.iter().map(|m| m.measure(output, scenario));
+    cluster.chain(service_bounds(scenario).iter().map(|e| e.measure(output, scenario))).collect()
+}
+
+/// How many figures [`run_figures`] gives for `scenario`.
+pub fn figure_count(scenario: &crate::scenario::Scenario) -> usize {
+    Metric::ALL.len() + service_bounds(scenario).len()
+}
+
 /// Whether a variant meets a scenario's `[expect]` bounds, judged as `check`
 /// judges them (each bound's statistic over the variant's seeds);
-/// `per_seed[k]` holds seed k's figures in `Metric::ALL` order.
+/// `per_seed[k]` holds seed k's figures as [`run_figures`] lays them out.
 pub fn meets(expectations: &crate::check::Expectations, per_seed: &[Vec<f64>]) -> bool {
+    let mut service_bound = Metric::ALL.len();
     expectations.checks.iter().all(|e| {
-        let values: Vec<f64> = per_seed.iter().map(|figures| figures[e.metric.index()]).collect();
-        let measured = e.over.apply(&values);
-        !measured.is_nan() && e.min.is_none_or(|lo| measured >= lo) && e.max.is_none_or(|hi| measured <= hi)
+        let column = match e.service {
+            None => e.metric.index(),
+            Some(_) => {
+                service_bound += 1;
+                service_bound - 1
+            }
+        };
+        let values: Vec<f64> =
+            per_seed.iter().map(|figures| figures.get(column).copied().unwrap_or(f64::NAN)).collect();
+        e.holds(e.over.apply(&values))
     })
 }
 

@@ -179,7 +179,7 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
                 )]);
             }
             for (v, seed, figures) in entries.runs {
-                if figures.len() == Metric::ALL.len() {
+                if scenarios.get(v).is_some_and(|s| figures.len() == sweep::figure_count(s)) {
                     done.insert((v, seed), figures);
                 }
             }
@@ -197,7 +197,7 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
             )]);
         }
         for (v, seed, figures) in entries.runs {
-            if figures.len() == Metric::ALL.len() {
+            if scenarios.get(v).is_some_and(|s| figures.len() == sweep::figure_count(s)) {
                 done.insert((v, seed), figures);
             }
         }
@@ -247,7 +247,7 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
             }
             let s = &scenarios[v];
             let output = run::simulate_scenario(s, Some(seed)).map_err(|e| e.to_string())?;
-            let figures: Vec<f64> = Metric::ALL.iter().map(|m| m.measure(&output, s)).collect();
+            let figures = sweep::run_figures(&output, s);
             journal.record(v, seed, &figures).map_err(|e| e.to_string())?;
             progress.inc(1);
             Ok(figures)
@@ -273,8 +273,11 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
         return Ok(ExitCode::SUCCESS);
     }
     let summaries = sweep::summarize(&variants, &values);
-    report::atomic_write(&dir.join("runs.csv"), &report::runs_csv(&variants, &rows))
-        .map_err(|e| vec![e.to_string()])?;
+    report::atomic_write(
+        &dir.join("runs.csv"),
+        &report::runs_csv(&variants, &sweep::service_bounds(&scenarios[0]), &rows),
+    )
+    .map_err(|e| vec![e.to_string()])?;
     // Which variants meet the scenario's [expect] bounds, judged as `check` does;
     // the cheapest of them (by mean cost, ties in grid order) is the one to pick.
     // Each variant by its own bounds (a --set may move them), over the sweep's seeds.

@@ -63,6 +63,7 @@ mod tests {
         let verdict = |passed| Verdict {
             expectation: Expectation {
                 metric: Metric::LatencyP99Ms,
+                service: None,
                 min: None,
                 max: Some(300.0),
                 over: Statistic::Mean,

@@ -2,7 +2,7 @@
 //! column) and `variants.csv` (per variant and figure: mean, standard
 //! deviation, 95 % interval, and the paired difference from the baseline).
 
-use crate::check::Metric;
+use crate::check::{Expectation, Metric};
 use crate::sweep::{Estimate, Variant, VariantSummary};
 
 fn number(x: f64) -> String {
@@ -17,12 +17,18 @@ fn number(x: f64) -> String {
     }
 }
 
-/// `rows`: (variant index, seed, figures in `Metric::ALL` order), in grid order.
-pub fn runs_csv(variants: &[Variant], rows: &[(usize, u64, Vec<f64>)]) -> Vec<u8> {
+/// `rows`: (variant index, seed, figures as `sweep::run_figures` lays them
+/// out: the cluster's in `Metric::ALL` order, then one per bound of
+/// `service_bounds`, named `service.metric`), in grid order.
+pub fn runs_csv(variants: &[Variant], service_bounds: &[&Expectation], rows: &[(usize, u64, Vec<f64>)]) -> Vec<u8> {
     let mut out = String::from("variant,seed");
     for m in Metric::ALL {
         out.push(',');
         out.push_str(m.key());
+    }
+    for e in service_bounds {
+        out.push(',');
+        out.push_str(&e.key());
     }
     out.push('\n');
     for (v, seed, values) in rows {

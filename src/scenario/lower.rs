@@ -19,7 +19,7 @@ use super::schema::{CpuArchitectureFile, ReplaceAtFile, SplitShortfallFile};
 use super::schema::{DeploymentConfigurationFile, StrategyFile, ThresholdKind};
 use super::schema::{OnCallFailureFile, TrafficRoutingConfigFile, TrafficRoutingKind};
 use super::{Problem, Scenario};
-use crate::check::{Expectation, Expectations, Metric, Statistic};
+use crate::check::{Expectation, Expectations, Metric, ServiceScope, Statistic};
 use crate::cost::{PriceFiles, PriceSheet};
 use crate::engine::sample::DurationDistribution;
 use crate::engine::{SimDuration, SimTime};
@@ -160,6 +160,7 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
     };
     let region = file.region.clone().unwrap_or_else(|| "us-east-1".into());
     let prices = load_prices(file, &region, base, &cluster)?;
+    let expect = file.expect.as_ref().map(|e| lower_expect(e, &cluster.services));
     Ok(Scenario {
         name,
         path: path.to_path_buf(),
@@ -170,7 +171,7 @@ pub fn lower(file: &ScenarioFile, name: String, path: &Path, base: &Path, file_h
         prices,
         traffic: lower_traffic(file, base, &listener),
         file_hash,
-        expect: file.expect.as_ref().map(lower_expect),
+        expect,
     })
 }
 
@@ -595,7 +596,7 @@ fn lower_queues(file: &ScenarioFile, services: &[ServiceConfig]) -> Vec<QueueCon
 
 /// `[expect]`: each metric's bounds, over the table's statistic unless it
 /// names its own; 1 seed by default.
-fn lower_expect(e: &ExpectFile) -> Expectations {
+fn lower_expect(e: &ExpectFile, services: &[ServiceConfig]) -> Expectations {
     let statistic = |s: Option<&StatisticFile>| match s {
         None | Some(StatisticFile::Mean) => Statistic::Mean,
         Some(StatisticFile::Min) => Statistic::Min,
@@ -605,18 +606,29 @@ fn lower_expect(e: &ExpectFile) -> Expectations {
         Some(StatisticFile::P95) => Statistic::Quantile(0.95),
         Some(StatisticFile::P99) => Statistic::Quantile(0.99),
     };
-    let checks = Metric::ALL
-        .iter()
-        .filter_map(|&metric| {
-            let bound = e.bound(metric)?;
-            Some(Expectation {
-                metric,
-                min: bound.min,
-                max: bound.max,
-                over: statistic(bound.over.as_ref().or(e.over.as_ref())),
+    let bounds = |table: &ExpectFile, service: Option<ServiceScope>| {
+        Metric::ALL
+            .iter()
+            .filter_map(|&metric| {
+                let bound = table.bound(metric)?;
+                Some(Expectation {
+                    metric,
+                    service: service.clone(),
+                    min: bound.min,
+                    max: bound.max,
+                    over: statistic(bound.over.as_ref().or(table.over.as_ref()).or(e.over.as_ref())),
+                })
             })
-        })
-        .collect();
+            .collect::<Vec<_>>()
+    };
+    // The cluster's bounds, then each service's in the order the file declares
+    // the services (validated: every name resolves).
+    let mut checks = bounds(e, None);
+    for (index, service) in services.iter().enumerate() {
+        if let Some(table) = e.services.as_ref().and_then(|t| t.get(&service.name)) {
+            checks.extend(bounds(table, Some(ServiceScope { index, name: service.name.clone() })));
+        }
+    }
     Expectations { seeds: e.seeds.unwrap_or(1), checks }
 }
 

@@ -97,6 +97,9 @@ pub struct ExpectFile {
     pub under_provisioning_timeshare_percent: Option<BoundFile>,
     pub over_provisioning_timeshare_percent: Option<BoundFile>,
     pub instability_percent: Option<BoundFile>,
+    /// `[expect.services.<name>]`: the same bounds on one service's own
+    /// figures (its `over` default is the table's).
+    pub services: Option<std::collections::BTreeMap<String, ExpectFile>>,
 }
 
 impl ExpectFile {

@@ -154,7 +154,7 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     check_fargate_spot(&mut c, file, base);
     check_capacity_providers(&mut c, file, base);
     check_pricing(&mut c, file, base);
-    check_expect(&mut c, file);
+    check_expect(&mut c, file, &services);
     c.problems
 }
 
@@ -865,14 +865,37 @@ fn check_traffic_shifting(c: &mut Checker, prefix: &str, d: &DeploymentConfigura
 }
 
 /// `[expect]`: at least one bound, each with a min or a max in order.
-fn check_expect(c: &mut Checker, file: &ScenarioFile) {
+fn check_expect(c: &mut Checker, file: &ScenarioFile, services: &[(String, &ServiceFile)]) {
     let Some(e) = &file.expect else { return };
     c.count_range("expect.seeds", e.seeds, 1, 1000, "fleetsim's limit");
+    let mut any = check_bounds(c, e, "expect");
+    let names: Vec<String> = services.iter().enumerate().map(|(i, (_, s))| super::lower::service_name(s, i)).collect();
+    for (name, table) in e.services.iter().flatten() {
+        let prefix = format!("expect.services.{name}");
+        if !names.contains(name) {
+            let known = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+            c.problem(&prefix, format!("no service of that name: expected one of the services ({known})"));
+        }
+        if table.seeds.is_some() {
+            c.problem(format!("{prefix}.seeds"), "seeds are the whole [expect] table's: set them in [expect]");
+        }
+        if table.services.is_some() {
+            c.problem(format!("{prefix}.services"), "expected bounds on this service, not another services table");
+        }
+        any |= check_bounds(c, table, &prefix);
+    }
+    if !any {
+        c.problem("expect", "expected at least one bound, such as availability = { min = 0.999 }");
+    }
+}
+
+/// One table's bounds, each with a min, a max or both; true when it has any.
+fn check_bounds(c: &mut Checker, e: &super::schema::ExpectFile, prefix: &str) -> bool {
     let mut any = false;
     for metric in crate::check::Metric::ALL {
         let Some(bound) = e.bound(metric) else { continue };
         any = true;
-        let field = format!("expect.{}", metric.key());
+        let field = format!("{prefix}.{}", metric.key());
         for (name, value) in [("min", bound.min), ("max", bound.max)] {
             if value.is_some_and(|v| !v.is_finite()) {
                 c.problem(format!("{field}.{name}"), "expected a finite number");
@@ -884,9 +907,7 @@ fn check_expect(c: &mut Checker, file: &ScenarioFile) {
             _ => {}
         }
     }
-    if !any {
-        c.problem("expect", "expected at least one bound, such as availability = { min = 0.999 }");
-    }
+    any
 }
 
 /// A probability in [0, 1].

@@ -164,3 +164,114 @@ fn elasticity_figures_are_checkable_bounds() {
     assert_eq!(failed.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&failed.stdout).contains("under_provisioning_timeshare_percent"));
 }
+
+/// web (its own 10 ms) calls api (100 ms), both warm with room for every
+/// request, 10 req/s for 10 minutes; `expect` is the [expect] table.
+fn cluster_with(dir: &Path, name: &str, expect: &str) -> PathBuf {
+    let text = format!(
+        r#"
+name = "{name}"
+duration = "10m"
+[traffic]
+kind = "constant"
+rate_per_second = 10.0
+[[services]]
+name = "web"
+warm_start = true
+concurrency = 1000
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "10ms" }}
+calls = [{{ service = "api" }}]
+[[services]]
+name = "api"
+warm_start = true
+concurrency = 1000
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "100ms" }}
+[expect]
+{expect}
+"#
+    );
+    let path = dir.join(format!("{name}.toml"));
+    write(&path, &text);
+    path
+}
+
+/// Goal: bounds on one service of a cluster (`[expect.services.<name>]`),
+/// measured on that service's own figures: api answers in 100 ms, web in
+/// 110 ms (its 10 ms and the call). A bound on web at 105 ms fails and its
+/// FAIL line names the service; api's holds; the table's `over` applies.
+#[test]
+fn a_bound_on_one_service_is_measured_on_its_figures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = cluster_with(
+        dir.path(),
+        "cluster",
+        "seeds = 2\nover = \"max\"\nlatency_p50_ms = { min = 109.0, max = 111.0 }\n\
+         [expect.services.api]\nlatency_p50_ms = { min = 99.0, max = 101.0 }\navailability = { min = 0.999 }\n\
+         [expect.services.web]\nlatency_p50_ms = { max = 105.0 }\n",
+    );
+    let output = check(&[&path], &[], None);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(text.contains("PASS  cluster: latency_p50_ms in [109, 111] (max of 2 seeds)"), "{text}");
+    assert!(text.contains("PASS  cluster: api.latency_p50_ms in [99, 101] (max of 2 seeds)"), "{text}");
+    assert!(text.contains("PASS  cluster: api.availability ≥ 0.999"), "{text}");
+    let fail = text.lines().find(|l| l.starts_with("FAIL")).expect("a FAIL line");
+    assert!(fail.contains("cluster: web.latency_p50_ms ≤ 105 (max of 2 seeds): measured 110."), "{fail}");
+    assert!(text.contains("1 of 4 expectations failed"), "{text}");
+}
+
+/// Goal: each service's figures as `check` measures them are the ones
+/// summary.json reports for it, and the services' costs add up to the
+/// allocated bill.
+#[test]
+fn a_services_figures_are_its_summary_figures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = cluster_with(dir.path(), "figures", "requests = { min = 1.0 }");
+    let scenario = fleetsim::scenario::load(&path).expect("loads");
+    let output = fleetsim::run::simulate_scenario(&scenario, None).expect("runs");
+    use fleetsim::check::Metric;
+    for (index, service) in output.figures.services.iter().enumerate() {
+        let measure = |m: Metric| m.measure_for(&output, &scenario, Some(index));
+        assert_eq!(measure(Metric::Requests), service.requests.total as f64);
+        assert_eq!(measure(Metric::LatencyP99Ms), service.latency.p99_ms);
+        assert_eq!(measure(Metric::TaskHours), service.task_hours);
+    }
+    // Every client request made one call: api served as many as web.
+    assert_eq!(output.figures.services[0].requests.total, output.figures.services[1].requests.total);
+    let costs: f64 = (0..2).map(|i| Metric::CostUsd.measure_for(&output, &scenario, Some(i))).sum();
+    let unallocated = output.bill.allocation.unallocated_cents as f64 / 100.0;
+    assert!(
+        (costs + unallocated - output.bill.total_usd).abs() < 0.01,
+        "{costs} + {unallocated} vs {}",
+        output.bill.total_usd
+    );
+}
+
+/// Goal: bad per-service bounds exit 2, one line each naming the field: an
+/// unknown service, seeds inside a service's table, a bound with neither
+/// min nor max.
+#[test]
+fn bad_service_bounds_exit_2_naming_the_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (expect, field, says) in [
+        (
+            "[expect.services.apii]\navailability = { min = 0.9 }",
+            "expect.services.apii",
+            "expected one of the services (\"web\", \"api\")",
+        ),
+        (
+            "[expect.services.api]\nseeds = 3\navailability = { min = 0.9 }",
+            "expect.services.api.seeds",
+            "set them in [expect]",
+        ),
+        ("[expect.services.api]\ncost_usd = { over = \"max\" }", "expect.services.api.cost_usd", "min, a max"),
+    ] {
+        let path = cluster_with(dir.path(), "bad", expect);
+        let output = check(&[&path], &[], None);
+        assert_eq!(output.status.code(), Some(2), "{expect}");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(stderr.contains(field) && stderr.contains(says), "{expect}: {stderr}");
+    }
+}

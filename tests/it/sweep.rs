@@ -282,3 +282,51 @@ fn shards_merge_into_the_same_bytes() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("the shards hold 4 of 6 runs"));
 }
+
+/// Goal: a sweep judges a bound on one service (`[expect.services.api]`)
+/// as `check` does, and runs.csv gains the column it is measured on. api
+/// answers in 100 ms or 200 ms by variant; its bound is p50 ≤ 150 ms, so
+/// only the 100 ms variant meets [expect].
+#[test]
+fn a_sweep_judges_bounds_on_one_service() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cluster.toml");
+    write(
+        &path,
+        r#"
+name = "cluster-sweep"
+duration = "5m"
+[traffic]
+kind = "constant"
+rate_per_second = 10.0
+[[services]]
+name = "web"
+warm_start = true
+concurrency = 1000
+cpu_contention = false
+service_time = { distribution = "constant", value = "10ms" }
+calls = [{ service = "api" }]
+[[services]]
+name = "api"
+warm_start = true
+concurrency = 1000
+cpu_contention = false
+service_time = { distribution = "constant", value = "100ms" }
+[expect.services.api]
+latency_p50_ms = { max = 150.0 }
+"#,
+    );
+    let out = dir.path().join("out");
+    let output = sweep(&path, &out, &["services[1].service_time.value=200ms,100ms"], "2", None);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("cheapest variant meeting [expect]: value=100ms"), "{stdout}");
+    let (header, rows) = rows(&out.join("runs.csv"));
+    let column = header.iter().position(|h| h == "api.latency_p50_ms").expect("a column for the bound");
+    let p50: Vec<f64> = rows.iter().map(|r| r[column].parse().expect("a number")).collect();
+    assert_eq!(rows.len(), 4);
+    assert!(
+        p50[..2].iter().all(|&ms| (ms - 200.0).abs() < 1.0) && p50[2..].iter().all(|&ms| (ms - 100.0).abs() < 1.0),
+        "{p50:?}"
+    );
+}
