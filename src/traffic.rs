@@ -54,6 +54,8 @@ pub enum Routing {
         path_column: String,
         method_column: Option<String>,
         host_column: Option<String>,
+        /// (header name, its column), headers other than `Host`.
+        header_columns: Vec<(String, String)>,
         listener: Arc<Listener>,
     },
     /// An ALB access log's own request lines (§11.2), matched against the listener's rules.

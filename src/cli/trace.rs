@@ -17,7 +17,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TraceCommand {
-    /// Write the logs as a per-request CSV (t_seconds,method,host,path,response_bytes)
+    /// Write the logs as a per-request CSV (t_seconds,method,host,path,response_bytes,user_agent)
     /// for kind = "request_trace", or with --per-second as t_seconds,requests for kind = "count_trace".
     Convert(ConvertArgs),
     /// Print the logs' request rate, top routes, status codes and timing percentiles.
@@ -94,6 +94,7 @@ struct Row {
     host: String,
     target: String,
     response_bytes: u32,
+    user_agent: String,
 }
 
 fn row(entry: &LogEntry) -> Result<Row, String> {
@@ -103,6 +104,7 @@ fn row(entry: &LogEntry) -> Result<Row, String> {
         host: r.host.to_string(),
         target: r.target.to_string(),
         response_bytes: traffic::response_bytes_of(entry),
+        user_agent: entry.user_agent.to_string(),
     })
 }
 
@@ -127,7 +129,7 @@ fn convert(args: ConvertArgs) -> Result<ExitCode, String> {
         let mut csv = RequestCsv::create(&args.out).map_err(|e| e.to_string())?;
         while let Some(logged) = merge.next(&mut map).map_err(|e| e.to_string())? {
             let r = &logged.item;
-            csv.row(logged.at_nanos - origin, &r.method, &r.host, &r.target, r.response_bytes)
+            csv.row(logged.at_nanos - origin, &r.method, &r.host, &r.target, r.response_bytes, &r.user_agent)
                 .map_err(|e| e.to_string())?;
         }
         csv.commit().map_err(|e| e.to_string())?;

@@ -15,8 +15,10 @@ fn seconds_micros(nanos: u64) -> String {
     format!("{}.{:06}", nanos / 1_000_000_000, nanos % 1_000_000_000 / 1000)
 }
 
-/// A per-request trace: `t_seconds,method,host,path,response_bytes`, one row
-/// per logged request in arrival order; `t_seconds` from the logs' origin.
+/// A per-request trace: `t_seconds,method,host,path,response_bytes,user_agent`,
+/// one row per logged request in arrival order; `t_seconds` from the logs'
+/// origin; `user_agent` empty where the log says `-` (none sent), so that
+/// `header_columns = { "User-Agent" = "user_agent" }` routes as the logs do.
 pub struct RequestCsv {
     path: PathBuf,
     writer: csv::Writer<AtomicFile>,
@@ -27,7 +29,7 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 }
 
 impl RequestCsv {
-    pub const HEADER: [&'static str; 5] = ["t_seconds", "method", "host", "path", "response_bytes"];
+    pub const HEADER: [&'static str; 6] = ["t_seconds", "method", "host", "path", "response_bytes", "user_agent"];
 
     pub fn create(path: &Path) -> Result<RequestCsv, Error> {
         let mut writer =
@@ -43,10 +45,12 @@ impl RequestCsv {
         host: &str,
         target: &str,
         response_bytes: u32,
+        user_agent: &str,
     ) -> Result<(), Error> {
         let (t, bytes) = (seconds_micros(since_origin_nanos), response_bytes.to_string());
+        let user_agent = if user_agent == "-" { "" } else { user_agent };
         self.writer
-            .write_record([t.as_str(), method, host, target, bytes.as_str()])
+            .write_record([t.as_str(), method, host, target, bytes.as_str(), user_agent])
             .map_err(|e| csv_error(&self.path, e))
     }
 

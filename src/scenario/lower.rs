@@ -263,6 +263,7 @@ fn lower_routing(t: &TrafficFile, listener: &Arc<Listener>) -> Routing {
             path_column: path_column.clone(),
             method_column: t.method_column.clone(),
             host_column: t.host_column.clone(),
+            header_columns: t.header_columns.iter().flatten().map(|(h, c)| (h.clone(), c.clone())).collect(),
             listener: Arc::clone(listener),
         };
     }

@@ -376,6 +376,10 @@ pub struct TrafficFile {
     pub path_column: Option<String>,
     pub method_column: Option<String>,
     pub host_column: Option<String>,
+    /// A request trace's columns with request headers other than `Host`,
+    /// for `http-header` rules: `{ "User-Agent" = "user_agent" }` (header
+    /// name → column); an empty field means the request had no such header.
+    pub header_columns: Option<std::collections::BTreeMap<String, String>>,
     /// Not requests to the ALB: messages sent to this SQS queue (`[[queues]]`).
     pub queue: Option<String>,
     /// ALB access logs: a file or folder, or a list of them.

@@ -168,10 +168,16 @@ fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
             TrafficKind::Step => ["before_per_second", "after_per_second", "at"].contains(&field),
             TrafficKind::Spike => ["base_per_second", "spike_per_second", "start", "duration"].contains(&field),
             TrafficKind::CountTrace => field == "file",
-            TrafficKind::RequestTrace => {
-                ["file", "service_time_column", "response_bytes_column", "path_column", "method_column", "host_column"]
-                    .contains(&field)
-            }
+            TrafficKind::RequestTrace => [
+                "file",
+                "service_time_column",
+                "response_bytes_column",
+                "path_column",
+                "method_column",
+                "host_column",
+                "header_columns",
+            ]
+            .contains(&field),
             TrafficKind::AlbAccessLogs => ["files", "reorder_window"].contains(&field),
             TrafficKind::Cloudwatch => ["file", "metric"].contains(&field),
         }
@@ -202,6 +208,7 @@ fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
         path_column,
         method_column,
         host_column,
+        header_columns,
         files,
         reorder_window,
         metric
@@ -1015,10 +1022,20 @@ fn check_deployments(
 /// `routes`: each share in (0, 1], together at most 1, each path absolute;
 /// not with a request trace's own path column.
 fn check_traffic_routes(c: &mut Checker, prefix: &str, t: &TrafficFile) {
-    if t.path_column.is_none() && (t.method_column.is_some() || t.host_column.is_some()) {
-        let field =
-            if t.method_column.is_some() { format!("{prefix}.method_column") } else { format!("{prefix}.host_column") };
-        c.problem(field, "only with path_column (the request line's path)");
+    if t.path_column.is_none() {
+        let given = [("method_column", t.method_column.is_some()), ("host_column", t.host_column.is_some())];
+        let given = given.into_iter().chain([("header_columns", t.header_columns.is_some())]);
+        if let Some((field, _)) = given.into_iter().find(|(_, set)| *set) {
+            c.problem(format!("{prefix}.{field}"), "only with path_column (the request line's path)");
+        }
+    }
+    for header in t.header_columns.iter().flat_map(|h| h.keys()) {
+        let field = format!("{prefix}.header_columns.{header}");
+        if header.eq_ignore_ascii_case("host") {
+            c.problem(field, "the Host header is host_column's (matched by host-header, §10.2)");
+        } else if header.is_empty() || !header.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            c.problem(field, "expected an HTTP header name (visible ASCII characters, no colon)");
+        }
     }
     if !t.routes.is_empty() && t.path_column.is_some() {
         c.problem(

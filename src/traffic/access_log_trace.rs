@@ -30,10 +30,15 @@ pub fn origin_nanos(first_nanos: u64) -> u64 {
 }
 
 /// The route of a logged request (§10): its method, and the URL's host and
-/// path and query, as the listener's rules see them.
+/// path and query, as the listener's rules see them, and its `User-Agent`,
+/// the one other header ELB logs (§11.2), for `http-header` rules ("-": none sent).
 pub fn route_of(listener: &Listener, entry: &LogEntry) -> RouteId {
     let request = &entry.request;
-    listener.route(&RequestLine::from_target(request.method, request.host, request.target))
+    let line = RequestLine::from_target(request.method, request.host, request.target);
+    match entry.user_agent {
+        "" | "-" => listener.route(&line),
+        user_agent => listener.route(&line.with_headers(&[("User-Agent", user_agent)])),
+    }
 }
 
 /// A response size for the ALB's processed bytes (§3.6): `sent_bytes`, headers

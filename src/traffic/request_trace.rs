@@ -17,6 +17,8 @@ struct RequestLineColumns {
     path: (usize, String),
     method: Option<(usize, String)>,
     host: Option<(usize, String)>,
+    /// (header name, its column, the column's name), for `http-header` rules.
+    headers: Vec<(String, usize, String)>,
     listener: Arc<Listener>,
 }
 
@@ -77,12 +79,20 @@ impl RequestTrace {
         let service_time_column = column(service_time_column, "service_time_column")?;
         let response_bytes_column = column(response_bytes_column, "response_bytes_column")?;
         let request_line = match &spec.routing {
-            Routing::RequestLine { path_column, method_column, host_column, listener } => Some(RequestLineColumns {
-                path: column(Some(path_column), "path_column")?.expect("a named column"),
-                method: column(method_column.as_deref(), "method_column")?,
-                host: column(host_column.as_deref(), "host_column")?,
-                listener: Arc::clone(listener),
-            }),
+            Routing::RequestLine { path_column, method_column, host_column, header_columns, listener } => {
+                let mut headers = Vec::with_capacity(header_columns.len());
+                for (header, name) in header_columns {
+                    let (index, name) = column(Some(name), "header_columns")?.expect("a named column");
+                    headers.push((header.clone(), index, name));
+                }
+                Some(RequestLineColumns {
+                    path: column(Some(path_column), "path_column")?.expect("a named column"),
+                    method: column(method_column.as_deref(), "method_column")?,
+                    host: column(host_column.as_deref(), "host_column")?,
+                    headers,
+                    listener: Arc::clone(listener),
+                })
+            }
             _ => None,
         };
         Ok(RequestTrace {
@@ -209,7 +219,22 @@ impl RequestTrace {
                     // Model choice: a request without a method is a GET; without a host it matches no host-header rule.
                     let method = text(&columns.method, "GET").map_err(line_error)?;
                     let host = text(&columns.host, "").map_err(line_error)?;
-                    columns.listener.route(&RequestLine::from_target(method, host, target))
+                    let request = RequestLine::from_target(method, host, target);
+                    if columns.headers.is_empty() {
+                        columns.listener.route(&request)
+                    } else {
+                        // An empty field: the request did not send that header.
+                        let mut headers = Vec::with_capacity(columns.headers.len());
+                        for (header, index, name) in &columns.headers {
+                            let field = self.record.get(*index).unwrap_or_default();
+                            let value = std::str::from_utf8(field.trim_ascii())
+                                .map_err(|_| line_error(format!("{name}: expected UTF-8 text")))?;
+                            if !value.is_empty() {
+                                headers.push((header.as_str(), value));
+                            }
+                        }
+                        columns.listener.route(&request.with_headers(&headers))
+                    }
                 }
             };
             self.pending = Some((Arrival { at, route, demand, response_bytes, queue: None }, copies));

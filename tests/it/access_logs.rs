@@ -229,6 +229,34 @@ fn a_run_on_logs_counts_requests_by_route() {
     assert_eq!(routes, [("api".to_string(), 8), ("default".to_string(), 9)]);
 }
 
+/// Goal: `http-header` rules see the one header ELB logs, `User-Agent`: a
+/// rule (priority 5) sending `grpc-*` clients to api takes the one gRPC
+/// request (`/shop.Orders/Get`, which the default action would send to web)
+/// and a second rule answers 403 to every other agent; the entry logged with
+/// `"-"` (no User-Agent) matches no header rule.
+#[test]
+fn a_user_agent_rule_routes_logged_requests() {
+    let rule = r#"
+[[load_balancer.rules]]
+priority = 5
+name = "grpc"
+conditions = [{ field = "http-header", http_header_name = "user-agent", values = ["grpc-*"] }]
+action = { forward = "api" }
+[[load_balancer.rules]]
+priority = 6
+name = "no-agent"
+conditions = [{ field = "http-header", http_header_name = "User-Agent", values = ["-", "*"] }]
+action = { fixed_response = { status_code = 403 } }
+"#;
+    let figures = support::run(&(shop_scenario("") + rule));
+    let routes: Vec<(String, u64, u64)> =
+        figures.routes.iter().map(|r| (r.name.clone(), r.requests.total, r.fixed_responses)).collect();
+    // Every other entry with a User-Agent matches `*`: 403; the one logged
+    // with "-" (the malformed request) sent none and takes the default action.
+    let expected = [("grpc", 1, 0), ("no-agent", 0, 15), ("api", 0, 0), ("default", 1, 0)];
+    assert_eq!(routes, expected.map(|(name, requests, fixed)| (name.to_string(), requests, fixed)));
+}
+
 fn fleetsim<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> Output {
     support::fleetsim().args(args).output().expect("start the fleetsim binary")
 }
@@ -272,13 +300,19 @@ fn convert_round_trips() {
     let text = std::fs::read_to_string(&csv).expect("the converted CSV");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 18);
-    assert_eq!(lines[0], "t_seconds,method,host,path,response_bytes");
-    assert_eq!(lines[1], "1.000000,GET,shop.example.com,/,1024");
-    assert_eq!(lines[3], "2.500000,GET,shop.example.com,/api/orders?id=7,512");
-    assert_eq!(lines[9], "119.999000,POST,shop.example.com,/shop.Orders/Get,90");
-    assert_eq!(lines[17], "599.750000,DELETE,shop.example.com,/api/orders/7,150");
+    assert_eq!(lines[0], "t_seconds,method,host,path,response_bytes,user_agent");
+    assert_eq!(lines[1], "1.000000,GET,shop.example.com,/,1024,Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36");
+    assert!(lines[3].starts_with("2.500000,GET,shop.example.com,/api/orders?id=7,512,"), "{}", lines[3]);
+    assert_eq!(lines[9], "119.999000,POST,shop.example.com,/shop.Orders/Get,90,grpc-go/1.60.1");
+    assert!(lines[17].starts_with("599.750000,DELETE,shop.example.com,/api/orders/7,150,"), "{}", lines[17]);
+    // The entry logged with "-" sent no User-Agent: an empty field.
+    assert_eq!(lines.iter().filter(|l| l.ends_with(',')).count(), 1);
 
-    let shop = std::fs::read_to_string(fixture("shop.toml")).expect("read shop.toml");
+    // A User-Agent rule, so that the round trip carries the header too.
+    let shop = std::fs::read_to_string(fixture("shop.toml")).expect("read shop.toml")
+        + "[[load_balancer.rules]]\npriority = 5\nname = \"grpc\"\n\
+           conditions = [{ field = \"http-header\", http_header_name = \"User-Agent\", values = [\"grpc-*\"] }]\n\
+           action = { forward = \"api\" }\n";
     for rate_scale in ["1.0", "1.5"] {
         let logs = shop
             .replace("files = \"logs\"", &format!("files = \"{}\"\nrate_scale = {rate_scale}", logs_dir().display()));
@@ -286,7 +320,8 @@ fn convert_round_trips() {
             "kind = \"alb_access_logs\"\nfiles = \"logs\"",
             &format!(
                 "kind = \"request_trace\"\nfile = \"requests.csv\"\npath_column = \"path\"\nmethod_column = \"method\"\n\
-                 host_column = \"host\"\nresponse_bytes_column = \"response_bytes\"\nrate_scale = {rate_scale}"
+                 host_column = \"host\"\nresponse_bytes_column = \"response_bytes\"\nrate_scale = {rate_scale}\n\
+                 header_columns = {{ \"User-Agent\" = \"user_agent\" }}"
             ),
         );
         let mut summaries = Vec::new();

@@ -1060,3 +1060,30 @@ fn scheduled_task_mistakes() {
     );
     assert_scenario_error(&job("schedule = { expression = \"every day\" }"), &["services[1].schedule.expression"]);
 }
+
+/// Goal: header columns of a request trace: only with `path_column`; not the
+/// Host header (host_column's); a header name must be one; a named column
+/// missing from the trace names it and line 1.
+#[test]
+fn bad_header_columns_name_the_field() {
+    let routes = support::scenarios_dir().join("routes.csv").display().to_string();
+    let trace = |extra: &str| {
+        trace_scenario("request_trace").replace("file = \"trace.csv\"\n", &format!("file = {routes:?}\n{extra}\n"))
+    };
+    assert_scenario_error(
+        &trace("header_columns = { \"User-Agent\" = \"ua\" }"),
+        &["traffic.header_columns", "only with path_column"],
+    );
+    assert_scenario_error(
+        &trace("path_column = \"path\"\nheader_columns = { Host = \"h\" }"),
+        &["traffic.header_columns.Host", "host_column"],
+    );
+    assert_scenario_error(
+        &trace("path_column = \"path\"\nheader_columns = { \"User Agent\" = \"ua\" }"),
+        &["traffic.header_columns.User Agent", "header name"],
+    );
+    let ws = Workspace::new();
+    let scenario = ws.scenario(&trace("path_column = \"path\"\nheader_columns = { \"User-Agent\" = \"ua\" }"));
+    let line = assert_one_line_error(&run(&scenario, &ws.out()), &["routes.csv", "line 1", "`ua` column"]);
+    assert!(line.contains("traffic.header_columns"), "{line}");
+}

@@ -87,6 +87,37 @@ host_column = "host"
     assert_eq!(figures.requests.total, 500);
 }
 
+/// Goal: a request trace's header columns feed `http-header` rules: a
+/// request whose `X-Tenant` is `beta*` (case-insensitive) goes to admin, one
+/// with an empty field sent no such header and takes the path rules.
+#[test]
+fn header_columns_route_a_request_trace_by_http_header() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trace = dir.path().join("tenants.csv");
+    let mut rows = String::from("t_seconds,path,tenant\n");
+    for i in 0..90 {
+        let (path, tenant) = [("/api/x", "beta-1"), ("/api/x", ""), ("/", "BETA-2")][i % 3];
+        rows.push_str(&format!("{}.0,{path},{tenant}\n", i));
+    }
+    #[allow(clippy::disallowed_methods)] // a test fixture in a temporary folder
+    std::fs::write(&trace, rows).expect("write the trace");
+    let text = format!(
+        "{THREE_SERVICES}\n{}\n[traffic]\nkind = \"request_trace\"\nfile = {:?}\npath_column = \"path\"\n\
+         header_columns = {{ \"X-Tenant\" = \"tenant\" }}\n",
+        r#"[[load_balancer.rules]]
+priority = 1
+name = "beta"
+conditions = [{ field = "http-header", http_header_name = "x-tenant", values = ["beta*"] }]
+action = { forward = "admin" }"#,
+        trace.display().to_string()
+    );
+    let figures = support::run(&text);
+    assert_eq!(
+        requests_by_service(&figures),
+        [("web".to_string(), 0), ("api".to_string(), 30), ("admin".to_string(), 60)]
+    );
+}
+
 /// Goal: a count or synthetic source split by route shares: 50 % `/api/x`,
 /// 20 % on host admin.example.com, 10 % `/private/y`, and the rest (20 %)
 /// `GET /` → web. Each share within four standard deviations.
