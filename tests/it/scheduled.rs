@@ -301,3 +301,59 @@ fn a_daily_rate_with_a_zone_steps_24_hours() {
     assert_eq!(zoned, [DAY_S, 2.0 * DAY_S]);
     assert_eq!(zoned, scheduled_at_s("2026-03-07T12:00:00Z", "72h", r#"{ expression = "rate(1 day)" }"#));
 }
+
+/// Goal: a task still waiting in PROVISIONING when the run ends counts its
+/// wait up to the end. Method: the nightly batch of the first test, the run
+/// cut to 11 minutes: the batch fires in 02:00's minute (600–660 s); the
+/// instances managed scaling launches take 120 s to register, so all four
+/// tasks are still waiting at 660 s.
+#[test]
+fn a_wait_in_provisioning_that_outlasts_the_run_counts_to_its_end() {
+    let figures = support::run(&nightly(10).replace("duration = \"1h\"", "duration = \"11m\""));
+    let run = &figures.scheduled_runs[0];
+    assert_eq!((run.outcome(), run.tasks_started, run.jobs_completed), ("ran", 4, 0));
+    assert_eq!(run.longest_provisioning_wait_s, 660.0 - run.fired_at_s, "{run:?}");
+}
+
+/// Goal: a job whose task is killed after it started makes the run's outcome
+/// say so. Method: a Fargate job of 2 hours at 256 MiB that leaks 768 MiB an
+/// hour into its 1,024 MiB (§14.2): killed an hour after RUNNING, before its
+/// job completes. The runs at 10 and 20 minutes (RUNNING 10 s after firing,
+/// within their minute) are killed before the end at 90 minutes:
+/// `jobs_failed`, one task stopped early for `OutOfMemory`; the run at 30
+/// minutes would be killed after 90:10, so it is still running: `ran`.
+#[test]
+fn a_job_killed_after_it_started_fails_its_run() {
+    let figures = support::run(
+        r#"
+duration = "90m"
+[traffic]
+kind = "constant"
+rate_per_second = 0.05
+[[services]]
+name = "web"
+desired_count = 1
+warm_start = true
+service_time = { distribution = "constant", value = "10ms" }
+[[services]]
+name = "leaky-job"
+cpu = 256
+memory = 1024
+memory_baseline_mib = 256.0
+memory_leak_per_hour_mib = 768.0
+startup_time = { distribution = "constant", value = "10s" }
+provisioning_time = "0s"
+service_time = { distribution = "constant", value = "2h" }
+schedule = { expression = "rate(10 minutes)" }
+"#,
+    );
+    for killed in &figures.scheduled_runs[..2] {
+        assert_eq!(killed.outcome(), "jobs_failed", "{killed:?}");
+        assert_eq!(
+            (killed.jobs_completed, killed.jobs_stopped_early.clone()),
+            (0, vec![("OutOfMemory".to_string(), 1)])
+        );
+    }
+    let running = &figures.scheduled_runs[2];
+    assert_eq!((running.outcome(), running.jobs_stopped_early.len()), ("ran", 0), "{running:?}");
+}
