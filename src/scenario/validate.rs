@@ -57,14 +57,13 @@ impl Checker {
         }
     }
 
-    /// A schedule's expression and its `timezone` (§1.9, §13.1): both parse,
-    /// and `at(…)`/`cron(…)`, which name wall times, have a `start_time` to
-    /// place simulated time zero on the calendar.
+    /// A schedule's expression and its `timezone`, each (field path, value)
+    /// (§1.9, §13.1): both parse, and `at(…)`/`cron(…)`, which name wall
+    /// times, have a `start_time` to place simulated time zero on the calendar.
     fn schedule(
         &mut self,
         (expression_field, expression): (&str, &str),
-        timezone_field: &str,
-        timezone: Option<&str>,
+        (timezone_field, timezone): (&str, Option<&str>),
         has_start_time: bool,
     ) {
         let zone = match timezone.map(super::schedule_expr::parse_time_zone) {
@@ -569,8 +568,7 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
             let at = format!("{prefix}.scheduled_actions[{i}]");
             c.schedule(
                 (&format!("{at}.schedule"), &action.schedule),
-                &format!("{at}.timezone"),
-                action.timezone.as_deref(),
+                (&format!("{at}.timezone"), action.timezone.as_deref()),
                 has_start_time,
             );
             if action.min_capacity.is_none() && action.max_capacity.is_none() {
@@ -1976,7 +1974,7 @@ fn check_memory(c: &mut Checker, prefix: &str, s: &ServiceFile, on_ec2: bool) {
 fn check_run_task(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile) {
     let Some(r) = &s.schedule else { return };
     let at = |f: &str| format!("{prefix}.schedule.{f}");
-    c.schedule((&at("expression"), &r.expression), &at("timezone"), r.timezone.as_deref(), file.start_time.is_some());
+    c.schedule((&at("expression"), &r.expression), (&at("timezone"), r.timezone.as_deref()), file.start_time.is_some());
     c.count_range(&at("task_count"), r.task_count, 1, 10, "one RunTask call, §13.1");
     c.duration_range(&at("flexible_time_window"), r.flexible_time_window, 0, 1440 * 60, "up to 1,440 minutes, §13.1");
     let service_only: [(&str, bool); 9] = [
