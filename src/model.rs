@@ -14,6 +14,7 @@ pub mod placement;
 mod processor;
 pub mod schedule;
 mod task;
+pub mod time_zone;
 mod world;
 
 pub use event::Event;
@@ -21,4 +22,5 @@ pub use ids::{CapacityProviderId, InstanceId, QueueId, RouteId, ServiceId, Targe
 pub use observation::{
     FailureCause, InstanceState, Observation, Observer, Outcome, StopReason, TargetHealth, TaskState,
 };
+pub use time_zone::TimeZone;
 pub use world::{Arrival, QueueAudit, World};

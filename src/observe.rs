@@ -478,6 +478,9 @@ pub struct Collector {
     /// Runs of schedules, and per task the run that started it.
     scheduled_runs: Vec<ScheduledRunSummary>,
     task_run: Vec<Option<usize>>,
+    /// Per run: its tasks not yet out of PROVISIONING, whose wait lasts to
+    /// the end of the run if they never leave it.
+    run_tasks_provisioning: Vec<u32>,
     /// Per SQS queue (issue 9).
     queues: Vec<queues::QueueCollector>,
     services: Vec<ServiceCollector>,
@@ -570,6 +573,7 @@ impl Collector {
         Collector {
             scheduled_runs: Vec::new(),
             task_run: Vec::new(),
+            run_tasks_provisioning: Vec::new(),
             queues: Vec::new(),
             end,
             task_nanos: vec![0; service_names.len()],
@@ -817,6 +821,13 @@ impl Collector {
     /// Closes the books at the end of the run.
     pub fn finish(mut self) -> RunFigures {
         let end = self.end;
+        // Tasks still waiting for an instance waited at least until the end.
+        for (row, &waiting) in self.scheduled_runs.iter_mut().zip(&self.run_tasks_provisioning) {
+            if waiting > 0 {
+                row.longest_provisioning_wait_s =
+                    row.longest_provisioning_wait_s.max(end.as_secs_f64() - row.fired_at_s);
+            }
+        }
         let mut services = Vec::new();
         for i in 0..self.services.len() {
             let service = ServiceId(i as u32);
@@ -1103,6 +1114,8 @@ impl Observer for Collector {
                     if shown.is_empty() { String::new() } else { format!("; not placed: {}", shown.join(", ")) }
                 );
                 self.event(at, service, None, "scheduled_run", detail);
+                // RunTask's tasks start in PROVISIONING, at this instant (§2.5).
+                self.run_tasks_provisioning.push(tasks.len() as u32);
                 self.scheduled_runs.push(ScheduledRunSummary {
                     service: self.names[service.index()].clone(),
                     run,
@@ -1179,12 +1192,21 @@ impl Observer for Collector {
                     if from == Some(TaskState::Provisioning) {
                         row.longest_provisioning_wait_s =
                             row.longest_provisioning_wait_s.max(at.as_secs_f64() - row.fired_at_s);
+                        self.run_tasks_provisioning[r] = self.run_tasks_provisioning[r].saturating_sub(1);
                     }
                     if to == TaskState::Stopped {
                         row.last_stopped_at_s = Some(at.as_secs_f64());
                     }
                     if to == TaskState::Stopping && stop_reason == Some(StopReason::JobCompleted) {
                         row.jobs_completed += 1;
+                    }
+                    // The first step towards STOPPED says why; only a job done is a success.
+                    let stops_now = from.is_some_and(|f| f < TaskState::Deactivating) && to >= TaskState::Deactivating;
+                    match stop_reason {
+                        Some(reason) if stops_now && reason != StopReason::JobCompleted => {
+                            row.job_stopped_early(reason);
+                        }
+                        _ => {}
                     }
                 }
                 let end = self.end;

@@ -1,6 +1,7 @@
-//! UTC calendar arithmetic on integer seconds since the Unix epoch, for
-//! schedules that name dates (cron, at). Proleptic Gregorian, no leap seconds,
-//! no time zones; integers only, so every machine agrees.
+//! Calendar arithmetic on integer seconds since the Unix epoch, for schedules
+//! that name dates (cron, at): UTC civil time and wall times. Proleptic
+//! Gregorian, no leap seconds, no time zones (`model::TimeZone` reads a
+//! zone's wall clock); integers only, so every machine agrees.
 
 /// A UTC date and time of day, to the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +49,38 @@ pub fn civil_from_epoch(epoch_secs: i64) -> CivilTime {
 
 /// Parses `YYYY-MM-DDTHH:MM:SS`, with an optional trailing `Z`, as UTC.
 pub fn parse_utc(text: &str) -> Option<i64> {
-    let text = text.strip_suffix('Z').unwrap_or(text);
+    parse_wall_time(text.strip_suffix('Z').unwrap_or(text)).map(|w| w.utc_epoch_secs())
+}
+
+/// A date and time of day as a clock on the wall reads it, in no zone yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WallTime {
+    pub year: i64,
+    /// 1–12
+    pub month: u32,
+    /// 1–31, valid for the month
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+impl WallTime {
+    /// Seconds since the epoch if this wall time were UTC.
+    pub fn utc_epoch_secs(self) -> i64 {
+        days_from_civil(self.year, self.month, self.day) * 86_400
+            + i64::from(self.hour * 3600 + self.minute * 60 + self.second)
+    }
+}
+
+impl From<CivilTime> for WallTime {
+    fn from(t: CivilTime) -> WallTime {
+        WallTime { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second }
+    }
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS` (no zone, no offset) into a valid wall time.
+pub fn parse_wall_time(text: &str) -> Option<WallTime> {
     let (date, time) = text.split_once('T')?;
     let mut d = date.splitn(3, '-');
     let (year, month, day): (i64, u32, u32) =
@@ -62,7 +94,7 @@ pub fn parse_utc(text: &str) -> Option<i64> {
         && hour < 24
         && minute < 60
         && second < 60;
-    valid.then(|| days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + second))
+    valid.then_some(WallTime { year, month, day, hour, minute, second })
 }
 
 fn days_in_month(year: i64, month: u32) -> u32 {

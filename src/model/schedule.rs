@@ -1,19 +1,25 @@
-//! Scheduled scaling's schedules (aws-semantics §1.9): `at(…)`, `rate(…)` and
-//! `cron(…)` in UTC, checked at each minute boundary (AWS's finest resolution
-//! is one minute). Pure; knows nothing of how the expressions were written.
+//! Schedules of scheduled scaling (aws-semantics §1.9) and of scheduled tasks
+//! (§13.1): `at(…)`, `rate(…)` and `cron(…)`, the first two in a time zone's
+//! wall time (UTC by default), checked at each minute boundary (AWS's finest
+//! resolution is one minute). Pure; knows nothing of how the expressions were written.
 
-use crate::engine::calendar::civil_from_epoch;
+use super::time_zone::TimeZone;
 use crate::engine::{SimDuration, SimTime};
 
 /// When a scheduled action runs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Schedule {
-    /// Once, at the first minute boundary at or after this UTC time (seconds since the epoch).
+    /// Once, at the first minute boundary at or after this time (seconds
+    /// since the epoch): the first instant the zone's wall clock read the
+    /// `at(…)` time. None: the wall clock skipped that time (daylight saving
+    /// began), so the schedule never runs (§13.1's "skipped"; model choice
+    /// for §1.9, which says only that daylight saving is followed).
     At {
-        epoch_secs: i64,
+        epoch_secs: Option<i64>,
     },
     /// Every `every` from the start of the simulation (model choice: AWS
-    /// starts a rate when the action is created; here, at time zero).
+    /// starts a rate when the action is created; here, at time zero). A time
+    /// zone does not apply (§1.9): `rate(1 day)` is 24-hour steps (§13.1).
     Rate {
         every: SimDuration,
     },
@@ -22,7 +28,7 @@ pub enum Schedule {
 
 /// The fields of a six-field cron expression, as sets of allowed values
 /// (bit i set = value i allowed). Day of month and day of week: one of them is
-/// `?` (None) in AWS's syntax.
+/// `?` (None) in AWS's syntax. They match the wall time of `zone`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CronSchedule {
     pub minutes: u64,
@@ -33,6 +39,8 @@ pub struct CronSchedule {
     pub days_of_week: Option<u8>,
     /// Inclusive year range; None = every year.
     pub years: Option<(i64, i64)>,
+    /// Whose wall clock the fields read (`Timezone`, `ScheduleExpressionTimezone`).
+    pub zone: TimeZone,
 }
 
 /// A scheduled action: new bounds for the scalable target (§1.9).
@@ -52,13 +60,15 @@ impl Schedule {
         let wall = start_epoch_secs + now_secs;
         match self {
             // At the first check at or after its time (checks are a minute apart).
-            Schedule::At { epoch_secs } => wall - 60 < *epoch_secs && *epoch_secs <= wall,
+            Schedule::At { epoch_secs } => epoch_secs.is_some_and(|at| wall - 60 < at && at <= wall),
             Schedule::Rate { every } => {
                 let every = every.as_nanos();
                 now.as_nanos() > 0 && every > 0 && now.as_nanos() % every == 0
             }
             Schedule::Cron(cron) => {
-                let t = civil_from_epoch(wall);
+                // A wall time the clocks skip (daylight saving begins) is never
+                // read, so it never matches: skipped, as §13.1 says.
+                let t = cron.zone.wall_time(wall);
                 let bit = |mask: u64, value: u32| mask >> value & 1 == 1;
                 bit(cron.minutes, t.minute)
                     && bit(u64::from(cron.hours), t.hour)
@@ -66,6 +76,9 @@ impl Schedule {
                     && bit(u64::from(cron.months), t.month)
                     && cron.days_of_week.is_none_or(|m| bit(u64::from(m), t.weekday))
                     && cron.years.is_none_or(|(from, to)| (from..=to).contains(&t.year))
+                    // A wall time read twice (daylight saving ends) runs once
+                    // (§13.1): at its first instant (model choice: AWS does not say which).
+                    && cron.zone.first_instant(t.into()) == Some(wall)
             }
         }
     }

@@ -192,6 +192,7 @@ pub fn summary_json(scenario: &Scenario, output: &RunOutput) -> Vec<u8> {
                         "not_placed": r.failures.iter().map(|(reason, n)| json!({"reason": reason, "tasks": n})).collect::<Vec<_>>(),
                         "longest_provisioning_wait_s": round(r.longest_provisioning_wait_s, 3),
                         "jobs_completed": r.jobs_completed,
+                        "jobs_stopped_early": r.jobs_stopped_early.iter().map(|(reason, n)| json!({"reason": reason, "tasks": n})).collect::<Vec<_>>(),
                         "last_stopped_at_s": r.last_stopped_at_s.map(|t| round(t, 3)),
                     })
                 })

@@ -48,6 +48,7 @@ use crate::model::listener::{
 };
 use crate::model::schedule::ScheduledAction;
 use crate::model::CapacityProviderId;
+use crate::model::TimeZone;
 use crate::model::{QueueId, RouteId, ServiceId, TargetGroupId};
 use crate::traffic::{RateProfile, Routing, SourceSpec, TrafficSpec};
 use std::path::Path;
@@ -541,7 +542,11 @@ fn lower_service(
         calls_in_parallel: s.calls_in_parallel.unwrap_or(false),
         run_task: match &s.schedule {
             Some(r) => Some(RunTaskConfig {
-                schedule: super::schedule_expr::parse_schedule(&r.expression).map_err(|message| Problem {
+                schedule: super::schedule_expr::parse_schedule(
+                    &r.expression,
+                    lower_time_zone(&format!("{prefix}.schedule.timezone"), r.timezone.as_deref())?,
+                )
+                .map_err(|message| Problem {
                     field: format!("{prefix}.schedule.expression"),
                     line: None,
                     message,
@@ -773,10 +778,22 @@ fn lower_placement(s: &ServiceFile) -> Placement {
     Placement { strategy, distinct_instance }
 }
 
+/// A schedule's `timezone`, UTC when absent (AWS's default, §1.9, §13.1).
+fn lower_time_zone(field: &str, name: Option<&str>) -> Result<TimeZone, Problem> {
+    name.map_or(Ok(TimeZone::UTC), |name| {
+        super::schedule_expr::parse_time_zone(name).map_err(|message| Problem {
+            field: field.into(),
+            line: None,
+            message,
+        })
+    })
+}
+
 fn lower_auto_scaling(prefix: &str, a: &AutoScalingFile, start_epoch_secs: i64) -> Result<AutoScalingConfig, Problem> {
     let mut scheduled_actions = Vec::new();
     for (i, action) in a.scheduled_actions.iter().enumerate() {
-        let schedule = super::schedule_expr::parse_schedule(&action.schedule).map_err(|message| Problem {
+        let zone = lower_time_zone(&format!("{prefix}.scheduled_actions[{i}].timezone"), action.timezone.as_deref())?;
+        let schedule = super::schedule_expr::parse_schedule(&action.schedule, zone).map_err(|message| Problem {
             field: format!("{prefix}.scheduled_actions[{i}].schedule"),
             line: None,
             message,

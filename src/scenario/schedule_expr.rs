@@ -1,17 +1,37 @@
-//! Parses scheduled scaling's expressions (aws-semantics §1.9): `at(…)`,
-//! `rate(N unit)` and `cron(…)` with six fields (or seven, a leading seconds
-//! field, ignored: model choice), into the model's [`Schedule`].
+//! Parses the schedule expressions of scheduled scaling (aws-semantics §1.9)
+//! and of scheduled tasks (§13.1): `at(…)`, `rate(N unit)` and `cron(…)` with
+//! six fields (or seven, a leading seconds field, ignored: model choice), in
+//! the wall time of an IANA time zone, into the model's [`Schedule`].
 
-use crate::engine::calendar::parse_utc;
+use crate::engine::calendar::parse_wall_time;
 use crate::engine::SimDuration;
 use crate::model::schedule::{CronSchedule, Schedule};
+use crate::model::TimeZone;
 
-pub fn parse_schedule(text: &str) -> Result<Schedule, String> {
+/// A schedule's `timezone`: an IANA name, as AAS's `Timezone` and Scheduler's
+/// `ScheduleExpressionTimezone` take (§1.9, §13.1).
+pub fn parse_time_zone(name: &str) -> Result<TimeZone, String> {
+    TimeZone::from_iana_name(name).ok_or_else(|| {
+        let hint = match TimeZone::iana_name_ignoring_case(name) {
+            Some(known) => format!(" (names are case-sensitive: did you mean \"{known}\"?)"),
+            None => String::new(),
+        };
+        format!(
+            "expected an IANA time zone name such as \"America/New_York\", \"Europe/Berlin\" or \"UTC\", \
+             found \"{name}\"{hint}"
+        )
+    })
+}
+
+/// `text` with `at(…)` and `cron(…)` read in `zone`'s wall time; `rate(…)`
+/// ignores the zone (§1.9).
+pub fn parse_schedule(text: &str, zone: TimeZone) -> Result<Schedule, String> {
     let text = text.trim();
     if let Some(inner) = text.strip_prefix("at(").and_then(|t| t.strip_suffix(')')) {
-        let epoch_secs =
-            parse_utc(inner).ok_or_else(|| format!("expected at(yyyy-mm-ddThh:mm:ss), found \"{text}\""))?;
-        return Ok(Schedule::At { epoch_secs });
+        let wall =
+            parse_wall_time(inner).ok_or_else(|| format!("expected at(yyyy-mm-ddThh:mm:ss), found \"{text}\""))?;
+        // None when the zone's clocks skip that time (§13.1: skipped).
+        return Ok(Schedule::At { epoch_secs: zone.first_instant(wall) });
     }
     if let Some(inner) = text.strip_prefix("rate(").and_then(|t| t.strip_suffix(')')) {
         let (count, unit) =
@@ -29,7 +49,7 @@ pub fn parse_schedule(text: &str) -> Result<Schedule, String> {
         return Ok(Schedule::Rate { every: SimDuration::from_secs(count * minutes * 60) });
     }
     if let Some(inner) = text.strip_prefix("cron(").and_then(|t| t.strip_suffix(')')) {
-        return parse_cron(inner).map(Schedule::Cron).map_err(|e| format!("{e} in \"{text}\""));
+        return parse_cron(inner, zone).map(Schedule::Cron).map_err(|e| format!("{e} in \"{text}\""));
     }
     Err(format!("expected at(…), rate(…) or cron(…), found \"{text}\""))
 }
@@ -37,7 +57,7 @@ pub fn parse_schedule(text: &str) -> Result<Schedule, String> {
 const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
-fn parse_cron(inner: &str) -> Result<CronSchedule, String> {
+fn parse_cron(inner: &str, zone: TimeZone) -> Result<CronSchedule, String> {
     let mut fields: Vec<&str> = inner.split_whitespace().collect();
     if fields.len() == 7 {
         fields.remove(0); // seconds: accepted and ignored (§1.9 model choice)
@@ -70,7 +90,7 @@ fn parse_cron(inner: &str) -> Result<CronSchedule, String> {
             Some((from, to))
         }
     };
-    Ok(CronSchedule { minutes, hours, days_of_month, months, days_of_week, years })
+    Ok(CronSchedule { minutes, hours, days_of_month, months, days_of_week, years, zone })
 }
 
 fn optional_field(field: &str, min: u32, max: u32, names: &[&str]) -> Result<Option<u64>, String> {
@@ -129,38 +149,139 @@ mod tests {
     use crate::engine::calendar::parse_utc;
     use crate::engine::SimTime;
 
+    fn zone(name: &str) -> TimeZone {
+        parse_time_zone(name).unwrap()
+    }
+
+    /// The minutes (as UTC times) in which `schedule` fires, checking every
+    /// minute from `from` for `minutes` minutes, with time zero at `from`.
+    fn firings(schedule: &Schedule, from: &str, minutes: u64) -> Vec<String> {
+        let start = parse_utc(from).unwrap();
+        (0..minutes)
+            .filter(|m| schedule.fires(SimTime::from_secs(m * 60), start))
+            .map(|m| {
+                let t = crate::engine::calendar::civil_from_epoch(start + m as i64 * 60);
+                format!("{}-{:02}-{:02}T{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute)
+            })
+            .collect()
+    }
+
     #[test]
     fn cron_expressions_fire_when_aws_says() {
         let start = parse_utc("2026-11-23T00:00:00Z").unwrap(); // a Monday
-        let weekday_8am = parse_schedule("cron(0 8 ? * MON-FRI *)").unwrap();
+        let weekday_8am = parse_schedule("cron(0 8 ? * MON-FRI *)", TimeZone::UTC).unwrap();
         assert!(weekday_8am.fires(SimTime::from_secs(8 * 3600), start));
         assert!(!weekday_8am.fires(SimTime::from_secs(8 * 3600 + 60), start));
         assert!(!weekday_8am.fires(SimTime::from_secs(5 * 86_400 + 8 * 3600), start), "Saturday");
-        let every_15 = parse_schedule("cron(*/15 * * * ? *)").unwrap();
+        let every_15 = parse_schedule("cron(*/15 * * * ? *)", TimeZone::UTC).unwrap();
         assert!(
             every_15.fires(SimTime::from_secs(45 * 60), start) && !every_15.fires(SimTime::from_secs(50 * 60), start)
         );
-        let seven_fields = parse_schedule("cron(30 0 8 ? * MON *)").unwrap();
+        let seven_fields = parse_schedule("cron(30 0 8 ? * MON *)", TimeZone::UTC).unwrap();
         assert_eq!(seven_fields, weekday_8am_only_monday());
-        assert!(parse_schedule("cron(0 8 * * * *)").is_err(), "one of the day fields must be ?");
-        assert!(parse_schedule("cron(0 8 L * ? *)").is_err());
-        assert!(parse_schedule("cron(0 22-2 * * ? *)").is_err(), "no wrap-around ranges");
-        assert!(parse_schedule("cron(0 8 ? * FRI-MON *)").is_err());
-        assert!(parse_schedule("cron(0 8 * * ? 2027-2026)").is_err());
+        assert!(parse_schedule("cron(0 8 * * * *)", TimeZone::UTC).is_err(), "one of the day fields must be ?");
+        assert!(parse_schedule("cron(0 8 L * ? *)", TimeZone::UTC).is_err());
+        assert!(parse_schedule("cron(0 22-2 * * ? *)", TimeZone::UTC).is_err(), "no wrap-around ranges");
+        assert!(parse_schedule("cron(0 8 ? * FRI-MON *)", TimeZone::UTC).is_err());
+        assert!(parse_schedule("cron(0 8 * * ? 2027-2026)", TimeZone::UTC).is_err());
     }
 
     fn weekday_8am_only_monday() -> Schedule {
-        parse_schedule("cron(0 8 ? * MON *)").unwrap()
+        parse_schedule("cron(0 8 ? * MON *)", TimeZone::UTC).unwrap()
     }
 
     #[test]
     fn at_and_rate() {
         let start = parse_utc("2026-11-23T00:00:00Z").unwrap();
-        let at = parse_schedule("at(2026-11-23T02:30:00)").unwrap();
+        let at = parse_schedule("at(2026-11-23T02:30:00)", TimeZone::UTC).unwrap();
         assert!(at.fires(SimTime::from_secs(9000), start) && !at.fires(SimTime::from_secs(9060), start));
-        let rate = parse_schedule("rate(2 hours)").unwrap();
+        let rate = parse_schedule("rate(2 hours)", TimeZone::UTC).unwrap();
         assert!(rate.fires(SimTime::from_secs(7200), start) && !rate.fires(SimTime::ZERO, start));
-        assert!(parse_schedule("rate(5 weeks)").is_err());
-        assert!(parse_schedule("every day").is_err());
+        assert!(parse_schedule("rate(5 weeks)", TimeZone::UTC).is_err());
+        assert!(parse_schedule("every day", TimeZone::UTC).is_err());
+    }
+
+    /// Goal: a daily `cron(0 2 * * ? *)` in America/New_York across 2026's
+    /// two changes (§13.1). Method: every minute of 7–9 March and of
+    /// 31 October–2 November, by hand:
+    ///
+    /// | local day  | 02:00 New York                      | UTC    |
+    /// |------------|-------------------------------------|--------|
+    /// | 7 March    | EST (−5)                            | 07:00Z |
+    /// | 8 March    | does not exist (01:59 → 03:00)      | none   |
+    /// | 9 March    | EDT (−4)                            | 06:00Z |
+    /// | 31 October | EDT                                 | 06:00Z |
+    /// | 1 November | once, after 01:00–01:59 ran twice   | 07:00Z |
+    /// | 2 November | EST                                 | 07:00Z |
+    #[test]
+    fn cron_in_new_york_skips_the_spring_hour() {
+        let nightly = parse_schedule("cron(0 2 * * ? *)", zone("America/New_York")).unwrap();
+        assert_eq!(
+            firings(&nightly, "2026-03-07T00:00:00Z", 3 * 1440),
+            ["2026-03-07T07:00Z", "2026-03-09T06:00Z"],
+            "8 March's 02:00 does not exist"
+        );
+        assert_eq!(
+            firings(&nightly, "2026-10-31T00:00:00Z", 3 * 1440),
+            ["2026-10-31T06:00Z", "2026-11-01T07:00Z", "2026-11-02T07:00Z"]
+        );
+    }
+
+    /// Goal: a time the clocks repeat (01:30 on 1 November 2026 in New York,
+    /// read at 05:30Z and again at 06:30Z) runs once, at the first (model
+    /// choice); a minute-by-minute cron does not run twice in the repeated hour.
+    #[test]
+    fn cron_in_new_york_runs_a_repeated_time_once() {
+        let ny = zone("America/New_York");
+        let half_past_one = parse_schedule("cron(30 1 * * ? *)", ny).unwrap();
+        assert_eq!(firings(&half_past_one, "2026-11-01T00:00:00Z", 1440), ["2026-11-01T05:30Z"]);
+        let every_20 = parse_schedule("cron(0/20 * * * ? *)", ny).unwrap();
+        assert_eq!(
+            firings(&every_20, "2026-11-01T04:50:00Z", 140),
+            // 01:00, 01:20, 01:40 EDT; the same in EST are repeats, not run; 02:00 EST.
+            ["2026-11-01T05:00Z", "2026-11-01T05:20Z", "2026-11-01T05:40Z", "2026-11-01T07:00Z"]
+        );
+    }
+
+    /// Goal: a weekday 09:00 in Europe/Berlin is 08:00Z in winter (CET) and
+    /// 07:00Z in summer (CEST, from 29 March 2026); the day of week is Berlin's.
+    #[test]
+    fn cron_in_berlin_follows_summer_time() {
+        let nine = parse_schedule("cron(0 9 ? * MON-FRI *)", zone("Europe/Berlin")).unwrap();
+        assert_eq!(
+            firings(&nine, "2026-03-27T00:00:00Z", 4 * 1440),
+            ["2026-03-27T08:00Z", "2026-03-30T07:00Z"],
+            "Friday in CET; the weekend; Monday in CEST"
+        );
+        let midnight_monday = parse_schedule("cron(0 0 ? * MON *)", zone("Europe/Berlin")).unwrap();
+        assert_eq!(firings(&midnight_monday, "2026-03-29T00:00:00Z", 1440), ["2026-03-29T22:00Z"], "Monday in Berlin");
+    }
+
+    /// Goal: `at(…)` reads the zone's wall time; a skipped time never runs;
+    /// `rate(…)` ignores the zone (§1.9) and steps 24 hours across a change (§13.1).
+    #[test]
+    fn at_and_rate_in_a_zone() {
+        let ny = zone("America/New_York");
+        let at = parse_schedule("at(2026-11-01T01:30:00)", ny).unwrap();
+        assert_eq!(at, Schedule::At { epoch_secs: parse_utc("2026-11-01T05:30:00Z") });
+        assert_eq!(parse_schedule("at(2026-03-08T02:30:00)", ny).unwrap(), Schedule::At { epoch_secs: None });
+        let daily = parse_schedule("rate(1 day)", ny).unwrap();
+        assert_eq!(daily, parse_schedule("rate(1 day)", TimeZone::UTC).unwrap());
+        assert_eq!(
+            firings(&daily, "2026-03-07T12:00:00Z", 3 * 1440),
+            ["2026-03-08T12:00Z", "2026-03-09T12:00Z"],
+            "24 hours apart, though New York's 8 March has 23"
+        );
+    }
+
+    #[test]
+    fn time_zone_names() {
+        assert_eq!(zone("Europe/Berlin").name(), "Europe/Berlin");
+        assert_eq!(zone("UTC"), TimeZone::UTC);
+        let wrong_case = parse_time_zone("europe/berlin").unwrap_err();
+        assert!(wrong_case.contains("did you mean \"Europe/Berlin\""), "{wrong_case}");
+        let unknown = parse_time_zone("Mars/Olympus_Mons").unwrap_err();
+        assert!(unknown.starts_with("expected an IANA time zone name") && unknown.contains("Mars/Olympus_Mons"));
+        assert!(parse_time_zone("EST+5").is_err() && parse_time_zone("").is_err());
     }
 }

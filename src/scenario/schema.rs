@@ -761,8 +761,11 @@ pub struct ServiceFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunTaskScheduleFile {
-    /// `cron(…)`, `rate(…)` or (Scheduler only) `at(…)`, in UTC.
+    /// `cron(…)`, `rate(…)` or (Scheduler only) `at(…)`, in `timezone`'s wall time.
     pub expression: String,
+    /// Scheduler's `ScheduleExpressionTimezone`: an IANA name (default UTC;
+    /// EventBridge rules know only UTC). Not applied to `rate(…)` (§13.1).
+    pub timezone: Option<String>,
     /// `EcsParameters.TaskCount` (default 1; 1–10).
     pub task_count: Option<u32>,
     /// EventBridge Scheduler's `FlexibleTimeWindow` (default off; up to 1,440 min).
@@ -869,12 +872,15 @@ pub struct WhatIfFile {
     pub high_resolution_metric_period: Option<DurationField>,
 }
 
-/// `put-scheduled-action` (aws-semantics §1.9), UTC.
+/// `put-scheduled-action` (aws-semantics §1.9).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledActionFile {
     pub name: Option<String>,
     pub schedule: String,
+    /// `Timezone`: an IANA name whose wall time `at(…)` and `cron(…)` read
+    /// (default UTC); not applied to `rate(…)` (§1.9).
+    pub timezone: Option<String>,
     pub min_capacity: Option<u32>,
     pub max_capacity: Option<u32>,
 }

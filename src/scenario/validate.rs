@@ -57,6 +57,38 @@ impl Checker {
         }
     }
 
+    /// A schedule's expression and its `timezone`, each (field path, value)
+    /// (§1.9, §13.1): both parse, and `at(…)`/`cron(…)`, which name wall
+    /// times, have a `start_time` to place simulated time zero on the calendar.
+    fn schedule(
+        &mut self,
+        (expression_field, expression): (&str, &str),
+        (timezone_field, timezone): (&str, Option<&str>),
+        has_start_time: bool,
+    ) {
+        let zone = match timezone.map(super::schedule_expr::parse_time_zone) {
+            Some(Err(message)) => {
+                self.problem(timezone_field, message);
+                None
+            }
+            Some(Ok(zone)) => Some(zone),
+            None => Some(crate::model::TimeZone::UTC),
+        };
+        match super::schedule_expr::parse_schedule(expression, zone.unwrap_or_default()) {
+            Err(message) => self.problem(expression_field, message),
+            Ok(crate::model::schedule::Schedule::Rate { .. }) => {}
+            Ok(_) if !has_start_time => self.problem(
+                expression_field,
+                format!(
+                    "at(…) and cron(…) name {} wall times: give the scenario a start_time = \"2026-11-02T00:00:00Z\" \
+                     (UTC) to say when the run starts",
+                    zone.map_or("the timezone's", |z| z.name())
+                ),
+            ),
+            Ok(_) => {}
+        }
+    }
+
     fn count_range(&mut self, field: &str, value: Option<u32>, min: u32, max: u32, rule: &str) {
         if let Some(v) = value {
             if v < min || v > max {
@@ -541,15 +573,11 @@ fn check_service(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &Service
         }
         for (i, action) in a.scheduled_actions.iter().enumerate() {
             let at = format!("{prefix}.scheduled_actions[{i}]");
-            match super::schedule_expr::parse_schedule(&action.schedule) {
-                Err(message) => c.problem(format!("{at}.schedule"), message),
-                Ok(crate::model::schedule::Schedule::Rate { .. }) => {}
-                Ok(_) if !has_start_time => c.problem(
-                    format!("{at}.schedule"),
-                    "at(…) and cron(…) name UTC times: give the scenario a start_time = \"2026-11-02T00:00:00Z\"",
-                ),
-                Ok(_) => {}
-            }
+            c.schedule(
+                (&format!("{at}.schedule"), &action.schedule),
+                (&format!("{at}.timezone"), action.timezone.as_deref()),
+                has_start_time,
+            );
             if action.min_capacity.is_none() && action.max_capacity.is_none() {
                 c.problem(&at, "expected min_capacity, max_capacity or both (§1.9)");
             }
@@ -1984,15 +2012,7 @@ fn check_memory(c: &mut Checker, prefix: &str, s: &ServiceFile, on_ec2: bool) {
 fn check_run_task(c: &mut Checker, file: &ScenarioFile, prefix: &str, s: &ServiceFile) {
     let Some(r) = &s.schedule else { return };
     let at = |f: &str| format!("{prefix}.schedule.{f}");
-    match super::schedule_expr::parse_schedule(&r.expression) {
-        Err(message) => c.problem(at("expression"), message),
-        Ok(crate::model::schedule::Schedule::Rate { .. }) => {}
-        Ok(_) if file.start_time.is_none() => c.problem(
-            at("expression"),
-            "at(…) and cron(…) name UTC times: give the scenario a start_time = \"2026-11-02T00:00:00Z\"",
-        ),
-        Ok(_) => {}
-    }
+    c.schedule((&at("expression"), &r.expression), (&at("timezone"), r.timezone.as_deref()), file.start_time.is_some());
     c.count_range(&at("task_count"), r.task_count, 1, 10, "one RunTask call, §13.1");
     c.duration_range(&at("flexible_time_window"), r.flexible_time_window, 0, 1440 * 60, "up to 1,440 minutes, §13.1");
     let service_only: [(&str, bool); 9] = [

@@ -401,7 +401,7 @@ fn bad_scaling_configuration_names_each_field() {
         "service.auto_scaling.target_tracking[1].target_value",
         "service.auto_scaling.target_tracking[1].predefined_metric_type: another policy already tracks this metric",
         "service.auto_scaling.scheduled_actions[0].schedule",
-        "service.auto_scaling.scheduled_actions[1].schedule: at(…) and cron(…) name UTC times",
+        "service.auto_scaling.scheduled_actions[1].schedule: at(…) and cron(…) name UTC wall times",
         "service.auto_scaling.step_scaling[0].alarm.datapoints_to_alarm",
         "service.auto_scaling.step_scaling[0].step_adjustments: steps must neither overlap nor leave gaps",
         "service.auto_scaling.step_scaling[0].alarm.period: expected a multiple of 60 s",
@@ -590,4 +590,52 @@ fn scheduled_actions_at_time_zero_and_between_minutes() {
     assert_eq!(scaled, [(at(0, 0), 3, 4), (at(6, 0), 4, 6)]);
     let failed = obs.iter().any(|o| matches!(o, Observation::ScheduledActionFailed { at: t, .. } if *t == at(8, 0)));
     assert!(failed, "max 5 under min 6 fails");
+}
+
+/// Goal: a scheduled action's `Timezone` (§1.9): `cron(…)` and `at(…)` read
+/// New York's wall time, daylight saving followed. Method: three days from
+/// Saturday 7 March 2026 00:00Z, across the change on Sunday 8 March (01:59
+/// EST → 03:00 EDT); the minute of each `ScheduledActionRan`:
+///
+/// | action            | New York         | UTC         | minute |
+/// |-------------------|------------------|-------------|--------|
+/// | evening 20:00     | 6th, EST (−5 h)  | 7th 01:00Z  | 60     |
+/// | morning 08:00     | 7th, EST         | 7th 13:00Z  | 780    |
+/// | evening 20:00     | 7th, EST         | 8th 01:00Z  | 1500   |
+/// | at 8th 03:30      | EDT (−4 h)       | 8th 07:30Z  | 1890   |
+/// | morning 08:00     | 8th, EDT         | 8th 12:00Z  | 2160   |
+/// | evening 20:00     | 8th, EDT         | 9th 00:00Z  | 2880   |
+/// | morning 08:00     | 9th, EDT         | 9th 12:00Z  | 3600   |
+#[test]
+fn scheduled_actions_follow_their_time_zone_across_daylight_saving() {
+    let service = format!(
+        "start_time = \"2026-03-07T00:00:00Z\"\n{SERVICE_3_TASKS}[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 10\n\
+         scheduled_actions = [\n\
+           {{ name = \"morning\", schedule = \"cron(0 8 * * ? *)\", timezone = \"America/New_York\", min_capacity = 5, max_capacity = 10 }},\n\
+           {{ name = \"evening\", schedule = \"cron(0 20 * * ? *)\", timezone = \"America/New_York\", min_capacity = 2, max_capacity = 2 }},\n\
+           {{ name = \"at\", schedule = \"at(2026-03-08T03:30:00)\", timezone = \"America/New_York\", min_capacity = 1 }},\n]\n"
+    );
+    let obs = run_with_rates(&[(0, 0.0)], 71 * 60, &service);
+    let ran: Vec<(SimTime, &str)> = obs
+        .iter()
+        .filter_map(|o| match o {
+            Observation::ScheduledActionRan { at, name, .. } => Some((*at, name.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            (at(60, 0), "evening"),
+            (at(780, 0), "morning"),
+            (at(1500, 0), "evening"),
+            (at(1890, 0), "at"),
+            (at(2160, 0), "morning"),
+            (at(2880, 0), "evening"),
+            (at(3600, 0), "morning"),
+        ]
+    );
+    // The bounds move desired: 3 → 2 in the evening, 2 → 5 in the morning, 5 → 2 again.
+    let scaled: Vec<(SimTime, u32, u32)> = activities(&obs).into_iter().map(|a| (a.0, a.1, a.2)).collect();
+    assert_eq!(scaled[..3], [(at(60, 0), 3, 2), (at(780, 0), 2, 5), (at(1500, 0), 5, 2)]);
 }

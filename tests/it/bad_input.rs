@@ -1087,3 +1087,26 @@ fn bad_header_columns_name_the_field() {
     let line = assert_one_line_error(&run(&scenario, &ws.out()), &["routes.csv", "line 1", "`ua` column"]);
     assert!(line.contains("traffic.header_columns"), "{line}");
 }
+
+// A schedule's time zone that is no IANA name (§1.9 `Timezone`, §13.1
+// `ScheduleExpressionTimezone`) names the field and what was expected; a name
+// wrong only in case gets the right one as a hint.
+#[test]
+fn unknown_schedule_time_zone() {
+    let job = format!(
+        "{VALID}\n[[services]]\nname = \"batch\"\nservice_time = {{ distribution = \"constant\", value = \"1m\" }}\n\
+         schedule = {{ expression = \"rate(5 minutes)\", timezone = \"Mars/Olympus_Mons\" }}\n"
+    )
+    .replace("[service]\n", "[[services]]\nname = \"web\"\n");
+    assert_scenario_error(
+        &job,
+        &["services[1].schedule.timezone", "expected an IANA time zone name", "\"Mars/Olympus_Mons\""],
+    );
+    assert_scenario_error(
+        &with_tail(
+            "[service.auto_scaling]\nmin_capacity = 1\nmax_capacity = 2\n\
+             scheduled_actions = [{ schedule = \"rate(1 hour)\", timezone = \"america/new_york\", min_capacity = 1 }]",
+        ),
+        &["service.auto_scaling.scheduled_actions[0].timezone", "did you mean \"America/New_York\""],
+    );
+}

@@ -456,9 +456,13 @@ fn several_services_import_and_run() {
 
 /// Goal: scheduled actions (cron, at, rate) with a Timezone fire when AWS
 /// fires them (aws-semantics §1.9). Method: import web's two weekday crons in
-/// America/New_York; the scenario's clock reads that zone's wall time, so the
-/// 08:00 action raises web to its new minimum of 6 at 8 h into the run (the
-/// run starts at midnight, a Monday). An action in another zone is reported.
+/// America/New_York: each keeps its `timezone`; the run starts at midnight
+/// New York (05:00Z on Monday 2 November 2026, EST), so the 08:00 action
+/// (13:00Z) raises web to its new minimum of 6 at 8 h into the run. Then the
+/// first action in Europe/Paris and the second in New York: each fires in its
+/// own zone (nothing is reported), and the run starts at midnight Paris
+/// (23:00Z on 1 November, CET): Paris's 08:00 is 07:00Z, 8 h in again.
+/// An unknown zone name exits 2 naming the field.
 #[test]
 fn scheduled_actions_fire_in_their_time_zone() {
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -474,28 +478,48 @@ fn scheduled_actions_fire_in_their_time_zone() {
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
     let text = read(&out);
     for expected in [
-        "start_time = \"2026-11-02T00:00:00Z\"     # ASSUMED — review: midnight, America/New_York wall time",
-        "schedule = \"cron(0 8 ? * MON-FRI *)\"    # scheduled.json ScheduledActions[0].Schedule, Timezone America/New_York (the clock's)",
-        "the scenario's clock reads America/New_York wall time",
+        "start_time = \"2026-11-02T05:00:00Z\"     # ASSUMED — review: midnight, America/New_York wall time",
+        "schedule = \"cron(0 8 ? * MON-FRI *)\"    # scheduled.json ScheduledActions[0].Schedule",
+        "timezone = \"America/New_York\"           # scheduled.json ScheduledActions[0].Timezone",
+        "timezone = \"America/New_York\"           # scheduled.json ScheduledActions[1].Timezone",
+        "midnight in America/New_York, the scheduled actions' Timezone",
     ] {
         assert!(squash(&text).contains(&squash(expected)), "expected {expected:?}:\n{text}");
     }
+    assert!(!text.contains("daylight"), "daylight saving is followed now:\n{text}");
     assert!(!text.contains("api-launch"), "only web's actions:\n{text}");
     let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"8h30m\""), &out);
     let web = &figures.services[0];
     assert_eq!(web.running_tasks_max, 6, "the 08:00 action raised the minimum to 6: {web:?}");
+    let early = run_text(&text.replace("duration = \"24h\"", "duration = \"7h58m\""), &out);
+    assert_eq!(early.services[0].running_tasks_max, 4, "not before 13:00Z: {:?}", early.services[0]);
 
     let paris = read(&fixture("scheduled.json")).replacen("\"America/New_York\"", "\"Europe/Paris\"", 1);
     let scheduled = write(dir.path(), "scheduled.json", &paris);
+    let paris_out = dir.path().join("paris.toml");
     let mut a = args(&[("task-definition", "td.json"), ("service", "svc.json"), ("scalable-targets", "targets.json")]);
-    a.extend(["--scheduled-actions".into(), scheduled.into_os_string()]);
+    a.extend(["--scheduled-actions".into(), scheduled.clone().into_os_string(), "-o".into(), paris_out.clone().into()]);
     let output = import(a);
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("NOT MODELLED: ") && stderr.contains("ScheduledActions[1].Timezone: schedule in America/New_York while the scenario's clock reads Europe/Paris"),
-        "{}",
-        show(&output)
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("Timezone"), "{}", show(&output));
+    let text = read(&paris_out);
+    for expected in [
+        "start_time = \"2026-11-01T23:00:00Z\"     # ASSUMED — review: midnight, Europe/Paris wall time",
+        "timezone = \"Europe/Paris\"",
+        "timezone = \"America/New_York\"",
+    ] {
+        assert!(squash(&text).contains(&squash(expected)), "expected {expected:?}:\n{text}");
+    }
+    let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"8h30m\""), &paris_out);
+    assert_eq!(figures.services[0].running_tasks_max, 6, "Paris's 08:00 is 07:00Z: {:?}", figures.services[0]);
+
+    let mars = read(&fixture("scheduled.json")).replacen("\"America/New_York\"", "\"Mars/Olympus_Mons\"", 1);
+    let scheduled = write(dir.path(), "scheduled.json", &mars);
+    let mut a = args(&[("task-definition", "td.json"), ("service", "svc.json"), ("scalable-targets", "targets.json")]);
+    a.extend(["--scheduled-actions".into(), scheduled.into_os_string()]);
+    assert_one_line_error(
+        &import(a),
+        &["scheduled.json: ScheduledActions[0].Timezone: expected an IANA time zone name", "Mars/Olympus_Mons"],
     );
 }
 

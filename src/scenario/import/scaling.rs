@@ -4,18 +4,19 @@
 //! need, and a deployment's rollback alarm (§2.7). Pure, like its parent.
 
 use super::{float, quote, seconds, Builder, Error, Inputs, Node, Table, ASSUMED};
-use crate::engine::calendar::parse_utc;
+use crate::engine::calendar::{civil_from_epoch, parse_utc, parse_wall_time};
 use crate::model::schedule::Schedule;
+use crate::model::TimeZone;
 
 /// What the imported schedules need of the scenario's clock.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Clock {
-    /// The time zone whose wall time the scenario's clock reads: the
-    /// schedules' `Timezone`, when they name one other than UTC.
-    zone: Option<String>,
+    /// The zone whose midnight starts the run: the first `at`/`cron`
+    /// action's `Timezone` other than UTC (so a day's run holds that zone's day).
+    zone: Option<TimeZone>,
     /// Some action uses `at(…)` or `cron(…)`: the scenario needs a `start_time`.
     needs_start: bool,
-    /// The earliest `at(…)` date (`yyyy-mm-dd`): the run starts that day.
+    /// The earliest `at(…)` date (`yyyy-mm-dd`, its zone's): the run starts that day.
     first_at_date: Option<String>,
     /// Some scheduled action was imported: the run lasts a day.
     any_action: bool,
@@ -46,11 +47,10 @@ fn actions<'a>(root: &Node<'a>) -> Result<Vec<Node<'a>>, Error> {
     root.require("ScheduledActions", "describe-scheduled-actions output holds `ScheduledActions`")?.items()
 }
 
-/// The clock's zone, from every scheduled action of the imported services:
-/// the first `at`/`cron` action's `Timezone` other than UTC. Model choice:
-/// fleetsim's schedules are UTC (`start_time`), so the scenario's clock is
-/// made to read that zone's wall time instead; the schedules then fire at the
-/// right moments, daylight-saving changes inside the run aside.
+/// The zone whose midnight starts the run, from every scheduled action of
+/// the imported services: the first `at`/`cron` action's `Timezone` other
+/// than UTC. Each action keeps its own `Timezone` (`timezone = …`); this only
+/// picks the day the run covers.
 pub(super) fn clock(inputs: &Inputs, names: &[String]) -> Result<Clock, Error> {
     let mut clock = Clock::default();
     let Some(root) = &inputs.scheduled else { return Ok(clock) };
@@ -63,14 +63,21 @@ pub(super) fn clock(inputs: &Inputs, names: &[String]) -> Result<Clock, Error> {
         if !ours || schedule.starts_with("rate(") {
             continue; // Timezone does not apply to rate(…) (§1.9).
         }
-        if let Some((zone, _)) = action.opt_str("Timezone")? {
-            if !is_utc(zone) {
-                clock.zone = Some(zone.to_string());
+        // An unknown name is reported with its field when the action is mapped.
+        if let Some(zone) = action.opt_str("Timezone")?.and_then(|(z, _)| TimeZone::from_iana_name(z)) {
+            if !is_utc(zone.name()) {
+                clock.zone = Some(zone);
                 break;
             }
         }
     }
     Ok(clock)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of an epoch second.
+fn utc_text(epoch_secs: i64) -> String {
+    let t = civil_from_epoch(epoch_secs);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
 }
 
 /// The top-level `duration` and `start_time` the schedules need.
@@ -87,18 +94,25 @@ pub(super) fn clock_keys(b: &mut Builder) {
     let mut start = None;
     if b.clock.needs_start {
         let date = b.clock.first_at_date.clone().unwrap_or_else(|| "2026-11-02".into());
-        let text = format!("{date}T00:00:00Z");
-        start = parse_utc(&text);
-        match &b.clock.zone {
-            Some(zone) => {
-                b.top.set("start_time", quote(&text), format!("{ASSUMED}: midnight, {zone} wall time"));
+        let midnight = parse_wall_time(&format!("{date}T00:00:00"));
+        match (b.clock.zone, midnight) {
+            (Some(zone), Some(midnight)) => {
+                // Where the zone's clocks skip midnight, the run starts when they read 01:00.
+                let epoch = zone
+                    .first_instant(midnight)
+                    .unwrap_or_else(|| midnight.utc_epoch_secs() - zone.utc_offset_secs(midnight.utc_epoch_secs()));
+                let text = utc_text(epoch);
+                b.top.set("start_time", quote(&text), format!("{ASSUMED}: midnight, {} wall time", zone.name()));
                 b.assume(format!(
-                    "start_time = \"{text}\": the scenario's clock reads {zone} wall time (the scheduled actions' \
-                     Timezone), so their at(…) and cron(…) fire when AWS fires them; a daylight-saving change \
-                     inside the run is not followed"
+                    "start_time = \"{text}\" (UTC time of the run's start): midnight in {}, the scheduled actions' \
+                     Timezone, so that the run holds that day",
+                    zone.name()
                 ));
+                start = Some(epoch);
             }
-            None => {
+            _ => {
+                let text = format!("{date}T00:00:00Z");
+                start = parse_utc(&text);
                 b.top.set("start_time", quote(&text), ASSUMED);
                 b.assume(format!(
                     "start_time = \"{text}\" (UTC time of the run's start: at(…) and cron(…) schedules need one)"
@@ -175,48 +189,44 @@ pub(super) fn scheduled_actions(b: &mut Builder, name: &str, doc: Option<&Node>)
         }
         let schedule_node = action.require("Schedule", "the action's at(…), rate(…) or cron(…) schedule")?;
         let schedule = schedule_node.str()?;
-        let parsed = crate::scenario::schedule_expr::parse_schedule(schedule).map_err(|e| schedule_node.error(e))?;
-        let zone = action.opt_str("Timezone")?;
-        let mut comment = schedule_node.source();
+        let zone = match action.opt_str("Timezone")? {
+            Some((name, node)) => Some((
+                TimeZone::from_iana_name(name)
+                    .ok_or_else(|| node.expected("an IANA time zone name such as \"America/New_York\""))?,
+                node,
+            )),
+            None => None,
+        };
+        let parsed =
+            crate::scenario::schedule_expr::parse_schedule(schedule, zone.as_ref().map_or(TimeZone::UTC, |(z, _)| *z))
+                .map_err(|e| schedule_node.error(e))?;
+        let comment = schedule_node.source();
+        let mut timezone = None;
         match parsed {
             Schedule::Rate { .. } => {
-                if let Some((z, _)) = zone.as_ref().filter(|(z, _)| !is_utc(z)) {
-                    comment = format!("{comment} (Timezone {z} does not apply to rate(…), §1.9)");
+                if let Some((z, _)) = zone.as_ref().filter(|(z, _)| !is_utc(z.name())) {
+                    timezone = Some(format!("(Timezone {} does not apply to rate(…), §1.9)", z.name()));
                 }
             }
-            Schedule::At { epoch_secs } => {
+            Schedule::At { .. } => {
                 b.clock.needs_start = true;
-                let days = epoch_secs.div_euclid(86_400);
                 let date = schedule.trim().trim_start_matches("at(").get(..10).unwrap_or("").to_string();
-                let earlier = match &b.clock.first_at_date {
-                    Some(d) => parse_utc(&format!("{d}T00:00:00")).is_some_and(|e| days * 86_400 < e),
-                    None => true,
-                };
-                if earlier {
+                // yyyy-mm-dd strings order as their dates do.
+                if b.clock.first_at_date.as_ref().is_none_or(|first| date < *first) {
                     b.clock.first_at_date = Some(date);
                 }
             }
             Schedule::Cron(_) => b.clock.needs_start = true,
         }
-        if !matches!(parsed, Schedule::Rate { .. }) {
-            let zone_name = zone.as_ref().map(|(z, _)| *z).filter(|z| !is_utc(z));
-            match (zone_name, b.clock.zone.as_deref()) {
-                (Some(z), Some(clock)) if z == clock => comment = format!("{comment}, Timezone {z} (the clock's)"),
-                (None, None) => {}
-                (z, clock) => {
-                    let node = zone.as_ref().map_or(&schedule_node, |(_, n)| n);
-                    b.not_modelled(
-                        node,
-                        format!(
-                            "schedule in {} while the scenario's clock reads {}: it runs in the clock's zone",
-                            z.unwrap_or("UTC"),
-                            clock.unwrap_or("UTC")
-                        ),
-                    );
-                }
-            }
-        }
+        let comment = match timezone {
+            Some(note) => format!("{comment} {note}"),
+            None => comment,
+        };
         t.set("schedule", quote(schedule), comment);
+        if let (Some((z, node)), false) = (zone, matches!(parsed, Schedule::Rate { .. })) {
+            // at(…) and cron(…) read this zone's wall time, daylight saving followed (§1.9).
+            t.set("timezone", quote(z.name()), node.source());
+        }
         let target = action.require("ScalableTargetAction", "what the action sets (MinCapacity, MaxCapacity)")?;
         let min = target.opt_u32("MinCapacity")?;
         let max = target.opt_u32("MaxCapacity")?;
