@@ -155,6 +155,10 @@ fn timestamp(node: &Node) -> Result<i64, Error> {
             let sign = if o.starts_with('-') { -1 } else { 1 };
             let (h, m) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
             let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+            // An offset is at most 23:59; a longer one overflowed (found by fuzzing).
+            if !(0..=23).contains(&h) || !(0..=59).contains(&m) {
+                return Err(bad());
+            }
             sign * (h * 3600 + m * 60)
         }
     };
