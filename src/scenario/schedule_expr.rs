@@ -26,7 +26,13 @@ pub fn parse_schedule(text: &str) -> Result<Schedule, String> {
         if count == 0 {
             return Err(format!("expected a rate of at least 1 in \"{text}\""));
         }
-        return Ok(Schedule::Rate { every: SimDuration::from_secs(count * minutes * 60) });
+        // The period must fit fleetsim's clock (u64 nanoseconds, 584 years): a
+        // longer one overflowed (found by fuzzing).
+        let every_nanos = count.checked_mul(minutes * 60).and_then(|secs| secs.checked_mul(1_000_000_000));
+        let every = every_nanos
+            .map(SimDuration::from_nanos)
+            .ok_or_else(|| format!("expected a rate of at most 584 years (fleetsim's clock) in \"{text}\""))?;
+        return Ok(Schedule::Rate { every });
     }
     if let Some(inner) = text.strip_prefix("cron(").and_then(|t| t.strip_suffix(')')) {
         return parse_cron(inner).map(Schedule::Cron).map_err(|e| format!("{e} in \"{text}\""));

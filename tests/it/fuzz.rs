@@ -1085,3 +1085,26 @@ fn a_time_with_a_huge_offset_or_year_names_its_field() {
     let error = scenario::parse(text, Path::new("year.toml")).expect_err("year 99999999999999999").to_string();
     assert!(error.contains("start_time"), "{error}");
 }
+
+/// A schedule's `rate(N unit)` with N in the billions overflowed the
+/// period's nanoseconds (a panic with overflow checks, a wrong period
+/// without); now a problem naming the field and the clock's limit.
+#[test]
+fn a_rate_too_long_for_the_clock_names_its_field() {
+    let dir = support::scenarios_dir();
+    let text = String::from_utf8(read(&dir.join("determinism-queues.toml"))).expect("fixtures are UTF-8");
+    assert!(text.contains("rate(5 minutes)"), "the fixture's schedule");
+    for (rate, valid) in
+        [("rate(99999999999 days)", false), ("rate(18446744073709551615 minutes)", false), ("rate(200000 days)", true)]
+    {
+        let result = scenario::parse(&text.replace("rate(5 minutes)", rate), &dir.join("rate.toml"));
+        match (result, valid) {
+            (Ok(_), true) => {}
+            (Err(e), false) => {
+                let error = e.to_string();
+                assert!(error.contains(".schedule.expression") && error.contains("at most 584 years"), "{error}");
+            }
+            (result, _) => panic!("{rate}: {:?}", result.map(|_| "valid")),
+        }
+    }
+}
