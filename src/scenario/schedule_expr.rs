@@ -123,7 +123,7 @@ fn parse_field(field: &str, min: u32, max: u32, names: &[&str]) -> Result<u64, S
         let mut v = from;
         while v <= to {
             mask |= 1 << v;
-            v += step;
+            v = v.saturating_add(step); // a step near u32::MAX must end the loop, not overflow
         }
     }
     Ok(mask)
@@ -153,6 +153,24 @@ mod tests {
         assert!(parse_schedule("cron(0 22-2 * * ? *)").is_err(), "no wrap-around ranges");
         assert!(parse_schedule("cron(0 8 ? * FRI-MON *)").is_err());
         assert!(parse_schedule("cron(0 8 * * ? 2027-2026)").is_err());
+        // A step past the field's end fires once, at its start, whatever its size.
+        let huge_step = parse_schedule("cron(5/4294967295 * * * ? *)").unwrap();
+        assert_eq!(huge_step, parse_schedule("cron(5 * * * ? *)").unwrap());
+    }
+
+    /// Goal: a rate's period must fit the clock (u64 nanoseconds): one that
+    /// does not is an error, not an overflow (found by fuzzing).
+    #[test]
+    fn a_rate_must_fit_the_clock() {
+        let every = |text: &str| match parse_schedule(text) {
+            Ok(Schedule::Rate { every }) => Ok(every),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(every("rate(200000 days)"), Ok(SimDuration::from_secs(200_000 * 86_400)));
+        let error = every("rate(250000 days)").expect_err("685 years");
+        assert!(error.contains("at most 584 years"), "{error}");
+        assert!(every("rate(18446744073709551615 minutes)").is_err());
     }
 
     fn weekday_8am_only_monday() -> Schedule {
