@@ -5,13 +5,17 @@
 
 use crate::model::config::{ClusterConfig, CpuArchitecture};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The price snapshots shipped with fleetsim (sources in `prices/README.md`).
-pub const BUILTIN_FARGATE: &str = include_str!("../prices/fargate_hourly.csv");
-pub const BUILTIN_ALB: &str = include_str!("../prices/alb_hourly.csv");
-pub const BUILTIN_OTHER: &str = include_str!("../prices/other_hourly.csv");
-pub const BUILTIN_EC2: &str = include_str!("../prices/ec2_ondemand_linux_hourly.csv");
+/// Statics, not consts: one address each, by which `PriceSheet::load`
+/// knows the shipped text and takes its rows parsed once per process.
+pub static BUILTIN_FARGATE: &str = include_str!("../prices/fargate_hourly.csv");
+pub static BUILTIN_ALB: &str = include_str!("../prices/alb_hourly.csv");
+pub static BUILTIN_OTHER: &str = include_str!("../prices/other_hourly.csv");
+pub static BUILTIN_EC2: &str = include_str!("../prices/ec2_ondemand_linux_hourly.csv");
 
 /// Fargate Spot's price as a share of On-Demand where the table has no Spot
 /// row: "up to 70 % less" (aws-semantics §4.3 model choice).
@@ -25,7 +29,7 @@ pub struct PriceError {
     pub message: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct FargateRow {
     region: String,
     os: String,
@@ -36,7 +40,7 @@ struct FargateRow {
     as_of: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct AlbRow {
     region: String,
     usd_per_alb_hour: Option<f64>,
@@ -44,7 +48,7 @@ struct AlbRow {
     as_of: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct Ec2Row {
     region: String,
     instance_type: String,
@@ -53,7 +57,7 @@ struct Ec2Row {
     generated_at: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct OtherRow {
     item: String,
     region: String,
@@ -68,6 +72,61 @@ fn parse_rows<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<Ve
         rows.push(record.map_err(|e| PriceError { file: file.to_string(), message: describe_csv_error(&e) })?);
     }
     Ok(rows)
+}
+
+/// The shipped tables, parsed once per process. Every scenario parse loads
+/// its prices (each variant of a sweep, the check of an imported scenario),
+/// and parsing the 3,000 rows of the EC2 table again each time, then copying
+/// a region's 1,400 of them, was most of that work.
+struct BuiltinRows {
+    fargate: Vec<FargateRow>,
+    alb: Vec<AlbRow>,
+    other: Vec<OtherRow>,
+    /// The EC2 table as `PriceSheet::ec2_usd_per_hour`, by region.
+    ec2_by_region: BTreeMap<String, Arc<BTreeMap<String, Dated>>>,
+}
+
+fn builtin_rows() -> &'static BuiltinRows {
+    static ROWS: std::sync::OnceLock<BuiltinRows> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        let ec2: Vec<Ec2Row> = shipped("prices/ec2_ondemand_linux_hourly.csv", BUILTIN_EC2);
+        let regions: std::collections::BTreeSet<&str> = ec2.iter().map(|r| r.region.as_str()).collect();
+        BuiltinRows {
+            fargate: shipped("prices/fargate_hourly.csv", BUILTIN_FARGATE),
+            alb: shipped("prices/alb_hourly.csv", BUILTIN_ALB),
+            other: shipped("prices/other_hourly.csv", BUILTIN_OTHER),
+            ec2_by_region: regions.into_iter().map(|region| (region.to_string(), ec2_prices(&ec2, region))).collect(),
+        }
+    })
+}
+
+/// A shipped table's rows. Its text is not input, and a unit test parses
+/// it, so this cannot fail.
+fn shipped<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Vec<T> {
+    parse_rows(file, text).unwrap_or_else(|e| panic!("invariant: the shipped prices parse: {e}"))
+}
+
+/// A file's rows: the shipped table's parsed rows when `text` is that very
+/// text (the same static), else parsed now.
+fn rows_of<'a, T: Clone + for<'de> Deserialize<'de>>(
+    (file, text): (&str, &str),
+    shipped_text: &'static str,
+    shipped_rows: &'a [T],
+) -> Result<Cow<'a, [T]>, PriceError> {
+    if std::ptr::eq(text, shipped_text) {
+        return Ok(Cow::Borrowed(shipped_rows));
+    }
+    parse_rows(file, text).map(Cow::Owned)
+}
+
+/// A region's EC2 Linux On-Demand prices by instance type (USD rows only).
+fn ec2_prices(rows: &[Ec2Row], region: &str) -> Arc<BTreeMap<String, Dated>> {
+    Arc::new(
+        rows.iter()
+            .filter(|r| r.region == region && r.currency == "USD")
+            .map(|r| (r.instance_type.clone(), Dated { usd: r.price_per_hour, as_of: r.generated_at.clone() }))
+            .collect(),
+    )
 }
 
 fn describe_csv_error(e: &csv::Error) -> String {
@@ -105,8 +164,9 @@ pub struct PriceSheet {
     pub public_ipv4_usd_per_hour: Option<Dated>,
     pub alb_usd_per_hour: Option<Dated>,
     pub lcu_usd_per_hour: Option<Dated>,
-    /// EC2 Linux On-Demand per instance-hour, by instance type (USD rows only).
-    pub ec2_usd_per_hour: BTreeMap<String, Dated>,
+    /// EC2 Linux On-Demand per instance-hour, by instance type (USD rows
+    /// only). Shared: the shipped table's are built once per region.
+    pub ec2_usd_per_hour: Arc<BTreeMap<String, Dated>>,
     /// EC2 Spot as a share of On-Demand (§5.5: "up to 90 % less"; no table).
     pub ec2_spot_share: f64,
     /// Per line item key, a Savings Plans / Reserved discount in percent.
@@ -163,10 +223,15 @@ impl PriceSheet {
     /// The region's prices from the files. A price the region lacks stays
     /// None; [`bill`] refuses a run that needs it.
     pub fn load(region: &str, files: &PriceFiles) -> Result<PriceSheet, PriceError> {
-        let fargate: Vec<FargateRow> = parse_rows(files.fargate.0, files.fargate.1)?;
-        let alb: Vec<AlbRow> = parse_rows(files.alb.0, files.alb.1)?;
-        let other: Vec<OtherRow> = parse_rows(files.other.0, files.other.1)?;
-        let ec2: Vec<Ec2Row> = parse_rows(files.ec2.0, files.ec2.1)?;
+        let shipped = builtin_rows();
+        let fargate = rows_of(files.fargate, BUILTIN_FARGATE, &shipped.fargate)?;
+        let alb = rows_of(files.alb, BUILTIN_ALB, &shipped.alb)?;
+        let other = rows_of(files.other, BUILTIN_OTHER, &shipped.other)?;
+        let ec2_usd_per_hour = if std::ptr::eq(files.ec2.1, BUILTIN_EC2) {
+            shipped.ec2_by_region.get(region).cloned().unwrap_or_default()
+        } else {
+            ec2_prices(&parse_rows::<Ec2Row>(files.ec2.0, files.ec2.1)?, region)
+        };
         let find = |arch: &str, purchase: &str| {
             fargate
                 .iter()
@@ -211,11 +276,7 @@ impl PriceSheet {
             public_ipv4_usd_per_hour: other_item("public_ipv4_address"),
             alb_usd_per_hour: alb_row.and_then(|r| r.usd_per_alb_hour.map(|usd| Dated { usd, as_of: r.as_of.clone() })),
             lcu_usd_per_hour: alb_row.and_then(|r| r.usd_per_lcu_hour.map(|usd| Dated { usd, as_of: r.as_of.clone() })),
-            ec2_usd_per_hour: ec2
-                .into_iter()
-                .filter(|r| r.region == region && r.currency == "USD")
-                .map(|r| (r.instance_type, Dated { usd: r.price_per_hour, as_of: r.generated_at }))
-                .collect(),
+            ec2_usd_per_hour,
             ec2_spot_share: files.spot_share.unwrap_or(DEFAULT_SPOT_SHARE),
             discount_percent: files.discount_percent.clone(),
         })

@@ -48,6 +48,8 @@ pub fn civil_from_epoch(epoch_secs: i64) -> CivilTime {
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS`, with an optional trailing `Z`, as UTC.
+/// Years 0–9999 (ISO 8601's four digits): a longer year overflowed the
+/// day arithmetic (found by fuzzing).
 pub fn parse_utc(text: &str) -> Option<i64> {
     parse_wall_time(text.strip_suffix('Z').unwrap_or(text)).map(|w| w.utc_epoch_secs())
 }
@@ -88,7 +90,8 @@ pub fn parse_wall_time(text: &str) -> Option<WallTime> {
     let mut t = time.splitn(3, ':');
     let (hour, minute, second): (u32, u32, u32) =
         (t.next()?.parse().ok()?, t.next()?.parse().ok()?, t.next()?.parse().ok()?);
-    let valid = (1..=12).contains(&month)
+    let valid = (0..=9999).contains(&year)
+        && (1..=12).contains(&month)
         && day >= 1
         && day <= days_in_month(year, month)
         && hour < 24
@@ -120,5 +123,8 @@ mod tests {
         assert_eq!(civil_from_epoch(parse_utc("2024-02-29T12:00:00Z").unwrap()).day, 29);
         assert_eq!(parse_utc("2025-02-29T00:00:00Z"), None, "not a leap year");
         assert_eq!(parse_utc("2026-13-01T00:00:00"), None);
+        // Found by fuzzing: a long year overflowed the day arithmetic.
+        assert_eq!(parse_utc("99999999999999999-01-01T00:00:00"), None);
+        assert_eq!(parse_utc("9999-12-31T23:59:59Z"), Some(253_402_300_799));
     }
 }

@@ -595,6 +595,7 @@ fn map_one_service<'a>(
     let (desired, scaling) = match &daemon {
         Some(node) if ec2.is_some() => {
             service.set("scheduling_strategy", quote("DAEMON"), node.source());
+            scaling::daemon_scaling_left_out(b, name, inputs)?;
             (desired, scaling)
         }
         Some(node) => {
@@ -968,13 +969,7 @@ fn map_scaling(
         path: svc.child_path("desiredCount"),
         message: "missing: the service's desired count".into(),
     })?;
-    let resource_suffix = format!("/{name}");
-    let for_service = |node: &Node| -> Result<bool, Error> {
-        let resource = node.opt_str("ResourceId")?.map(|(r, _)| r);
-        let dimension = node.opt_str("ScalableDimension")?.map(|(d, _)| d);
-        Ok(resource.is_some_and(|r| r.starts_with("service/") && r.ends_with(&resource_suffix))
-            && dimension.is_none_or(|d| d == "ecs:service:DesiredCount"))
-    };
+    let for_service = |node: &Node| scaling::is_for(node, name);
 
     let mut bounds = None;
     if let Some(root) = targets {

@@ -3,6 +3,8 @@
 //! and how many awsvpc tasks fit by ENIs (aws-semantics §5.3).
 
 use crate::model::config::CpuArchitecture;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 const CATALOG: &str = include_str!("../../prices/ec2_instance_types.csv");
 
@@ -16,20 +18,35 @@ pub struct CatalogEntry {
 
 /// The catalog's row for `name`, if it has one.
 pub fn lookup(name: &str) -> Option<CatalogEntry> {
-    CATALOG.lines().skip(1).find_map(|line| {
-        let mut fields = line.split(',');
-        if fields.next()? != name {
-            return None;
+    catalog().get(name).cloned()
+}
+
+/// The catalog by type name, read once per process: validation, lowering and
+/// import look types up many times per scenario, and scanning 1,400 lines
+/// each time was a tenth of checking an imported scenario.
+fn catalog() -> &'static BTreeMap<&'static str, CatalogEntry> {
+    static CATALOG_BY_NAME: OnceLock<BTreeMap<&'static str, CatalogEntry>> = OnceLock::new();
+    CATALOG_BY_NAME.get_or_init(|| {
+        let mut by_name = BTreeMap::new();
+        for (name, entry) in CATALOG.lines().skip(1).filter_map(row) {
+            by_name.entry(name).or_insert(entry); // the first row of a name, as a scan finds it
         }
-        let (_family, _generation) = (fields.next()?, fields.next()?);
-        let vcpu = fields.next()?.parse().ok()?;
-        let memory_mib = fields.next()?.parse().ok()?;
-        let architecture = match fields.next()? {
-            "arm64" => CpuArchitecture::Arm64,
-            _ => CpuArchitecture::X86_64,
-        };
-        Some(CatalogEntry { vcpu, memory_mib, architecture })
+        by_name
     })
+}
+
+/// A catalog line: `instance_type,family,generation,vcpu,memory_mib,arch,…`.
+fn row(line: &'static str) -> Option<(&'static str, CatalogEntry)> {
+    let mut fields = line.split(',');
+    let name = fields.next()?;
+    let (_family, _generation) = (fields.next()?, fields.next()?);
+    let vcpu = fields.next()?.parse().ok()?;
+    let memory_mib = fields.next()?.parse().ok()?;
+    let architecture = match fields.next()? {
+        "arm64" => CpuArchitecture::Arm64,
+        _ => CpuArchitecture::X86_64,
+    };
+    Some((name, CatalogEntry { vcpu, memory_mib, architecture }))
 }
 
 /// Families whose sizes follow the 2023 guide's common ENI table (§5.3).

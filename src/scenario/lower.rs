@@ -51,6 +51,7 @@ use crate::model::CapacityProviderId;
 use crate::model::TimeZone;
 use crate::model::{QueueId, RouteId, ServiceId, TargetGroupId};
 use crate::traffic::{RateProfile, Routing, SourceSpec, TrafficSpec};
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -961,8 +962,9 @@ fn load_prices(file: &ScenarioFile, region: &str, base: &Path, cluster: &Cluster
         ("pricing.other_file", &p.other_file, ("prices/other_hourly.csv", crate::cost::BUILTIN_OTHER)),
         ("pricing.ec2_file", &p.ec2_file, ("prices/ec2_ondemand_linux_hourly.csv", crate::cost::BUILTIN_EC2)),
     ] {
+        // The shipped text itself, not a copy: `PriceSheet::load` knows it by its address.
         texts.push(match path {
-            None => (field, builtin.0.to_string(), builtin.1.to_string()),
+            None => (field, Cow::Borrowed(builtin.0), Cow::Borrowed(builtin.1)),
             Some(path) => {
                 let resolved = base.join(path);
                 let text = std::fs::read_to_string(&resolved).map_err(|e| Problem {
@@ -970,15 +972,15 @@ fn load_prices(file: &ScenarioFile, region: &str, base: &Path, cluster: &Cluster
                     line: None,
                     message: format!("{}: cannot read: {e}", resolved.display()),
                 })?;
-                (field, resolved.display().to_string(), text)
+                (field, Cow::Owned(resolved.display().to_string()), Cow::Owned(text))
             }
         });
     }
     let files = PriceFiles {
-        fargate: (&texts[0].1, &texts[0].2),
-        alb: (&texts[1].1, &texts[1].2),
-        other: (&texts[2].1, &texts[2].2),
-        ec2: (&texts[3].1, &texts[3].2),
+        fargate: (&*texts[0].1, &*texts[0].2),
+        alb: (&*texts[1].1, &*texts[1].2),
+        other: (&*texts[2].1, &*texts[2].2),
+        ec2: (&*texts[3].1, &*texts[3].2),
         spot_share: p.spot_price_share,
         discount_percent: p.discount_percent.clone(),
     };

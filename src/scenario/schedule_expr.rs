@@ -46,7 +46,13 @@ pub fn parse_schedule(text: &str, zone: TimeZone) -> Result<Schedule, String> {
         if count == 0 {
             return Err(format!("expected a rate of at least 1 in \"{text}\""));
         }
-        return Ok(Schedule::Rate { every: SimDuration::from_secs(count * minutes * 60) });
+        // The period must fit fleetsim's clock (u64 nanoseconds, 584 years): a
+        // longer one overflowed (found by fuzzing).
+        let every_nanos = count.checked_mul(minutes * 60).and_then(|secs| secs.checked_mul(1_000_000_000));
+        let every = every_nanos
+            .map(SimDuration::from_nanos)
+            .ok_or_else(|| format!("expected a rate of at most 584 years (fleetsim's clock) in \"{text}\""))?;
+        return Ok(Schedule::Rate { every });
     }
     if let Some(inner) = text.strip_prefix("cron(").and_then(|t| t.strip_suffix(')')) {
         return parse_cron(inner, zone).map(Schedule::Cron).map_err(|e| format!("{e} in \"{text}\""));
@@ -137,7 +143,7 @@ fn parse_field(field: &str, min: u32, max: u32, names: &[&str]) -> Result<u64, S
         let mut v = from;
         while v <= to {
             mask |= 1 << v;
-            v += step;
+            v = v.saturating_add(step); // a step near u32::MAX must end the loop, not overflow
         }
     }
     Ok(mask)
@@ -184,6 +190,24 @@ mod tests {
         assert!(parse_schedule("cron(0 22-2 * * ? *)", TimeZone::UTC).is_err(), "no wrap-around ranges");
         assert!(parse_schedule("cron(0 8 ? * FRI-MON *)", TimeZone::UTC).is_err());
         assert!(parse_schedule("cron(0 8 * * ? 2027-2026)", TimeZone::UTC).is_err());
+        // A step past the field's end fires once, at its start, whatever its size.
+        let huge_step = parse_schedule("cron(5/4294967295 * * * ? *)", TimeZone::UTC).unwrap();
+        assert_eq!(huge_step, parse_schedule("cron(5 * * * ? *)", TimeZone::UTC).unwrap());
+    }
+
+    /// Goal: a rate's period must fit the clock (u64 nanoseconds): one that
+    /// does not is an error, not an overflow (found by fuzzing).
+    #[test]
+    fn a_rate_must_fit_the_clock() {
+        let every = |text: &str| match parse_schedule(text, TimeZone::UTC) {
+            Ok(Schedule::Rate { every }) => Ok(every),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(every("rate(200000 days)"), Ok(SimDuration::from_secs(200_000 * 86_400)));
+        let error = every("rate(250000 days)").expect_err("685 years");
+        assert!(error.contains("at most 584 years"), "{error}");
+        assert!(every("rate(18446744073709551615 minutes)").is_err());
     }
 
     fn weekday_8am_only_monday() -> Schedule {

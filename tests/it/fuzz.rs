@@ -9,14 +9,17 @@
 //!
 //! Method: proptest through the library entry points the CLI uses. `cargo
 //! test` runs a few hundred cases per reader; `PROPTEST_CASES` sets the count
-//! for the long run recorded in `benches/README.md`:
+//! for the long run recorded in `benches/README.md`, one reader at a time:
 //!
 //! ```sh
-//! PROPTEST_CASES=1000000 cargo test --release --test it fuzz::
+//! PROPTEST_CASES=1000000 cargo test --release --test it fuzz::fuzz_import -- --nocapture --test-threads 1
 //! ```
 //!
-//! A failing case is shrunk and printed; nothing is persisted (the seed is
-//! random per run, so the long run explores beyond the short one).
+//! Each run prints its seed first, its figures (cases, time, rate, slowest
+//! case) every minute and at the end, pass or fail. A failing case is shrunk
+//! and printed; nothing is persisted. The seed is random per run, so the
+//! long run explores beyond the short one; `FUZZ_SEED=<seed>` replays a
+//! run case for case (a hung case is named by its number, then the run aborts).
 
 use crate::support;
 use fleetsim::engine::{RngStreams, SimTime};
@@ -24,8 +27,10 @@ use fleetsim::scenario::{self, import, Scenario};
 use fleetsim::traffic::{self, access_log, cloudwatch, log_summary, Arrivals, LogMerge};
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 // ---------------------------------------------------------------------------
@@ -39,46 +44,157 @@ fn config(default: u32) -> Config {
 
 /// No single case may take this long: a reader that loops without progress
 /// (or expands a huge number into a huge loop) fails here instead of hanging.
-/// Not lower: a count-trace bin is drawn and sorted whole, and fleetsim accepts
-/// bins up to `MAX_REQUESTS_PER_BIN` (1e8): the long run found a valid bin of
-/// 4e7 requests taking 15 s on a loaded machine (benches/README.md §11).
-const CASE_TIME_LIMIT: Duration = Duration::from_secs(60);
+/// The slowest valid work a case can ask for is a CloudWatch export of close
+/// to `MAX_PERIODS` periods (about 2 s on a loaded machine); count-trace bins
+/// of up to 1e8 requests no longer count, as a huge bin is streamed and a
+/// case draws at most `ARRIVALS_PER_CASE` of it.
+const CASE_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// A case still running after this long never returns to be failed by the
+/// limit above: the watchdog then names it and aborts the run.
+const HANG_LIMIT: Duration = Duration::from_secs(60);
+
+/// The long run prints its figures this often, so a run stopped early
+/// still says how far it got.
+const PROGRESS_EVERY: Duration = Duration::from_secs(60);
 
 /// At most this many arrivals are drawn per case: valid traffic may be
 /// endless within a run's duration, and the readers are what is under test.
 const ARRIVALS_PER_CASE: usize = 3_000;
 
-/// Runs `check` on `cases` inputs from `strategy`; reports the rate on stderr
-/// (the figures of the long run) and fails with the shrunk input.
+/// The run's seed: `FUZZ_SEED` to replay a run case for case, else random.
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::hash::RandomState::new().build_hasher().finish())
+}
+
+/// The process's CPU time (user + system) in seconds, where Linux's
+/// `/proc/self/stat` says (fields 14 and 15, in 1/100 s): the rate per
+/// CPU-second is the figure a loaded, shared machine does not distort.
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command, which is in parentheses and may hold spaces.
+    let mut fields = stat.get(stat.rfind(')')? + 2..)?.split(' ');
+    let user: u64 = fields.nth(11)?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some((user + system) as f64 / 100.0)
+}
+
+/// What a run has done so far, shared with its watchdog.
+struct Progress {
+    name: String,
+    seed: u64,
+    started: std::time::Instant,
+    cpu_at_start: Option<f64>,
+    /// Cases run (shrinking included), and the start of the running one in
+    /// ms since `started` (0: none running).
+    cases: AtomicU64,
+    running_since_ms: AtomicU64,
+    slowest: Mutex<Duration>,
+    last_print: Mutex<Duration>,
+    finished: AtomicBool,
+}
+
+impl Progress {
+    fn figures(&self) -> String {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let cases = self.cases.load(Ordering::Relaxed);
+        let slowest = *self.slowest.lock().expect("not poisoned");
+        let cpu = match (cpu_secs(), self.cpu_at_start) {
+            (Some(now), Some(start)) if now > start => {
+                format!("; {:.1} s CPU, {:.0} cases per CPU-second", now - start, cases as f64 / (now - start))
+            }
+            _ => String::new(),
+        };
+        format!(
+            "{cases} cases in {elapsed:.1} s, {:.0} cases/s{cpu}; slowest case {:.1} ms; FUZZ_SEED={}",
+            cases as f64 / elapsed.max(1e-9),
+            slowest.as_secs_f64() * 1e3,
+            self.seed
+        )
+    }
+
+    /// Aborts the run when a case has been running for `HANG_LIMIT`: it
+    /// would never come back to fail. The seed and case number replay it.
+    fn watch(&self) {
+        while !self.finished.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+            let since = self.running_since_ms.load(Ordering::Relaxed);
+            let now = self.started.elapsed().as_millis() as u64;
+            if since > 0 && now.saturating_sub(since) > HANG_LIMIT.as_millis() as u64 {
+                eprintln!(
+                    "fuzz {}: case {} has run for {} s: a reader hangs; {}",
+                    self.name,
+                    self.cases.load(Ordering::Relaxed),
+                    (now - since) / 1000,
+                    self.figures()
+                );
+                std::process::abort();
+            }
+        }
+    }
+}
+
+/// Runs `check` on `cases` inputs from `strategy` (seeded, see `seed`),
+/// printing the figures on stderr every `PROGRESS_EVERY` and at the end,
+/// pass or fail; fails with the shrunk input.
 fn fuzz<S: Strategy>(name: &str, default_cases: u32, strategy: S, check: impl Fn(S::Value) -> Result<(), String>)
 where
     S::Value: std::fmt::Debug,
 {
     let config = config(default_cases);
-    let cases = config.cases;
-    let mut runner = TestRunner::new(config);
-    #[allow(clippy::disallowed_methods)] // timing a test harness, not the simulation
-    let started = std::time::Instant::now();
-    let slowest = std::cell::Cell::new(Duration::ZERO);
-    let result = runner.run(&strategy, |input| {
+    let seed = seed();
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(config.clone(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let progress = Progress {
+        name: name.to_string(),
+        seed,
         #[allow(clippy::disallowed_methods)] // timing a test harness, not the simulation
-        let at = std::time::Instant::now();
-        let outcome = check(input);
-        let took = at.elapsed();
-        slowest.set(slowest.get().max(took));
-        outcome.map_err(TestCaseError::fail)?;
-        if took > CASE_TIME_LIMIT {
-            return Err(TestCaseError::fail(format!("took {took:?}: a reader loops")));
-        }
-        Ok(())
+        started: std::time::Instant::now(),
+        cpu_at_start: cpu_secs(),
+        cases: AtomicU64::new(0),
+        running_since_ms: AtomicU64::new(0),
+        slowest: Mutex::new(Duration::ZERO),
+        last_print: Mutex::new(Duration::ZERO),
+        finished: AtomicBool::new(false),
+    };
+    eprintln!("fuzz {name}: {} cases, FUZZ_SEED={seed}", config.cases);
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| progress.watch());
+        let result = runner.run(&strategy, |input| {
+            let at = progress.started.elapsed();
+            progress.running_since_ms.store((at.as_millis() as u64).max(1), Ordering::Relaxed);
+            let outcome = check(input);
+            let done = progress.started.elapsed();
+            progress.running_since_ms.store(0, Ordering::Relaxed);
+            let took = done - at;
+            progress.cases.fetch_add(1, Ordering::Relaxed);
+            {
+                let mut slowest = progress.slowest.lock().expect("not poisoned");
+                *slowest = (*slowest).max(took);
+            }
+            {
+                let mut last_print = progress.last_print.lock().expect("not poisoned");
+                if done - *last_print >= PROGRESS_EVERY {
+                    *last_print = done;
+                    eprintln!("fuzz {name}: so far {}", progress.figures());
+                }
+            }
+            outcome.map_err(TestCaseError::fail)?;
+            if took > CASE_TIME_LIMIT {
+                return Err(TestCaseError::fail(format!("took {took:?}: a reader loops")));
+            }
+            Ok(())
+        });
+        progress.finished.store(true, Ordering::Relaxed);
+        result
     });
-    let elapsed = started.elapsed();
-    eprintln!(
-        "fuzz {name}: {cases} cases in {:.1} s ({:.0} cases/s), slowest case {:.1} ms",
-        elapsed.as_secs_f64(),
-        f64::from(cases) / elapsed.as_secs_f64().max(1e-9),
-        slowest.get().as_secs_f64() * 1e3
-    );
+    let verdict = if result.is_ok() { "pass" } else { "FAILED" };
+    eprintln!("fuzz {name}: {verdict}: {}", progress.figures());
     match result {
         Ok(()) => {}
         Err(TestError::Fail(reason, input)) => panic!("fuzz {name}: {reason}\nminimal input: {input:#?}"),
@@ -88,6 +204,14 @@ where
 
 #[allow(clippy::disallowed_methods)] // a fuzz input in a temporary folder: atomicity does not matter
 fn write(path: &Path, bytes: &[u8]) {
+    // A new file each case, never the old one truncated: ext4 (auto_da_alloc)
+    // starts writing a truncated-and-rewritten file to disk when it is
+    // closed, and waiting on that made the file readers' cases 10× slower.
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("remove {}: {e}", path.display()),
+    }
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
@@ -930,4 +1054,57 @@ fn import_document_of_the_wrong_type_names_the_top_level() {
     texts[which] = "null".into();
     let error = import::import(&import_request(&texts)).expect_err("null is not describe-capacity-providers output");
     assert_eq!(error.to_string(), "capacity-providers.json: the top level: expected an object, found null");
+}
+
+/// A scheduled action's `StartTime` whose offset minutes were a huge number
+/// overflowed the offset arithmetic (a panic with overflow checks, a wrong
+/// time without); now an error naming the field. The same for a date with a
+/// year of many digits, in import and in a scenario's `start_time`.
+#[test]
+fn a_time_with_a_huge_offset_or_year_names_its_field() {
+    let dir = support::scenarios_dir().join("import");
+    let valid: Vec<String> = IMPORT_FILES
+        .iter()
+        .map(|(_, name)| String::from_utf8(read(&dir.join(name))).expect("fixtures are UTF-8"))
+        .collect();
+    let which = IMPORT_FILES.iter().position(|(_, n)| *n == "scheduled.json").expect("listed");
+    for (bad, shown) in [
+        ("2026-11-01T00:00:00-04:9223372036854775807", "-04:9223372036854775807"),
+        ("2026-11-01T00:00:00+99999999999999999", "+99999999999999999"),
+        ("99999999999999999-11-01T00:00:00-04:00", "99999999999999999-11-01"),
+    ] {
+        let mut texts = valid.clone();
+        texts[which] = texts[which].replace("2026-11-01T00:00:00-04:00", bad);
+        let error = import::import(&import_request(&texts)).expect_err("not a time").to_string();
+        assert!(error.starts_with("scheduled.json: ScheduledActions[2].StartTime: expected a time"), "{error}");
+        assert!(error.contains(shown), "{error}");
+    }
+    let text =
+        "start_time = \"99999999999999999-01-01T00:00:00Z\"\nduration = \"1h\"\n[traffic]\nkind = \"constant\"\n\
+                rate_per_second = 1.0\n[service]\nservice_time = { distribution = \"constant\", value = \"10ms\" }\n";
+    let error = scenario::parse(text, Path::new("year.toml")).expect_err("year 99999999999999999").to_string();
+    assert!(error.contains("start_time"), "{error}");
+}
+
+/// A schedule's `rate(N unit)` with N in the billions overflowed the
+/// period's nanoseconds (a panic with overflow checks, a wrong period
+/// without); now a problem naming the field and the clock's limit.
+#[test]
+fn a_rate_too_long_for_the_clock_names_its_field() {
+    let dir = support::scenarios_dir();
+    let text = String::from_utf8(read(&dir.join("determinism-queues.toml"))).expect("fixtures are UTF-8");
+    assert!(text.contains("rate(5 minutes)"), "the fixture's schedule");
+    for (rate, valid) in
+        [("rate(99999999999 days)", false), ("rate(18446744073709551615 minutes)", false), ("rate(200000 days)", true)]
+    {
+        let result = scenario::parse(&text.replace("rate(5 minutes)", rate), &dir.join("rate.toml"));
+        match (result, valid) {
+            (Ok(_), true) => {}
+            (Err(e), false) => {
+                let error = e.to_string();
+                assert!(error.contains(".schedule.expression") && error.contains("at most 584 years"), "{error}");
+            }
+            (result, _) => panic!("{rate}: {:?}", result.map(|_| "valid")),
+        }
+    }
 }

@@ -632,10 +632,13 @@ fn bad_elb_scaling_and_ec2_json_names_the_file_and_the_field() {
 
 /// Goal: a `schedulingStrategy: DAEMON` service on EC2 imports as
 /// `scheduling_strategy = "DAEMON"` (aws-semantics §13.3): no desired count,
-/// scaling or placement strategy of its own (a placement strategy and a
-/// maximumPercent other than 100 are reported), and the scenario runs with
-/// the daemon beside the replicas. Method: the cluster fixtures with api
-/// made a daemon; import, check its table, run 1 h.
+/// scaling or placement strategy of its own (a placement strategy, a
+/// maximumPercent other than 100, and its scalable target, scaling policies
+/// and scheduled actions are reported, at the top of the scenario and on
+/// stderr, each by file and field), and the scenario runs with the daemon
+/// beside the replicas. Method: the cluster fixtures with api made a daemon
+/// (the fixtures give api a scalable target, two step policies and two
+/// scheduled actions); import, check its table and the reports, run 1 h.
 #[test]
 fn daemon_services_import_as_daemons() {
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -664,6 +667,25 @@ fn daemon_services_import_as_daemons() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     for needle in ["services[1].placementStrategy[0]", "maximumPercent 200 of a DAEMON service"] {
         assert!(stderr.contains(needle), "{needle} on stderr:\n{stderr}");
+    }
+    for needle in [
+        "targets.json ScalableTargets[0]: the scalable target of a DAEMON service",
+        "policies-cluster.json ScalingPolicies[1]: the scaling policy \"api-cpu-high\" of a DAEMON service",
+        "policies-cluster.json ScalingPolicies[2]: the scaling policy \"api-cpu-low\" of a DAEMON service",
+        "scheduled.json ScheduledActions[2]: the scheduled action \"api-launch\" of a DAEMON service",
+        "scheduled.json ScheduledActions[3]: the scheduled action \"api-hourly-check\" of a DAEMON service",
+    ] {
+        let warned = stderr.lines().any(|l| l.starts_with("NOT MODELLED: ") && l.contains(needle));
+        assert!(warned, "{needle} on stderr:\n{stderr}");
+        assert!(
+            text.lines().any(|l| l.starts_with("#   - ") && l.contains(needle)),
+            "{needle} in the scenario:\n{text}"
+        );
+    }
+    // Nothing of api's scaling reached the scenario: web's policy and actions only.
+    for absent in ["api-cpu-high", "api-launch", "api-hourly-check"] {
+        let imported = text.lines().filter(|l| !l.starts_with('#')).any(|l| l.contains(absent));
+        assert!(!imported, "{absent} imported for the daemon:\n{text}");
     }
     let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"1h\""), &out);
     let api = figures.services.iter().find(|s| s.name == "api").expect("api ran");

@@ -132,8 +132,9 @@ fn empirical_service_times() {
     assert!((figures.latency.p50_ms - 20.0).abs() < 0.03);
 }
 
-/// Goal: a count trace scaled into an absurd bin is refused with its line, not
-/// an out-of-memory abort (one bin's arrivals are held in memory).
+/// Goal: a count trace scaled into an absurd bin is refused with its line,
+/// not drawn for hours (a large bin is streamed, so memory is not the
+/// limit; `MAX_REQUESTS_PER_BIN` bounds the time a typo can cost).
 #[test]
 fn an_absurd_bin_is_refused() {
     let text = r#"

@@ -169,10 +169,54 @@ fn timestamp(node: &Node) -> Result<i64, Error> {
             let sign = if o.starts_with('-') { -1 } else { 1 };
             let (h, m) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
             let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+            // An offset is at most 23:59; a longer one overflowed (found by fuzzing).
+            if !(0..=23).contains(&h) || !(0..=59).contains(&m) {
+                return Err(bad());
+            }
             sign * (h * 3600 + m * 60)
         }
     };
     Ok(local - offset_secs)
+}
+
+/// A DAEMON service's scalable target, scaling policies and scheduled
+/// actions: ECS runs one task per instance and has no desired count for them
+/// to move (aws-semantics §13.3), so none is imported, and each is reported
+/// rather than dropped without a word.
+pub(super) fn daemon_scaling_left_out(b: &mut Builder, name: &str, inputs: &Inputs) -> Result<(), Error> {
+    const WHY: &str = "of a DAEMON service (one task per instance: no desired count to scale, §13.3): left out";
+    let named = |node: &Node, key: &str| -> Result<String, Error> {
+        Ok(node.opt_str(key)?.map_or(String::new(), |(n, _)| format!(" {n:?}")))
+    };
+    if let Some(root) = &inputs.targets {
+        for target in
+            root.require("ScalableTargets", "describe-scalable-targets output holds `ScalableTargets`")?.items()?
+        {
+            if is_for(&target, name)? {
+                b.not_modelled(&target, format!("the scalable target {WHY}"));
+            }
+        }
+    }
+    if let Some(root) = &inputs.policies {
+        for policy in
+            root.require("ScalingPolicies", "describe-scaling-policies output holds `ScalingPolicies`")?.items()?
+        {
+            if is_for(&policy, name)? {
+                b.not_modelled(&policy, format!("the scaling policy{} {WHY}", named(&policy, "PolicyName")?));
+            }
+        }
+    }
+    if let Some(root) = &inputs.scheduled {
+        for action in actions(root)? {
+            if is_for(&action, name)? {
+                b.not_modelled(
+                    &action,
+                    format!("the scheduled action{} {WHY}", named(&action, "ScheduledActionName")?),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The service's scheduled actions as `[[…auto_scaling.scheduled_actions]]` (§1.9).
