@@ -142,6 +142,23 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
             Err(e) => problems.extend(e.lines().into_iter().map(|l| format!("{l} (variant {})", variant.name))),
         }
     }
+    // runs.csv has one column per bound on a service: every variant must
+    // bound the same services' figures (a --set may move a bound, not add one).
+    let bound_keys = |s: &scenario::Scenario| sweep::service_bounds(s).iter().map(|e| e.key()).collect::<Vec<_>>();
+    if let Some(first) = scenarios.first() {
+        let baseline = bound_keys(first);
+        for (variant, s) in variants.iter().zip(&scenarios).skip(1) {
+            if bound_keys(s) != baseline {
+                problems.push(format!(
+                    "variant {}: its [expect.services] bounds ({}) differ from the first variant's ({}); a --set may \
+                     change a bound's values, not which figures are bounded",
+                    variant.name,
+                    bound_keys(s).join(", "),
+                    baseline.join(", ")
+                ));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }

@@ -1,5 +1,5 @@
 //! Schedules of scheduled scaling (aws-semantics §1.9) and of scheduled tasks
-//! (§13.1): `at(…)`, `rate(…)` and `cron(…)`, the first two in a time zone's
+//! (§13.1): `at(…)`, `rate(…)` and `cron(…)`; `at` and `cron` in a time zone's
 //! wall time (UTC by default), checked at each minute boundary (AWS's finest
 //! resolution is one minute). Pure; knows nothing of how the expressions were written.
 

@@ -10,6 +10,9 @@ use chrono::{DateTime, NaiveDate, Offset, TimeZone as _};
 /// The zone whose wall time a schedule reads (aws-semantics §1.9 `Timezone`,
 /// §13.1 `ScheduleExpressionTimezone`): UTC, or an IANA zone with its
 /// daylight-saving rules, from chrono-tz's built-in copy of the database.
+/// The last year whose daylight-saving changes chrono-tz's tables hold.
+pub const LAST_RULES_YEAR: i64 = 2099;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimeZone(chrono_tz::Tz);
 
@@ -45,8 +48,10 @@ impl TimeZone {
     }
 
     /// Seconds the zone's wall clock is ahead of UTC at `epoch_secs`
-    /// (negative west of Greenwich). Past chrono's range (about ±262,000
-    /// years) no rule is known and the clock reads UTC.
+    /// (negative west of Greenwich). chrono-tz's tables end in 2100 (after
+    /// that a zone keeps its standard offset, without daylight saving, so
+    /// validation refuses zoned schedules in runs past [`LAST_RULES_YEAR`]);
+    /// past chrono's range (about ±262,000 years) the clock reads UTC.
     pub fn utc_offset_secs(self, epoch_secs: i64) -> i64 {
         DateTime::from_timestamp(epoch_secs, 0)
             .map_or(0, |utc| i64::from(self.0.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc()))

@@ -48,7 +48,10 @@ impl RequestCsv {
         user_agent: &str,
     ) -> Result<(), Error> {
         let (t, bytes) = (seconds_micros(since_origin_nanos), response_bytes.to_string());
-        let user_agent = if user_agent == "-" { "" } else { user_agent };
+        let user_agent = match user_agent.trim() {
+            "-" => "",
+            trimmed => trimmed,
+        };
         self.writer
             .write_record([t.as_str(), method, host, target, bytes.as_str(), user_agent])
             .map_err(|e| csv_error(&self.path, e))

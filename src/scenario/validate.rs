@@ -16,6 +16,8 @@ use std::path::Path;
 
 struct Checker {
     problems: Vec<Problem>,
+    /// The calendar year the run ends in, when it has a start_time.
+    run_end_year: Option<i64>,
 }
 
 impl Checker {
@@ -77,6 +79,15 @@ impl Checker {
         match super::schedule_expr::parse_schedule(expression, zone.unwrap_or_default()) {
             Err(message) => self.problem(expression_field, message),
             Ok(crate::model::schedule::Schedule::Rate { .. }) => {}
+            // §13.1: a wall time the clocks skip never runs; surely not what was meant.
+            Ok(crate::model::schedule::Schedule::At { epoch_secs: None }) => self.problem(
+                expression_field,
+                format!(
+                    "\"{expression}\" names a wall time that does not exist in {} (the clocks skip it when \
+                     daylight saving starts, so AWS never runs it)",
+                    zone.map_or("the timezone", |z| z.name())
+                ),
+            ),
             Ok(_) if !has_start_time => self.problem(
                 expression_field,
                 format!(
@@ -85,7 +96,19 @@ impl Checker {
                     zone.map_or("the timezone's", |z| z.name())
                 ),
             ),
-            Ok(_) => {}
+            Ok(_) => {
+                let zoned = zone.is_some_and(|z| z != crate::model::TimeZone::UTC);
+                let last = crate::model::time_zone::LAST_RULES_YEAR;
+                if let Some(year) = self.run_end_year.filter(|&y| zoned && y > last) {
+                    self.problem(
+                        timezone_field,
+                        format!(
+                            "the run ends in {year}, but the time zones' daylight-saving rules fleetsim has \
+                             (chrono-tz's IANA tables) end in {last}: end the run by then or use UTC"
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -112,7 +135,11 @@ impl Checker {
 }
 
 pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
-    let mut c = Checker { problems: Vec::new() };
+    let run_end_year = file.start_time.as_deref().and_then(crate::engine::calendar::parse_utc).map(|start| {
+        let end = start.saturating_add(i64::try_from(file.duration.0.as_nanos() / 1_000_000_000).unwrap_or(i64::MAX));
+        crate::engine::calendar::civil_from_epoch(end).year
+    });
+    let mut c = Checker { problems: Vec::new(), run_end_year };
     if file.duration.0.is_zero() {
         c.problem("duration", "expected a duration > 0");
     }
@@ -917,7 +944,39 @@ fn check_expect(c: &mut Checker, file: &ScenarioFile, services: &[(String, &Serv
         if table.services.is_some() {
             c.problem(format!("{prefix}.services"), "expected bounds on this service, not another services table");
         }
-        any |= check_bounds(c, table, &prefix);
+        if !check_bounds(c, table, &prefix) {
+            c.problem(&prefix, "expected at least one bound on the service, such as availability = { min = 0.999 }");
+        }
+        any = true;
+        // A queue worker or a scheduled job answers no requests: a bound on
+        // request figures would hold whatever happens.
+        let service = names.iter().position(|n| n == name).map(|i| services[i].1);
+        if let Some(kind) = service.and_then(|s| {
+            if s.worker.is_some() {
+                Some("a queue worker")
+            } else if s.schedule.is_some() {
+                Some("a scheduled job")
+            } else {
+                None
+            }
+        }) {
+            use crate::check::Metric;
+            let request_figures = [
+                Metric::Requests,
+                Metric::Availability,
+                Metric::LatencyP50Ms,
+                Metric::LatencyP99Ms,
+                Metric::MeanQueueTimeMs,
+                Metric::CostPerMillionRequestsUsd,
+                Metric::FailedRequests,
+            ];
+            for metric in request_figures.into_iter().filter(|&m| table.bound(m).is_some()) {
+                c.problem(
+                    format!("{prefix}.{}", metric.key()),
+                    format!("{name} is {kind}: it answers no requests, so a bound on this figure would always hold"),
+                );
+            }
+        }
     }
     if !any {
         c.problem("expect", "expected at least one bound, such as availability = { min = 0.999 }");
@@ -1057,9 +1116,12 @@ fn check_traffic_routes(c: &mut Checker, prefix: &str, t: &TrafficFile) {
             c.problem(format!("{prefix}.{field}"), "only with path_column (the request line's path)");
         }
     }
-    for header in t.header_columns.iter().flat_map(|h| h.keys()) {
+    let headers: Vec<&String> = t.header_columns.iter().flat_map(|h| h.keys()).collect();
+    for (i, header) in headers.iter().enumerate() {
         let field = format!("{prefix}.header_columns.{header}");
-        if header.eq_ignore_ascii_case("host") {
+        if let Some(other) = headers[..i].iter().find(|h| h.eq_ignore_ascii_case(header)) {
+            c.problem(field, format!("the same header as \"{other}\" (header names are case-insensitive)"));
+        } else if header.eq_ignore_ascii_case("host") {
             c.problem(field, "the Host header is host_column's (matched by host-header, §10.2)");
         } else if header.is_empty() || !header.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
             c.problem(field, "expected an HTTP header name (visible ASCII characters, no colon)");

@@ -35,7 +35,8 @@ pub fn origin_nanos(first_nanos: u64) -> u64 {
 pub fn route_of(listener: &Listener, entry: &LogEntry) -> RouteId {
     let request = &entry.request;
     let line = RequestLine::from_target(request.method, request.host, request.target);
-    match entry.user_agent {
+    // Trimmed, as HTTP trims a header's value (and a converted trace's field is).
+    match entry.user_agent.trim() {
         "" | "-" => listener.route(&line),
         user_agent => listener.route(&line.with_headers(&[("User-Agent", user_agent)])),
     }

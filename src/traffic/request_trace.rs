@@ -82,7 +82,8 @@ impl RequestTrace {
             Routing::RequestLine { path_column, method_column, host_column, header_columns, listener } => {
                 let mut headers = Vec::with_capacity(header_columns.len());
                 for (header, name) in header_columns {
-                    let (index, name) = column(Some(name), "header_columns")?.expect("a named column");
+                    let field = format!("header_columns.{header}");
+                    let (index, name) = column(Some(name), &field)?.expect("a named column");
                     headers.push((header.clone(), index, name));
                 }
                 Some(RequestLineColumns {

@@ -1110,3 +1110,27 @@ fn unknown_schedule_time_zone() {
         &["service.auto_scaling.scheduled_actions[0].timezone", "did you mean \"America/New_York\""],
     );
 }
+
+/// Goal: zoned schedules that cannot do what they say exit 2 naming the
+/// field: an `at(…)` in the hour New York's clocks skip (AWS never runs it,
+/// §13.1), and a zoned schedule in a run past the last year whose
+/// daylight-saving rules fleetsim holds.
+#[test]
+fn zoned_schedules_that_never_fire_as_written() {
+    let job = |expression: &str, start: &str| {
+        format!(
+            "start_time = \"{start}\"\n{VALID}\n[[services]]\nname = \"batch\"\n\
+             service_time = {{ distribution = \"constant\", value = \"1m\" }}\n\
+             schedule = {{ expression = \"{expression}\", timezone = \"America/New_York\" }}\n"
+        )
+        .replace("[service]\n", "[[services]]\nname = \"web\"\n")
+    };
+    assert_scenario_error(
+        &job("at(2026-03-08T02:30:00)", "2026-03-08T00:00:00Z"),
+        &["services[1].schedule.expression", "does not exist in America/New_York"],
+    );
+    assert_scenario_error(
+        &job("cron(0 2 * * ? *)", "2100-01-01T00:00:00Z"),
+        &["services[1].schedule.timezone", "end in 2099"],
+    );
+}

@@ -267,6 +267,14 @@ fn bad_service_bounds_exit_2_naming_the_field() {
             "set them in [expect]",
         ),
         ("[expect.services.api]\ncost_usd = { over = \"max\" }", "expect.services.api.cost_usd", "min, a max"),
+        ("[expect.services.api]\nover = \"max\"", "expect.services.api", "at least one bound on the service"),
+        (
+            "[expect.services.job]\nlatency_p99_ms = { max = 1.0 }\ntask_hours = { max = 5.0 }\n\
+             [[services]]\nname = \"job\"\nservice_time = { distribution = \"constant\", value = \"1m\" }\n\
+             schedule = { expression = \"rate(5 minutes)\" }",
+            "expect.services.job.latency_p99_ms",
+            "job is a scheduled job: it answers no requests",
+        ),
     ] {
         let path = cluster_with(dir.path(), "bad", expect);
         let output = check(&[&path], &[], None);

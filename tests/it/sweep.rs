@@ -321,6 +321,12 @@ latency_p50_ms = { max = 150.0 }
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("cheapest variant meeting [expect]: value=100ms"), "{stdout}");
+    // A --set that bounds other figures in one variant would misalign runs.csv: refused.
+    let other = "expect.services.api={ latency_p50_ms = { max = 150.0 } },{ availability = { min = 0.9 } }";
+    let refused = sweep(&path, &dir.path().join("refused"), &[other], "1", None);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("differ from the first variant's (api.latency_p50_ms)"), "{stderr}");
     let (header, rows) = rows(&out.join("runs.csv"));
     let column = header.iter().position(|h| h == "api.latency_p50_ms").expect("a column for the bound");
     let p50: Vec<f64> = rows.iter().map(|r| r[column].parse().expect("a number")).collect();

@@ -20,6 +20,8 @@ pub(super) struct Clock {
     first_at_date: Option<String>,
     /// Some scheduled action was imported: the run lasts a day.
     any_action: bool,
+    /// Each `at(…)` action's instant (None: a wall time its zone skips) and its source.
+    at_instants: Vec<(Option<i64>, String)>,
     /// Actions' `StartTime` / `EndTime` (epoch seconds) and their source.
     windows: Vec<(Option<i64>, Option<i64>, String)>,
     /// The run, once `clock_keys` fixed it: (start epoch seconds, duration seconds).
@@ -97,10 +99,12 @@ pub(super) fn clock_keys(b: &mut Builder) {
         let midnight = parse_wall_time(&format!("{date}T00:00:00"));
         match (b.clock.zone, midnight) {
             (Some(zone), Some(midnight)) => {
-                // Where the zone's clocks skip midnight, the run starts when they read 01:00.
+                // Where the zone's clocks skip midnight, the run starts at the
+                // gap, when they jump to 01:00: midnight at the offset before it.
+                let as_if_utc = midnight.utc_epoch_secs();
                 let epoch = zone
                     .first_instant(midnight)
-                    .unwrap_or_else(|| midnight.utc_epoch_secs() - zone.utc_offset_secs(midnight.utc_epoch_secs()));
+                    .unwrap_or_else(|| as_if_utc - zone.utc_offset_secs(as_if_utc - 86_400));
                 let text = utc_text(epoch);
                 b.top.set("start_time", quote(&text), format!("{ASSUMED}: midnight, {} wall time", zone.name()));
                 b.assume(format!(
@@ -127,6 +131,22 @@ pub(super) fn clock_keys(b: &mut Builder) {
 /// a scheduled action throughout, so those that do not cover the run are noted.
 pub(super) fn check_windows(b: &mut Builder) {
     let Some((start, duration)) = b.clock.run else { return };
+    // An at(…) fires once: one outside the run (another zone's day, say) never does.
+    for (instant, source) in std::mem::take(&mut b.clock.at_instants) {
+        match (instant, start) {
+            (None, _) => b.not_modelled.push(format!(
+                "{source}: at(…) names a wall time its Timezone skips (daylight saving starts): AWS never runs it, \
+                 and fleetsim refuses it; fix the schedule"
+            )),
+            (Some(at), Some(start)) if at < start || at >= start + duration => b.not_modelled.push(format!(
+                "{source}: at(…) is at {} (UTC), outside the run ({} for {} h): it never fires; move start_time",
+                utc_text(at),
+                utc_text(start),
+                duration / 3600
+            )),
+            _ => {}
+        }
+    }
     let windows = std::mem::take(&mut b.clock.windows);
     for (from, until, source) in windows {
         let covered = match start {
@@ -252,8 +272,9 @@ pub(super) fn scheduled_actions(b: &mut Builder, name: &str, doc: Option<&Node>)
                     timezone = Some(format!("(Timezone {} does not apply to rate(…), §1.9)", z.name()));
                 }
             }
-            Schedule::At { .. } => {
+            Schedule::At { epoch_secs } => {
                 b.clock.needs_start = true;
+                b.clock.at_instants.push((epoch_secs, comment.clone()));
                 let date = schedule.trim().trim_start_matches("at(").get(..10).unwrap_or("").to_string();
                 // yyyy-mm-dd strings order as their dates do.
                 if b.clock.first_at_date.as_ref().is_none_or(|first| date < *first) {
