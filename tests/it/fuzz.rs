@@ -128,7 +128,7 @@ impl Progress {
                 eprintln!(
                     "fuzz {}: case {} has run for {} s: a reader hangs; {}",
                     self.name,
-                    self.cases.load(Ordering::Relaxed),
+                    self.cases.load(Ordering::Relaxed) + 1,
                     (now - since) / 1000,
                     self.figures()
                 );
