@@ -500,7 +500,14 @@ pub fn import<'a>(request: &Request<'a>) -> Result<Imported, Error> {
         prefix: if array { "services" } else { "service" },
         clock: scaling::Clock::default(),
     };
-    let names: Vec<String> = services.iter().map(|(name, _)| name.to_string()).collect();
+    // The clock's zone comes from the scheduled actions imported: a DAEMON
+    // service's are reported, not imported, so they must not move the clock.
+    let mut names: Vec<String> = Vec::new();
+    for (name, svc) in &services {
+        if svc.opt_str("schedulingStrategy")?.is_none_or(|(s, _)| s != "DAEMON") {
+            names.push(name.to_string());
+        }
+    }
     b.clock = scaling::clock(&inputs, &names)?;
 
     let mut outs = Vec::new();

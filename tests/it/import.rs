@@ -690,6 +690,22 @@ fn daemon_services_import_as_daemons() {
     let figures = run_text(&text.replace("duration = \"24h\"", "duration = \"1h\""), &out);
     let api = figures.services.iter().find(|s| s.name == "api").expect("api ran");
     assert!(api.requests.total > 1_000, "the daemon served requests: {:?}", api.requests);
+
+    // The daemon's actions are not imported, so their Timezone does not set
+    // the run's clock: with web's actions in UTC and the daemon's in Tokyo,
+    // the run starts at UTC midnight.
+    let scheduled = read(&fixture("scheduled.json"))
+        .replacen("\"Timezone\": \"America/New_York\"", "\"Timezone\": null", 2)
+        .replace("\"Timezone\": \"America/New_York\"", "\"Timezone\": \"Asia/Tokyo\"");
+    let scheduled = write(dir.path(), "scheduled-tokyo.json", &scheduled);
+    let out = dir.path().join("tokyo.toml");
+    let mut a = cluster_args_with(&[("service", dir.path().join("svc-daemon.json")), ("scheduled-actions", scheduled)]);
+    a.extend(["-o".into(), out.clone().into_os_string()]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let text = read(&out);
+    let start = text.lines().find(|l| l.starts_with("start_time = ")).expect("a start_time");
+    assert!(start.starts_with("start_time = \"2026-11-02T00:00:00Z\"") && !start.contains("Tokyo"), "{start}");
 }
 
 /// Goal: `--access-logs` makes the logs the scenario's traffic (`kind =
