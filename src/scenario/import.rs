@@ -500,11 +500,13 @@ pub fn import<'a>(request: &Request<'a>) -> Result<Imported, Error> {
         prefix: if array { "services" } else { "service" },
         clock: scaling::Clock::default(),
     };
-    // The clock's zone comes from the scheduled actions imported: a DAEMON
-    // service's are reported, not imported, so they must not move the clock.
+    // The clock's zone comes from the scheduled actions imported: those of a
+    // DAEMON service on EC2 are reported, not imported, so they must not move
+    // the clock (a DAEMON on Fargate runs as a replica, its actions imported).
     let mut names: Vec<String> = Vec::new();
     for (name, svc) in &services {
-        if svc.opt_str("schedulingStrategy")?.is_none_or(|(s, _)| s != "DAEMON") {
+        let daemon = svc.opt_str("schedulingStrategy")?.is_some_and(|(s, _)| s == "DAEMON");
+        if !(daemon && on_ec2(svc)?) {
             names.push(name.to_string());
         }
     }
@@ -714,6 +716,21 @@ fn service_nodes(root: Node) -> Result<Vec<Node>, Error> {
 }
 
 /// The services to import, with their names: the ones named, or all; each name once.
+/// Whether the service runs on EC2, as `map_service` decides it: a capacity
+/// provider strategy naming an Auto Scaling group provider, or launchType EC2.
+fn on_ec2(svc: &Node) -> Result<bool, Error> {
+    let strategy = svc.list("capacityProviderStrategy")?;
+    if !strategy.is_empty() {
+        for item in &strategy {
+            if item.opt_str("capacityProvider")?.is_some_and(|(p, _)| p != "FARGATE" && p != "FARGATE_SPOT") {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    Ok(svc.opt_str("launchType")?.is_some_and(|(launch, _)| launch == "EC2"))
+}
+
 fn pick_services<'a>(
     services: Vec<Node<'a>>,
     wanted: &[&str],

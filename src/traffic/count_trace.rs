@@ -210,7 +210,9 @@ impl CountTrace {
         self.lookahead = self.read_row(Some(&row))?;
         let interval = match &self.lookahead {
             Some(next) => next.t_nanos - row.t_nanos,
-            None => self.last_interval_nanos, // the last bin is as long as the one before
+            // The last bin is as long as the one before, but ends within the
+            // clock: a last row near u64::MAX ns would wrap (found in review).
+            None => self.last_interval_nanos.min(u64::MAX - row.t_nanos),
         };
         self.last_interval_nanos = interval;
         self.bin_start = row.t_nanos;

@@ -65,10 +65,11 @@ const ARRIVALS_PER_CASE: usize = 3_000;
 /// The run's seed: `FUZZ_SEED` to replay a run case for case, else random.
 fn seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
-    std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::hash::RandomState::new().build_hasher().finish())
+    match std::env::var("FUZZ_SEED") {
+        // A typo must not replay some other run.
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("FUZZ_SEED={v}: expected a decimal u64 seed")),
+        Err(_) => std::hash::RandomState::new().build_hasher().finish(),
+    }
 }
 
 /// The process's CPU time (user + system) in seconds, where Linux's

@@ -706,6 +706,20 @@ fn daemon_services_import_as_daemons() {
     let text = read(&out);
     let start = text.lines().find(|l| l.starts_with("start_time = ")).expect("a start_time");
     assert!(start.starts_with("start_time = \"2026-11-02T00:00:00Z\"") && !start.contains("Tokyo"), "{start}");
+
+    // A DAEMON on Fargate runs as a replica with its actions imported: their
+    // Tokyo wall time does set the clock (midnight in Tokyo of the at(…)'s day).
+    let fargate = read(&dir.path().join("svc-daemon.json")).replace("\"prod-m6i\"", "\"FARGATE\"");
+    let fargate = write(dir.path(), "svc-daemon-fargate.json", &fargate);
+    let scheduled = dir.path().join("scheduled-tokyo.json");
+    let out = dir.path().join("tokyo-fargate.toml");
+    let mut a = cluster_args_with(&[("service", fargate), ("scheduled-actions", scheduled)]);
+    a.extend(["-o".into(), out.clone().into_os_string()]);
+    let output = import(a);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let text = read(&out);
+    let start = text.lines().find(|l| l.starts_with("start_time = ")).expect("a start_time");
+    assert!(start.starts_with("start_time = \"2026-11-04T15:00:00Z\"") && start.contains("Asia/Tokyo"), "{start}");
 }
 
 /// Goal: `--access-logs` makes the logs the scenario's traffic (`kind =

@@ -150,3 +150,21 @@ fn an_absurd_bin_is_refused() {
     let err = fleetsim::run::simulate_scenario(&scenario, None).expect_err("refused");
     assert!(err.to_string().contains("counts_10min.csv: line 2: requests"), "{err}");
 }
+
+/// Goal: a last row near the end of the clock (u64 nanoseconds, 584 years)
+/// takes no request into the run: its bin ends within the clock instead of
+/// wrapping round to time zero (found in review: 3 wrapped requests arrived).
+#[test]
+fn a_last_row_near_the_end_of_the_clock_does_not_wrap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trace = dir.path().join("far.csv");
+    #[allow(clippy::disallowed_methods)] // a test fixture in a temporary folder
+    std::fs::write(&trace, "t_seconds,requests\n0,0\n18446744000,100000000\n").expect("write the trace");
+    let text = format!(
+        "duration = \"10m\"\n[traffic]\nkind = \"count_trace\"\nfile = {:?}\n[service]\n\
+         service_time = {{ distribution = \"constant\", value = \"10ms\" }}\n",
+        trace.display().to_string()
+    );
+    let figures = support::run(&text);
+    assert_eq!(figures.requests.total, 0);
+}
