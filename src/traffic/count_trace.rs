@@ -93,26 +93,8 @@ impl CountTrace {
                 ),
             });
         };
-        let mut trace = CountTrace {
-            rows: Rows::Csv { reader, record: csv::ByteRecord::new(), t_column, requests_column },
-            path: shown,
-            spec: spec.clone(),
-            stream,
-            end,
-            lookahead: None,
-            last_interval_nanos: 60_000_000_000,
-            bin_start: 0,
-            bin_nanos: 1,
-            offsets: Vec::new(),
-            next_offset: 0,
-            streamed: None,
-            done: false,
-        };
-        trace.lookahead = trace.read_row(None)?;
-        if trace.lookahead.is_none() {
-            return Err(Error::File { path: trace.path, message: "the trace has no rows".into() });
-        }
-        Ok(trace)
+        let rows = Rows::Csv { reader, record: csv::ByteRecord::new(), t_column, requests_column };
+        CountTrace::start(rows, shown, 60_000_000_000, spec, stream, end, "the trace has no rows")
     }
 
     /// Counts already read and checked (a CloudWatch export): `points` as
@@ -126,14 +108,28 @@ impl CountTrace {
         stream: Stream,
         end: SimTime,
     ) -> Result<CountTrace, Error> {
+        let rows = Rows::Points(points.into_iter().enumerate());
+        CountTrace::start(rows, shown, interval_nanos, spec, stream, end, "the export has no datapoints")
+    }
+
+    /// A trace over `rows`, its first row read; an error saying `empty` when there is none.
+    fn start(
+        rows: Rows,
+        path: String,
+        first_interval_nanos: u64,
+        spec: &TrafficSpec,
+        stream: Stream,
+        end: SimTime,
+        empty: &str,
+    ) -> Result<CountTrace, Error> {
         let mut trace = CountTrace {
-            rows: Rows::Points(points.into_iter().enumerate()),
-            path: shown,
+            rows,
+            path,
             spec: spec.clone(),
             stream,
             end,
             lookahead: None,
-            last_interval_nanos: interval_nanos,
+            last_interval_nanos: first_interval_nanos,
             bin_start: 0,
             bin_nanos: 1,
             offsets: Vec::new(),
@@ -143,7 +139,7 @@ impl CountTrace {
         };
         trace.lookahead = trace.read_row(None)?;
         if trace.lookahead.is_none() {
-            return Err(Error::File { path: trace.path, message: "the export has no datapoints".into() });
+            return Err(Error::File { path: trace.path, message: empty.into() });
         }
         Ok(trace)
     }
