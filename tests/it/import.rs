@@ -540,7 +540,10 @@ fn import_first_action(dir: &Path, schedule: &str, zone: &str) -> Output {
 /// importer itself, naming the input's field, not the scenario it would
 /// have written. Method: on 0000-01-01, midnight in Asia/Tokyo (UTC+9:18:59,
 /// its local mean time then) is in year −1 UTC, before any `start_time`;
-/// midnight in New York that day is 04:56:02Z, which imports.
+/// midnight in New York that day is 04:56:02Z, which imports. With a
+/// Timezone the run must end by 2099 (chrono-tz's tables): a day in 2150
+/// does not, nor does 2099-12-31 in New York (its 24 h end at 05:00Z on
+/// 2100-01-01).
 #[test]
 fn an_at_whose_day_the_scenario_cannot_hold_names_the_field() {
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -554,6 +557,16 @@ fn an_at_whose_day_the_scenario_cannot_hold_names_the_field() {
         ],
     );
     let output = import_first_action(dir.path(), "at(0000-01-01T05:00:00)", "America/New_York");
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    assert_one_line_error(
+        &import_first_action(dir.path(), "at(2150-06-01T05:00:00)", "Asia/Tokyo"),
+        &["scheduled.json: ScheduledActions[0].Schedule: expected", "by 2099", "ends in 2150"],
+    );
+    assert_one_line_error(
+        &import_first_action(dir.path(), "at(2099-12-31T22:00:00)", "America/New_York"),
+        &["scheduled.json: ScheduledActions[0].Schedule: expected", "by 2099", "ends in 2100"],
+    );
+    let output = import_first_action(dir.path(), "at(2099-12-30T22:00:00)", "America/New_York");
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
 }
 

@@ -99,8 +99,9 @@ fn utc_text(epoch_secs: i64) -> String {
 }
 
 /// The top-level `duration` and `start_time` the schedules need. An `at(…)`
-/// whose day starts before any `start_time` (year 0 east of UTC) is refused
-/// here, by its field: the scenario's own error would name a file not yet written.
+/// whose day the scenario cannot hold (year 0 east of UTC; a zoned run past
+/// the zones' tables) is refused here, by its field: the scenario's own error
+/// would name a file not yet written.
 pub(super) fn clock_keys(b: &mut Builder) -> Result<(), Error> {
     let duration_secs = if b.clock.any_action {
         b.top.set("duration", quote("24h"), ASSUMED);
@@ -131,6 +132,20 @@ pub(super) fn clock_keys(b: &mut Builder) -> Result<(), Error> {
                         first.schedule,
                         zone.name(),
                         utc_text(epoch)
+                    )));
+                }
+                // The scenario's check refuses a zoned schedule in a run past the tables.
+                let last = crate::model::time_zone::LAST_RULES_YEAR;
+                let end_year = civil_from_epoch(epoch + duration_secs).year;
+                if let Some(first) = b.clock.first_at.as_ref().filter(|_| end_year > last) {
+                    return Err(first.error(format!(
+                        "expected an at(…) whose day's run ends by {last} (the time zones' daylight-saving rules \
+                         fleetsim has, chrono-tz's IANA tables, end then), found \"{}\": the run, {} h from \
+                         midnight of {date} in {} (the scheduled actions' Timezone), ends in {end_year}; use UTC \
+                         or an earlier date",
+                        first.schedule,
+                        duration_secs / 3600,
+                        zone.name()
                     )));
                 }
                 let text = utc_text(epoch);
