@@ -249,9 +249,13 @@ pub enum Outcome {
 pub enum JobEnd {
     /// Done, and its message deleted.
     Deleted,
-    /// Done, but the message had been received again (or had expired) since:
-    /// the delete with this receipt removed nothing.
+    /// Done, but the message had been received again since (and may have
+    /// been deleted by that receive's job): the delete with this receipt
+    /// removed nothing.
     ReceiptStale,
+    /// Done, but the message had expired or gone to the DLQ since: the
+    /// delete removed nothing.
+    MessageGone,
     /// Its task was killed before it was done.
     Abandoned,
 }
@@ -267,8 +271,11 @@ pub struct QueueCounts {
     pub redelivered: u64,
     /// `NumberOfMessagesDeleted`.
     pub deleted: u64,
-    /// Deletes with a stale receipt: nothing deleted.
+    /// Deletes with a receipt a later receive replaced: nothing deleted.
     pub stale_deletes: u64,
+    /// Deletes of a message that expired or went to the DLQ while the job
+    /// ran: nothing deleted.
+    pub gone_deletes: u64,
     /// Moved to the dead-letter queue (`maxReceiveCount`).
     pub moved_to_dlq: u64,
     /// Dropped at the end of the retention period.

@@ -71,7 +71,7 @@ impl QueueCollector {
                 self.time_queued.saturating_record(queued.as_nanos() / 1000);
                 self.time_queued_sum_nanos += u128::from(queued.as_nanos());
             }
-            JobEnd::ReceiptStale => {}
+            JobEnd::ReceiptStale | JobEnd::MessageGone => {}
             JobEnd::Abandoned => self.jobs_abandoned += 1,
         }
     }
@@ -94,6 +94,7 @@ impl QueueCollector {
             totals.redelivered += c.redelivered;
             totals.deleted += c.deleted;
             totals.stale_deletes += c.stale_deletes;
+            totals.gone_deletes += c.gone_deletes;
             totals.moved_to_dlq += c.moved_to_dlq;
             totals.expired += c.expired;
             totals.empty_receives += c.empty_receives;

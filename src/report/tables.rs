@@ -226,6 +226,7 @@ fn queue_json(q: &crate::observe::QueueSummary) -> Value {
             "redelivered": t.redelivered,
             "empty_receives": t.empty_receives,
             "deletes_with_stale_receipt": t.stale_deletes,
+            "deletes_of_gone_messages": t.gone_deletes,
             "jobs_abandoned": q.jobs_abandoned,
         },
         "job_latency_ms": latency_json(&q.job_latency),

@@ -536,7 +536,7 @@ pub fn import<'a>(request: &Request<'a>) -> Result<Imported, Error> {
     }
     b.top.set("seed", "1".into(), ASSUMED);
     b.assume("seed = 1 (any seed; `fleetsim run --seed N` changes it)");
-    scaling::clock_keys(&mut b);
+    scaling::clock_keys(&mut b)?;
     region(&mut b, &tds[0], first)?;
 
     let mut tables = Vec::new();

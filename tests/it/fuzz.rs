@@ -15,11 +15,12 @@
 //! PROPTEST_CASES=1000000 cargo test --release --test it fuzz::fuzz_import -- --nocapture --test-threads 1
 //! ```
 //!
-//! Each run prints its seed first, its figures (cases, time, rate, slowest
-//! case) every minute and at the end, pass or fail. A failing case is shrunk
-//! and printed; nothing is persisted. The seed is random per run, so the
-//! long run explores beyond the short one; `FUZZ_SEED=<seed>` replays a
-//! run case for case (a hung case is named by its number, then the run aborts).
+//! Each run prints its seed first, its figures (cases, those that panicked,
+//! time, rate, slowest case) every minute and at the end, pass or fail. A
+//! failing case is shrunk and printed; nothing is persisted. The seed is
+//! random per run, so the long run explores beyond the short one;
+//! `FUZZ_SEED=<seed>` replays a run case for case (a hung case is named by
+//! its number, then the run aborts).
 
 use crate::support;
 use fleetsim::engine::{RngStreams, SimTime};
@@ -90,9 +91,10 @@ struct Progress {
     seed: u64,
     started: std::time::Instant,
     cpu_at_start: Option<f64>,
-    /// Cases run (shrinking included), and the start of the running one in
-    /// ms since `started` (0: none running).
+    /// Cases run (shrinking included), those of them that panicked, and
+    /// the start of the running one in ms since `started` (0: none running).
     cases: AtomicU64,
+    panicked: AtomicU64,
     running_since_ms: AtomicU64,
     slowest: Mutex<Duration>,
     last_print: Mutex<Duration>,
@@ -103,6 +105,10 @@ impl Progress {
     fn figures(&self) -> String {
         let elapsed = self.started.elapsed().as_secs_f64();
         let cases = self.cases.load(Ordering::Relaxed);
+        let panicked = match self.panicked.load(Ordering::Relaxed) {
+            0 => String::new(),
+            n => format!(" ({n} panicked)"),
+        };
         let slowest = *self.slowest.lock().expect("not poisoned");
         let cpu = match (cpu_secs(), self.cpu_at_start) {
             (Some(now), Some(start)) if now > start => {
@@ -111,7 +117,7 @@ impl Progress {
             _ => String::new(),
         };
         format!(
-            "{cases} cases in {elapsed:.1} s, {:.0} cases/s{cpu}; slowest case {:.1} ms; FUZZ_SEED={}",
+            "{cases} cases{panicked} in {elapsed:.1} s, {:.0} cases/s{cpu}; slowest case {:.1} ms; FUZZ_SEED={}",
             cases as f64 / elapsed.max(1e-9),
             slowest.as_secs_f64() * 1e3,
             self.seed
@@ -146,6 +152,24 @@ fn fuzz<S: Strategy>(name: &str, default_cases: u32, strategy: S, check: impl Fn
 where
     S::Value: std::fmt::Debug,
 {
+    let (result, _) = run_cases(name, default_cases, strategy, check);
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(reason, input)) => panic!("fuzz {name}: {reason}\nminimal input: {input:#?}"),
+        Err(TestError::Abort(reason)) => panic!("fuzz {name}: aborted: {reason}"),
+    }
+}
+
+/// `fuzz` up to its verdict: the runner's result and the run's figures.
+fn run_cases<S: Strategy>(
+    name: &str,
+    default_cases: u32,
+    strategy: S,
+    check: impl Fn(S::Value) -> Result<(), String>,
+) -> (Result<(), TestError<S::Value>>, Progress)
+where
+    S::Value: std::fmt::Debug,
+{
     let config = config(default_cases);
     let seed = seed();
     let mut seed_bytes = [0u8; 32];
@@ -158,6 +182,7 @@ where
         started: std::time::Instant::now(),
         cpu_at_start: cpu_secs(),
         cases: AtomicU64::new(0),
+        panicked: AtomicU64::new(0),
         running_since_ms: AtomicU64::new(0),
         slowest: Mutex::new(Duration::ZERO),
         last_print: Mutex::new(Duration::ZERO),
@@ -169,11 +194,14 @@ where
         let result = runner.run(&strategy, |input| {
             let at = progress.started.elapsed();
             progress.running_since_ms.store((at.as_millis() as u64).max(1), Ordering::Relaxed);
-            let outcome = check(input);
+            // Caught here only to be counted: the panic goes on to the runner,
+            // which fails the run with it as before.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(input)));
             let done = progress.started.elapsed();
             progress.running_since_ms.store(0, Ordering::Relaxed);
             let took = done - at;
             progress.cases.fetch_add(1, Ordering::Relaxed);
+            progress.panicked.fetch_add(u64::from(outcome.is_err()), Ordering::Relaxed);
             {
                 let mut slowest = progress.slowest.lock().expect("not poisoned");
                 *slowest = (*slowest).max(took);
@@ -185,6 +213,7 @@ where
                     eprintln!("fuzz {name}: so far {}", progress.figures());
                 }
             }
+            let outcome = outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             outcome.map_err(TestCaseError::fail)?;
             if took > CASE_TIME_LIMIT {
                 return Err(TestCaseError::fail(format!("took {took:?}: a reader loops")));
@@ -196,11 +225,21 @@ where
     });
     let verdict = if result.is_ok() { "pass" } else { "FAILED" };
     eprintln!("fuzz {name}: {verdict}: {}", progress.figures());
+    (result, progress)
+}
+
+/// Goal: a case that panics counts in the figures the run prints before it
+/// fails, and still fails the run with its message. Method: one case, which
+/// panics (`Just` has nothing to shrink).
+#[test]
+fn a_panicking_case_counts_in_the_printed_figures() {
+    let (result, progress) = run_cases("harness", 1, Just(()), |()| panic!("a reader panicked"));
     match result {
-        Ok(()) => {}
-        Err(TestError::Fail(reason, input)) => panic!("fuzz {name}: {reason}\nminimal input: {input:#?}"),
-        Err(TestError::Abort(reason)) => panic!("fuzz {name}: aborted: {reason}"),
+        Err(TestError::Fail(reason, ())) => assert!(reason.message().contains("a reader panicked"), "{reason}"),
+        other => panic!("expected the run to fail: {other:?}"),
     }
+    let figures = progress.figures();
+    assert!(figures.starts_with("1 cases (1 panicked) in "), "{figures}");
 }
 
 #[allow(clippy::disallowed_methods)] // a fuzz input in a temporary folder: atomicity does not matter

@@ -523,6 +523,53 @@ fn scheduled_actions_fire_in_their_time_zone() {
     );
 }
 
+/// Imports web's scheduled actions with the first one's schedule and zone
+/// replaced (the second stays a weekday cron in New York).
+fn import_first_action(dir: &Path, schedule: &str, zone: &str) -> Output {
+    let text = read(&fixture("scheduled.json")).replacen("cron(0 8 ? * MON-FRI *)", schedule, 1).replacen(
+        "\"America/New_York\"",
+        &format!("{zone:?}"),
+        1,
+    );
+    let mut a = args(&[("task-definition", "td.json"), ("service", "svc.json"), ("scalable-targets", "targets.json")]);
+    a.extend(["--scheduled-actions".into(), write(dir, "scheduled.json", &text).into_os_string()]);
+    import(a)
+}
+
+/// Goal: an `at(…)` whose day the scenario cannot hold is refused by the
+/// importer itself, naming the input's field, not the scenario it would
+/// have written. Method: on 0000-01-01, midnight in Asia/Tokyo (UTC+9:18:59,
+/// its local mean time then) is in year −1 UTC, before any `start_time`;
+/// midnight in New York that day is 04:56:02Z, which imports. With a
+/// Timezone the run must end by 2099 (chrono-tz's tables): a day in 2150
+/// does not, nor does 2099-12-31 in New York (its 24 h end at 05:00Z on
+/// 2100-01-01).
+#[test]
+fn an_at_whose_day_the_scenario_cannot_hold_names_the_field() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    assert_one_line_error(
+        &import_first_action(dir.path(), "at(0000-01-01T05:00:00)", "Asia/Tokyo"),
+        &[
+            "scheduled.json: ScheduledActions[0].Schedule: expected",
+            "0000–9999",
+            "Asia/Tokyo",
+            "at(0000-01-01T05:00:00)",
+        ],
+    );
+    let output = import_first_action(dir.path(), "at(0000-01-01T05:00:00)", "America/New_York");
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    assert_one_line_error(
+        &import_first_action(dir.path(), "at(2150-06-01T05:00:00)", "Asia/Tokyo"),
+        &["scheduled.json: ScheduledActions[0].Schedule: expected", "by 2099", "ends in 2150"],
+    );
+    assert_one_line_error(
+        &import_first_action(dir.path(), "at(2099-12-31T22:00:00)", "America/New_York"),
+        &["scheduled.json: ScheduledActions[0].Schedule: expected", "by 2099", "ends in 2100"],
+    );
+    let output = import_first_action(dir.path(), "at(2099-12-30T22:00:00)", "America/New_York");
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+}
+
 /// Goal: what the ALB's and CloudWatch's JSON hold that fleetsim cannot
 /// honour is reported, never dropped. Method: a source-ip rule, sticky
 /// sessions, a target group whose deregistration delay differs from the

@@ -169,7 +169,7 @@ fn every_message_is_accounted_for_under_random_kills_and_settings() {
         state ^= state << 17;
         state % n
     };
-    let mut outcomes = [0u64; 4];
+    let mut outcomes = [0u64; 5];
     for case in 0..12 {
         let rate = 2 + next(30);
         let workers = 1 + next(6);
@@ -247,9 +247,10 @@ desired_count_changes = [{{ at = "3m", desired_count = 1 }}, {{ at = "9m", desir
         let audit = world.queue_audit(QueueId(0));
         assert!(audit.balances(), "case {case} at the end: {audit:?}\n{text}");
         assert!(audits >= 119, "case {case}: {audits} audits");
-        outcomes[3] += audit.totals.moved_to_dlq + audit.totals.expired;
+        outcomes[4] += audit.totals.moved_to_dlq + audit.totals.expired;
     }
-    // The cases reach every way out: deletes, stale receipts, kills, DLQ or expiry.
+    // The cases reach every way out: deletes, stale receipts, deletes of
+    // gone messages, kills, DLQ or expiry.
     assert!(outcomes.iter().all(|&n| n > 0), "{outcomes:?}");
 }
 
@@ -420,10 +421,10 @@ step_adjustments = [{ metric_interval_upper_bound = 0.0, scaling_adjustment = 0 
 }
 
 /// Goal: a job reports its own message's send time, even when the message
-/// left the queue while the job ran and its slot went to a newer message.
+/// left the queue while the job ran and a newer message came in behind it.
 /// A 120 s job received at 0.5 s outlives its message (retention 60 s);
-/// the message sent at 70 s takes the freed slot; the first job's end (a
-/// stale receipt at 120.5 s) names the send at 0.5 s, not 70 s.
+/// a message is sent at 70 s; the first job's end (a delete of a gone
+/// message at 120.5 s) names the send at 0.5 s, not 70 s.
 #[test]
 fn a_job_whose_message_expired_reports_its_own_send_time() {
     let (figures, observations) = support::run_observed(
@@ -455,6 +456,69 @@ worker = { queue = "jobs", wait_time_seconds = 20 }
             _ => None,
         })
         .collect();
-    assert_eq!(jobs, vec![(s(120.5), s(0.5), s(0.5), JobEnd::ReceiptStale)]);
+    assert_eq!(jobs, vec![(s(120.5), s(0.5), s(0.5), JobEnd::MessageGone)]);
     assert_eq!(figures.queues[0].totals.expired, 2, "both messages outlive retention");
+}
+
+/// One message at 0.5 s to one worker task (two jobs at once, no CPU
+/// contention) whose jobs take `job`; the queue's settings in `queue`.
+/// Returns the queue's run totals.
+fn one_message_outlived_by_its_job(queue: &str, job: &str) -> fleetsim::model::observation::QueueCounts {
+    support::run(&format!(
+        r#"
+duration = "2m"
+[[queues]]
+name = "jobs"
+{queue}
+[traffic]
+kind = "request_trace"
+file = "queues/one-message.csv"
+queue = "jobs"
+[[services]]
+name = "worker"
+desired_count = 1
+warm_start = true
+concurrency = 2
+cpu_contention = false
+service_time = {{ distribution = "constant", value = "{job}" }}
+worker = {{ queue = "jobs", wait_time_seconds = 20 }}
+"#
+    ))
+    .queues[0]
+        .totals
+}
+
+/// Goal: a delete that deletes nothing says why: its receipt was replaced
+/// by a later receive, or its message left the queue while the job ran.
+///
+/// | time   | retention 60 s, visibility 12 h, job 90 s         |
+/// |--------|---------------------------------------------------|
+/// | 0.5 s  | received (job 1)                                  |
+/// | 60.5 s | expired                                           |
+/// | 90.5 s | job 1's delete: message gone                      |
+///
+/// | time   | visibility 30 s, maxReceiveCount 2, job 40 s      |
+/// |--------|---------------------------------------------------|
+/// | 0.5 s  | received (job 1)                                  |
+/// | 30.5 s | visible again, received (job 2)                   |
+/// | 40.5 s | job 1's delete: stale receipt (job 2 holds it)    |
+/// | 60.5 s | visible again; the third receive moves it to DLQ  |
+/// | 70.5 s | job 2's delete: message gone                      |
+#[test]
+fn a_delete_that_deletes_nothing_says_whether_the_receipt_was_stale_or_the_message_gone() {
+    let expired = one_message_outlived_by_its_job(
+        r#"visibility_timeout = "12h"
+message_retention_period = "60s""#,
+        "90s",
+    );
+    assert_eq!((expired.expired, expired.deleted), (1, 0));
+    assert_eq!((expired.stale_deletes, expired.gone_deletes), (0, 1), "{expired:?}");
+
+    let received_again = one_message_outlived_by_its_job(
+        r#"visibility_timeout = "30s"
+max_receive_count = 2"#,
+        "40s",
+    );
+    assert_eq!((received_again.received, received_again.moved_to_dlq, received_again.deleted), (2, 1, 0));
+    assert_eq!((received_again.stale_deletes, received_again.gone_deletes), (1, 1), "{received_again:?}");
 }

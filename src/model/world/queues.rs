@@ -24,6 +24,9 @@
 //! - a delete succeeds only with the latest receipt: a job that finishes after
 //!   its message was received again leaves it to the newer receive (the
 //!   message is processed twice);
+//! - a delete of a message that expired or went to the DLQ while the job ran
+//!   deletes nothing and is counted apart from stale receipts (§12 is silent
+//!   on it);
 //! - a worker stops polling at SIGTERM and finishes the jobs it holds; jobs
 //!   cut at SIGKILL leave their messages in flight until the timeout.
 
@@ -45,8 +48,17 @@ const AGE_SKIPS_RECEIVE_COUNT: u32 = 3;
 enum MessageState {
     Visible,
     InFlight,
-    /// Deleted, moved to the DLQ or expired: the slot is free.
+    /// Left the queue (see `Message::left`); the slot is free once no job
+    /// holds it.
     Gone,
+}
+
+/// How a message left the queue.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Left {
+    Deleted,
+    MovedToDlq,
+    Expired,
 }
 
 struct Message {
@@ -57,6 +69,12 @@ struct Message {
     /// Counts the slot's reuses, so that stale line entries never match.
     generation: u32,
     state: MessageState,
+    /// Set when `state` is `Gone`.
+    left: Left,
+    /// Jobs of this message not yet ended. A gone message's slot is reused
+    /// only when this is 0, so a job's delete can still tell how its
+    /// message left.
+    jobs_held: u32,
 }
 
 /// A job in a worker task: the message it came from and the receive it is.
@@ -65,9 +83,7 @@ pub(super) struct Job {
     message: u32,
     generation: u32,
     receive_count: u32,
-    /// Its message's send time, kept here: the message may leave the queue
-    /// (deleted by a later receive, expired) and its slot be reused while
-    /// this job runs.
+    /// Its message's send time.
     sent_at: SimTime,
     received_at: SimTime,
     /// Its task was killed: it ends without deleting.
@@ -148,8 +164,9 @@ impl QueueState {
         m.generation == generation && m.state != MessageState::Gone
     }
 
-    /// The message leaves the queue for good; its slot is reused.
-    fn release(&mut self, message: u32) {
+    /// The message leaves the queue for good; its slot is reused once no
+    /// job holds it.
+    fn release(&mut self, message: u32, left: Left) {
         let m = &mut self.messages[message as usize];
         match m.state {
             MessageState::Visible => self.visible_count -= 1,
@@ -157,8 +174,20 @@ impl QueueState {
             MessageState::Gone => unreachable!("invariant: message {message} released twice"),
         }
         m.state = MessageState::Gone;
+        m.left = left;
         m.generation = m.generation.wrapping_add(1);
-        self.free_messages.push(message);
+        if m.jobs_held == 0 {
+            self.free_messages.push(message);
+        }
+    }
+
+    /// A job of the message ended; the last one out frees a gone message's slot.
+    fn job_ended(&mut self, message: u32) {
+        let m = &mut self.messages[message as usize];
+        m.jobs_held -= 1;
+        if m.jobs_held == 0 && m.state == MessageState::Gone {
+            self.free_messages.push(message);
+        }
     }
 }
 
@@ -186,7 +215,15 @@ impl<O: Observer> World<O> {
         };
         let q = &mut self.queues[queue.index()];
         let demand = demand.unwrap_or(drawn);
-        let message = Message { sent_at: now, demand, receive_count: 0, generation: 0, state: MessageState::Visible };
+        let message = Message {
+            sent_at: now,
+            demand,
+            receive_count: 0,
+            generation: 0,
+            state: MessageState::Visible,
+            left: Left::Deleted,
+            jobs_held: 0,
+        };
         let id = match q.free_messages.pop() {
             Some(id) => {
                 let generation = q.messages[id as usize].generation;
@@ -290,12 +327,13 @@ impl<O: Observer> World<O> {
             let m = &mut q.messages[id as usize];
             m.receive_count += 1;
             if max_receive_count.is_some_and(|max| m.receive_count > max) {
-                q.release(id);
+                q.release(id, Left::MovedToDlq);
                 q.count(|c| c.moved_to_dlq += 1);
                 continue;
             }
             let (receive_count, sent_at, demand) = (m.receive_count, m.sent_at, m.demand);
             m.state = MessageState::InFlight;
+            m.jobs_held += 1;
             q.visible_count -= 1;
             q.in_flight_count += 1;
             q.last_active = now;
@@ -355,19 +393,39 @@ impl<O: Observer> World<O> {
         let (queue, message, generation, receive_count, sent_at, received_at, abandoned) =
             (job.queue, job.message, job.generation, job.receive_count, job.sent_at, job.received_at, job.abandoned);
         self.free_jobs.push(job_id);
-        if abandoned {
-            return;
-        }
         let q = &mut self.queues[queue.index()];
-        q.last_active = now;
-        let current = q.live(message, generation) && q.messages[message as usize].receive_count == receive_count;
-        if current {
-            q.release(message);
-            q.count(|c| c.deleted += 1);
-        } else {
-            q.count(|c| c.stale_deletes += 1);
+        if abandoned {
+            return q.job_ended(message);
         }
-        let end = if current { JobEnd::Deleted } else { JobEnd::ReceiptStale };
+        q.last_active = now;
+        // The slot is not reused while this job holds it, so a message not
+        // live is this job's, gone.
+        let m = &q.messages[message as usize];
+        let end = if q.live(message, generation) {
+            if m.receive_count == receive_count {
+                JobEnd::Deleted
+            } else {
+                JobEnd::ReceiptStale
+            }
+        } else {
+            match m.left {
+                // By a later receive's job: this receipt was stale.
+                Left::Deleted => JobEnd::ReceiptStale,
+                // Model choice: SQS does not say what such a delete returns
+                // (§12); it deletes nothing.
+                Left::MovedToDlq | Left::Expired => JobEnd::MessageGone,
+            }
+        };
+        match end {
+            JobEnd::Deleted => {
+                q.release(message, Left::Deleted);
+                q.count(|c| c.deleted += 1);
+            }
+            JobEnd::ReceiptStale => q.count(|c| c.stale_deletes += 1),
+            JobEnd::MessageGone => q.count(|c| c.gone_deletes += 1),
+            JobEnd::Abandoned => unreachable!("invariant: an abandoned job ends above"),
+        }
+        q.job_ended(message);
         self.emit(Observation::JobFinished { at: now, queue, service, sent_at, received_at, receive_count, end });
     }
 
@@ -429,6 +487,10 @@ impl<O: Observer> World<O> {
     pub(super) fn release_jobs(&mut self, task_id: TaskId) {
         let mut jobs = Vec::new();
         self.tasks[task_id.index()].processor.for_each_request(|r| jobs.push(r.call & !JOB_BIT));
+        for &job_id in &jobs {
+            let job = &self.jobs[job_id as usize];
+            self.queues[job.queue.index()].job_ended(job.message);
+        }
         self.free_jobs.extend(jobs);
     }
 
@@ -473,7 +535,7 @@ impl<O: Observer> World<O> {
             }
             q.by_age.entries.pop_front();
             if q.live(id, generation) {
-                q.release(id);
+                q.release(id, Left::Expired);
                 q.count(|c| c.expired += 1);
             }
         }

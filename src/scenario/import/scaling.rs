@@ -16,8 +16,8 @@ pub(super) struct Clock {
     zone: Option<TimeZone>,
     /// Some action uses `at(…)` or `cron(…)`: the scenario needs a `start_time`.
     needs_start: bool,
-    /// The earliest `at(…)` date (`yyyy-mm-dd`, its zone's): the run starts that day.
-    first_at_date: Option<String>,
+    /// The earliest `at(…)`: the run starts on its date.
+    first_at: Option<FirstAt>,
     /// Some scheduled action was imported: the run lasts a day.
     any_action: bool,
     /// Each `at(…)` action's instant (None: a wall time its zone skips) and its source.
@@ -26,6 +26,22 @@ pub(super) struct Clock {
     windows: Vec<(Option<i64>, Option<i64>, String)>,
     /// The run, once `clock_keys` fixed it: (start epoch seconds, duration seconds).
     run: Option<(Option<i64>, i64)>,
+}
+
+/// The earliest `at(…)` action's date and where it came from.
+#[derive(Clone, Debug)]
+struct FirstAt {
+    /// `yyyy-mm-dd`, in its zone's wall time.
+    date: String,
+    schedule: String,
+    file: String,
+    path: String,
+}
+
+impl FirstAt {
+    fn error(&self, message: String) -> Error {
+        Error { file: self.file.clone(), path: self.path.clone(), message }
+    }
 }
 
 const UTC_ZONES: [&str; 11] =
@@ -82,8 +98,11 @@ fn utc_text(epoch_secs: i64) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
 }
 
-/// The top-level `duration` and `start_time` the schedules need.
-pub(super) fn clock_keys(b: &mut Builder) {
+/// The top-level `duration` and `start_time` the schedules need. An `at(…)`
+/// whose day the scenario cannot hold (year 0 east of UTC; a zoned run past
+/// the zones' tables) is refused here, by its field: the scenario's own error
+/// would name a file not yet written.
+pub(super) fn clock_keys(b: &mut Builder) -> Result<(), Error> {
     let duration_secs = if b.clock.any_action {
         b.top.set("duration", quote("24h"), ASSUMED);
         b.assume("duration = \"24h\" (simulated time: a day, so that daily scheduled actions fire)");
@@ -95,7 +114,7 @@ pub(super) fn clock_keys(b: &mut Builder) {
     };
     let mut start = None;
     if b.clock.needs_start {
-        let date = b.clock.first_at_date.clone().unwrap_or_else(|| "2026-11-02".into());
+        let date = b.clock.first_at.as_ref().map_or_else(|| "2026-11-02".into(), |f| f.date.clone());
         let midnight = parse_wall_time(&format!("{date}T00:00:00"));
         match (b.clock.zone, midnight) {
             (Some(zone), Some(midnight)) => {
@@ -105,6 +124,30 @@ pub(super) fn clock_keys(b: &mut Builder) {
                 let epoch = zone
                     .first_instant(midnight)
                     .unwrap_or_else(|| as_if_utc - zone.utc_offset_secs(as_if_utc - 86_400));
+                if let Some(first) = b.clock.first_at.as_ref().filter(|_| civil_from_epoch(epoch).year < 0) {
+                    return Err(first.error(format!(
+                        "expected an at(…) whose day starts in a year the scenario can represent (start_time \
+                         0000–9999, UTC), found \"{}\": midnight of {date} in {} (the scheduled actions' \
+                         Timezone) is {}",
+                        first.schedule,
+                        zone.name(),
+                        utc_text(epoch)
+                    )));
+                }
+                // The scenario's check refuses a zoned schedule in a run past the tables.
+                let last = crate::model::time_zone::LAST_RULES_YEAR;
+                let end_year = civil_from_epoch(epoch + duration_secs).year;
+                if let Some(first) = b.clock.first_at.as_ref().filter(|_| end_year > last) {
+                    return Err(first.error(format!(
+                        "expected an at(…) whose day's run ends by {last} (the time zones' daylight-saving rules \
+                         fleetsim has, chrono-tz's IANA tables, end then), found \"{}\": the run, {} h from \
+                         midnight of {date} in {} (the scheduled actions' Timezone), ends in {end_year}; use UTC \
+                         or an earlier date",
+                        first.schedule,
+                        duration_secs / 3600,
+                        zone.name()
+                    )));
+                }
                 let text = utc_text(epoch);
                 b.top.set("start_time", quote(&text), format!("{ASSUMED}: midnight, {} wall time", zone.name()));
                 b.assume(format!(
@@ -125,6 +168,7 @@ pub(super) fn clock_keys(b: &mut Builder) {
         }
     }
     b.clock.run = Some((start, duration_secs));
+    Ok(())
 }
 
 /// Actions active only part of the run (`StartTime`/`EndTime`): fleetsim runs
@@ -277,8 +321,13 @@ pub(super) fn scheduled_actions(b: &mut Builder, name: &str, doc: Option<&Node>)
                 b.clock.at_instants.push((epoch_secs, comment.clone()));
                 let date = schedule.trim().trim_start_matches("at(").get(..10).unwrap_or("").to_string();
                 // yyyy-mm-dd strings order as their dates do.
-                if b.clock.first_at_date.as_ref().is_none_or(|first| date < *first) {
-                    b.clock.first_at_date = Some(date);
+                if b.clock.first_at.as_ref().is_none_or(|first| date < first.date) {
+                    b.clock.first_at = Some(FirstAt {
+                        date,
+                        schedule: schedule.to_string(),
+                        file: schedule_node.file.to_string(),
+                        path: schedule_node.path.clone(),
+                    });
                 }
             }
             Schedule::Cron(_) => b.clock.needs_start = true,
