@@ -8,6 +8,7 @@ pub mod access_log;
 mod access_log_trace;
 pub mod cloudwatch;
 mod count_trace;
+pub use count_trace::MAX_REQUESTS_PER_BIN;
 mod decimal;
 pub mod log_fit;
 pub mod log_merge;
@@ -243,6 +244,21 @@ pub(crate) fn to_sim_time(source_nanos: u64, spec: &TrafficSpec) -> Option<SimTi
         Some(SimTime::from_nanos(since))
     } else {
         Some(SimTime::from_nanos((since as f64 * spec.time_scale).round() as u64))
+    }
+}
+
+/// A trace that ended before `start_offset`: nothing of it would be replayed,
+/// which is almost surely a typo in the offset, not an empty run wanted.
+/// `line`: the last row's line in a CSV (none for a CloudWatch export or access logs).
+fn offset_past_end(path: &str, spec: &TrafficSpec, last_nanos: u64, line: Option<u64>) -> Error {
+    let row = line.map_or("its last entry".to_string(), |line| format!("its last row, line {line},"));
+    Error::File {
+        path: path.to_string(),
+        message: format!(
+            "start_offset: {} s is past the trace's end ({row} is at {} s): nothing of it would arrive",
+            spec.start_offset.as_nanos() as f64 / 1e9,
+            last_nanos as f64 / 1e9
+        ),
     }
 }
 

@@ -12,6 +12,7 @@ use super::{DurationField, Problem};
 use crate::engine::SimDuration;
 use crate::model::config::CpuArchitecture;
 use crate::model::config::TargetTrackingAlarms;
+use crate::traffic::MAX_REQUESTS_PER_BIN;
 use std::path::Path;
 
 struct Checker {
@@ -31,6 +32,7 @@ impl Checker {
             Some(v) if !v.is_finite() || v < 0.0 => {
                 self.problem(field, format!("expected a rate ≥ 0 requests per second, found {v}"))
             }
+            Some(v) if v > MAX_RATE_PER_SECOND => self.problem(field, format!("{}, found {v:e}", rate_limit_text())),
             Some(_) => {}
         }
     }
@@ -158,7 +160,7 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
             c.problem("traffic", "expected at least one [[traffic]] table");
         }
         for (prefix, source) in traffic.with_prefixes() {
-            check_traffic(&mut c, &prefix, source, base);
+            check_traffic(&mut c, &prefix, source, base, file.duration.0);
         }
     }
     let services: Vec<(String, &ServiceFile)> = match (&file.service, file.services.is_empty()) {
@@ -217,7 +219,7 @@ pub fn validate(file: &ScenarioFile, base: &Path) -> Vec<Problem> {
     c.problems
 }
 
-fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
+fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path, run_duration: SimDuration) {
     let kind = t.kind;
     let context = format!("traffic kind = \"{}\"", kind_name(kind));
     let uses = |field: &str| -> bool {
@@ -319,6 +321,70 @@ fn check_traffic(c: &mut Checker, prefix: &str, t: &TrafficFile, base: &Path) {
     }
     c.positive_factor(&format!("{prefix}.rate_scale"), t.rate_scale);
     c.positive_factor(&format!("{prefix}.time_scale"), t.time_scale);
+    check_traffic_volume(c, prefix, t, run_duration);
+}
+
+/// Arrivals are drawn on a nanosecond clock: at more than one a nanosecond
+/// they would pile onto one instant (and an absurd rate never got past it).
+const MAX_RATE_PER_SECOND: f64 = 1e9;
+/// fleetsim simulates a few million requests a second: a run of more than
+/// 10¹² would take days, so it is a typo (a rate or a unit), refused at once.
+const MAX_REQUESTS_PER_RUN: f64 = 1e12;
+
+fn rate_limit_text() -> String {
+    format!("expected at most {MAX_RATE_PER_SECOND:e} requests per second (one a nanosecond, the clock's resolution)")
+}
+
+/// A source's highest rate times `rate_scale`, against the clock and the run's
+/// length. Traces are bounded as they are read (a bin's count, a row's copies).
+fn check_traffic_volume(c: &mut Checker, prefix: &str, t: &TrafficFile, run_duration: SimDuration) {
+    let rate_scale = t.rate_scale.unwrap_or(1.0);
+    if let Some(scale) = t.rate_scale.filter(|s| s.is_finite() && *s > MAX_REQUESTS_PER_BIN) {
+        c.problem(
+            format!("{prefix}.rate_scale"),
+            format!("expected at most {:e} (copies of one request), found {scale}", MAX_REQUESTS_PER_BIN),
+        );
+        return;
+    }
+    let rates = [
+        ("rate_per_second", t.rate_per_second),
+        ("peak_per_second", t.peak_per_second),
+        ("trough_per_second", t.trough_per_second),
+        ("before_per_second", t.before_per_second),
+        ("after_per_second", t.after_per_second),
+        ("base_per_second", t.base_per_second),
+        ("spike_per_second", t.spike_per_second),
+    ];
+    let valid = rates
+        .into_iter()
+        .filter_map(|(name, r)| Some((name, r?)))
+        .filter(|(_, r)| r.is_finite() && *r <= MAX_RATE_PER_SECOND);
+    let Some((name, highest)) = valid.fold(None, |best: Option<(&str, f64)>, (name, r)| match best {
+        Some((_, b)) if b >= r => best,
+        _ => Some((name, r)),
+    }) else {
+        return;
+    };
+    if !rate_scale.is_finite() || rate_scale <= 0.0 || highest == 0.0 {
+        return; // refused above, or nothing to bound
+    }
+    // Blame rate_scale when the scenario gives one, else the rate itself.
+    let field = if t.rate_scale.is_some() { format!("{prefix}.rate_scale") } else { format!("{prefix}.{name}") };
+    let scaled = highest * rate_scale;
+    let total = scaled * run_duration.as_secs_f64();
+    if scaled > MAX_RATE_PER_SECOND {
+        let found = format!("{name} {highest:e} × rate_scale {rate_scale} = {scaled:e}");
+        c.problem(field, format!("{}, found {found}", rate_limit_text()));
+    } else if total > MAX_REQUESTS_PER_RUN {
+        c.problem(
+            field,
+            format!(
+                "expected at most {MAX_REQUESTS_PER_RUN:e} requests in the run (fleetsim simulates a few million \
+                 a second), found up to {scaled:e} per second × {} s = {total:.3e}",
+                run_duration.as_secs_f64()
+            ),
+        );
+    }
 }
 
 /// `files`: at least one, each an existing file or folder; the routes come

@@ -57,6 +57,8 @@ pub struct AccessLogTrace {
     end: SimTime,
     /// Copies of the current entry still to emit.
     pending: Option<(Arrival, u64)>,
+    /// The latest entry's time (ns from the logs' origin).
+    last_nanos: u64,
     done: bool,
 }
 
@@ -93,6 +95,7 @@ impl AccessLogTrace {
             stream,
             end,
             pending: None,
+            last_nanos: 0,
             done: false,
         })
     }
@@ -111,8 +114,14 @@ impl AccessLogTrace {
             }
             let Some(logged) = self.merge.next(&mut mapper(&self.listener))? else {
                 self.done = true;
+                if self.last_nanos < self.spec.start_offset.as_nanos() {
+                    let shown =
+                        self.merge.paths().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+                    return Err(super::offset_past_end(&shown, &self.spec, self.last_nanos, None));
+                }
                 continue;
             };
+            self.last_nanos = logged.at_nanos - self.origin_nanos;
             // The same steps, in the same order, as a request trace's row: a
             // converted log replays identically, random draws included.
             let Some(at) = to_sim_time(logged.at_nanos - self.origin_nanos, &self.spec) else { continue };

@@ -41,9 +41,10 @@ pub struct CountTrace {
     /// The row after the current bin (its start ends the bin).
     lookahead: Option<Row>,
     last_interval_nanos: u64,
-    /// The current bin's start and length (ns).
+    /// The current bin's start and length (ns), and its row's line.
     bin_start: u64,
     bin_nanos: u64,
+    bin_line: u64,
     /// A held bin's arrivals' offsets (ns) from its start, sorted, consumed
     /// from `next_offset`.
     offsets: Vec<u64>,
@@ -131,6 +132,7 @@ impl CountTrace {
             lookahead: None,
             last_interval_nanos: first_interval_nanos,
             bin_start: 0,
+            bin_line: 0,
             bin_nanos: 1,
             offsets: Vec::new(),
             next_offset: 0,
@@ -212,6 +214,7 @@ impl CountTrace {
         };
         self.last_interval_nanos = interval;
         self.bin_start = row.t_nanos;
+        self.bin_line = row.line;
         self.bin_nanos = interval.max(1);
         if row.requests * self.spec.rate_scale > MAX_REQUESTS_PER_BIN {
             return Err(self.line_error(
@@ -252,6 +255,15 @@ impl CountTrace {
             let Some(offset) = self.next_offset() else {
                 if !self.next_bin()? {
                     self.done = true;
+                    // The last bin ended at or before the offset: all was skipped.
+                    if self.bin_start.saturating_add(self.bin_nanos) <= self.spec.start_offset.as_nanos() {
+                        return Err(super::offset_past_end(
+                            &self.path,
+                            &self.spec,
+                            self.bin_start,
+                            matches!(self.rows, Rows::Csv { .. }).then_some(self.bin_line),
+                        ));
+                    }
                 }
                 continue;
             };

@@ -134,10 +134,13 @@ impl RequestTrace {
                 self.line_error(line, format!("malformed CSV: {e}"))
             })?;
             if !more {
-                if self.previous.is_none() {
+                let Some((last, last_line)) = self.previous else {
                     return Err(Error::File { path: self.path.clone(), message: "the trace has no rows".into() });
-                }
+                };
                 self.done = true;
+                if last < self.spec.start_offset.as_nanos() {
+                    return Err(super::offset_past_end(&self.path, &self.spec, last, Some(last_line)));
+                }
                 continue;
             }
             let line = self.record.position().map_or(0, |p| p.line());

@@ -176,6 +176,71 @@ fn negative_duration() {
     assert_scenario_error(&with_service_line("stop_timeout = \"-5s\""), &["service.stop_timeout", "-5s"]);
 }
 
+// A month or a year has no fixed length, and "5M" is one key from "5m".
+#[test]
+fn months_and_years_are_refused_as_units() {
+    for (text, unit) in [("5M", "\"M\""), ("1 year", "\"year\""), ("2y", "\"y\"")] {
+        assert_scenario_error(
+            &with_service_line(&format!("stop_timeout = \"{text}\"")),
+            &["service.stop_timeout", unit],
+        );
+    }
+}
+
+// An absurd rate used to hang the run (arrivals never left time zero) while
+// `validate` said ok; each bound names the field that breaks it.
+#[test]
+fn rates_beyond_the_clock_or_a_days_work_are_refused() {
+    let constant = |rate: &str| VALID.replace("rate_per_second = 5.0", &format!("rate_per_second = {rate}"));
+    assert_scenario_error(&constant("1e300"), &["traffic.rate_per_second", "1e9"]);
+    // 1e9 a second is allowed, but not for ten minutes (6e11 ✓) times 2 via rate_scale (1.2e12 ✗).
+    assert_scenario_error(
+        &format!("{}\n", constant("1e9").replace("rate_per_second = 1e9", "rate_per_second = 1e9\nrate_scale = 2.0")),
+        &["traffic.rate_scale", "1e9"],
+    );
+    assert_scenario_error(
+        &constant("5e8").replace("rate_per_second = 5e8", "rate_per_second = 5e8\nrate_scale = 4.0"),
+        &["traffic.rate_scale"],
+    );
+    let long = constant("1e8").replace("duration = \"10m\"", "duration = \"4h\"");
+    assert_scenario_error(&long, &["traffic.rate_per_second", "1e12"]);
+    let diurnal = VALID.replace(
+        "kind = \"constant\"\nrate_per_second = 5.0",
+        "kind = \"diurnal\"\npeak_per_second = 1e300\ntrough_per_second = 1.0",
+    );
+    assert_scenario_error(&diurnal, &["traffic.peak_per_second"]);
+    let ws = Workspace::new();
+    ws.write("trace.csv", "t_seconds\n0\n1\n");
+    let scaled =
+        trace_scenario("request_trace").replace("file = \"trace.csv\"", "file = \"trace.csv\"\nrate_scale = 1e300");
+    let scenario = ws.scenario(&scaled);
+    assert_one_line_error(&validate(&scenario), &["traffic.rate_scale", "1e8"]);
+}
+
+// A trace that ends before its start_offset would replay nothing: a typo in
+// the offset, refused rather than reported as a quiet, perfect run.
+#[test]
+fn a_start_offset_past_the_end_of_a_trace_is_an_error() {
+    for (kind, csv, last_row) in [
+        ("count_trace", "t_seconds,requests\n0,10\n60,10\n", "line 3"),
+        ("request_trace", "t_seconds\n0\n1.5\n", "line 3"),
+    ] {
+        let ws = Workspace::new();
+        let trace = ws.write("trace.csv", csv);
+        let offset =
+            trace_scenario(kind).replace("file = \"trace.csv\"", "file = \"trace.csv\"\nstart_offset = \"2h\"");
+        let output = run(&ws.scenario(&offset), &ws.out());
+        let shown = trace.display().to_string();
+        assert_one_line_error(&output, &[&shown, "start_offset", last_row]);
+        assert!(!ws.out().join("summary.json").exists());
+        // Inside the trace's span it runs: the count trace's last bin runs to 120 s.
+        let inside =
+            trace_scenario(kind).replace("file = \"trace.csv\"", "file = \"trace.csv\"\nstart_offset = \"1s\"");
+        let output = run(&ws.scenario(&inside), &ws.out());
+        assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    }
+}
+
 // A duration with an unknown unit is refused, naming the field and the value.
 #[test]
 fn malformed_duration() {

@@ -142,7 +142,7 @@ fn an_absurd_bin_is_refused() {
         [traffic]
         kind = "count_trace"
         file = "counts_10min.csv"
-        rate_scale = 1e9
+        rate_scale = 1e8   # 368 × 1e8 in the first bin
         [service]
         service_time = { distribution = "constant", value = "10ms" }
     "#;
