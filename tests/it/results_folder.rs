@@ -90,7 +90,7 @@ fn a_rerun_replaces_the_folder_whole() {
 /// Goal: `--out` at a folder that holds files but no fleetsim result (as a
 /// home folder would) is refused with exit 2 and one error line naming it,
 /// before anything runs, and the folder is left as it was; so is `--out` at
-/// a file. `compare` refuses it alike.
+/// a file. `compare` and `sweep` refuse it alike.
 #[test]
 fn a_folder_that_is_not_a_result_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -112,6 +112,7 @@ fn a_folder_that_is_not_a_result_is_refused() {
                 .arg(out)
                 .output()
                 .expect("runs"),
+            crate::sweep::sweep(&scenario, out, &["service.desired_count=2,3"], "1", None),
         ];
         for output in outputs {
             assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
