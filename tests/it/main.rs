@@ -23,6 +23,7 @@ mod memory;
 mod queueing;
 mod queues;
 mod report;
+mod results_folder;
 mod scheduled;
 mod support;
 mod sweep;

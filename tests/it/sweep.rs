@@ -336,3 +336,50 @@ latency_p50_ms = { max = 150.0 }
         "{p50:?}"
     );
 }
+
+/// Goal: a new sweep in the folder of an earlier, finished one leaves nothing
+/// that looks finished while it runs: the old tables and page go before its
+/// first run, so a kill cannot leave the new journal beside the old tables.
+/// Method: a finished sweep (desired_count 3, 4); another (5, 6, over enough
+/// seeds to run for seconds) killed as soon as its journal replaces the old
+/// one; then none of the tables may be there. `--resume` then finishes it
+/// with the tables an uninterrupted sweep writes.
+#[test]
+fn a_new_sweep_leaves_no_old_tables_while_it_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = scenario(dir.path());
+    let (out, whole) = (dir.path().join("out"), dir.path().join("whole"));
+    let output = sweep(&path, &out, &["service.desired_count=3,4"], "2", None);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let old_journal = fs::read(out.join("runs.journal")).expect("a journal");
+    let new_set = "service.desired_count=5,6";
+    let mut child = support::fleetsim()
+        .arg("sweep")
+        .arg(&path)
+        .args(["--seeds", "60", "--set", new_set, "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("fleetsim starts");
+    loop {
+        let started = fs::read(out.join("runs.journal")).is_ok_and(|j| j != old_journal);
+        if started || child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for file in ["runs.csv", "variants.csv", "report.html", "sweep.svg", "sweep.png"] {
+        assert!(!out.join(file).exists(), "{file} of the old sweep beside the new journal");
+    }
+    let mut resume = support::fleetsim();
+    resume.arg("sweep").arg(&path).args(["--seeds", "60", "--resume", "--set", new_set, "--out"]).arg(&out);
+    let output = resume.output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = sweep(&path, &whole, &[new_set], "60", None);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for file in ["runs.csv", "variants.csv", "report.html", "sweep.svg", "sweep.png"] {
+        assert_eq!(fs::read(whole.join(file)).expect("whole"), fs::read(out.join(file)).expect("resumed"), "{file}");
+    }
+}
