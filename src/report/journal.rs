@@ -43,9 +43,10 @@ impl Journal {
             }
             file
         } else {
-            let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(path).map_err(error)?;
-            file.write_all(format!("{}\n", with_hash(&format!("sweep {identity}"))).as_bytes()).map_err(error)?;
-            file
+            // The identity line goes in whole (temporary file, then rename): a
+            // kill leaves no journal or one that `--resume` reads, never an empty one.
+            super::atomic_write(path, format!("{}\n", with_hash(&format!("sweep {identity}"))).as_bytes())?;
+            OpenOptions::new().append(true).open(path).map_err(error)?
         };
         Ok(Journal { file: Mutex::new(file), path: shown })
     }
