@@ -108,6 +108,29 @@ fn tasks_wait_in_provisioning_until_managed_scaling_adds_instances() {
     assert_eq!(unplaced, [(at(0), 5), (at(180), 3), (at(180), 1), (at(480), 0)]);
 }
 
+/// Goal: instances there at time zero were launched before the run, so
+/// they are past the warm-up (§5.1 counts it from a launch): a group that
+/// starts with instances scales out as soon as one that starts empty (found
+/// in QA: the first step waited 300 s, as if they had launched at zero).
+/// Worked: two instances at 0 take four tasks; the fifth waits; at 60 s CPR
+/// = 3 / 2 = 150 % and one instance launches (⌈3 × 100 / 100⌉ − 2); it
+/// registers at 180 s and takes the fifth task.
+#[test]
+fn instances_there_at_time_zero_are_past_their_warm_up() {
+    let provider = "desired_capacity = 2\nmanaged_scaling = { target_capacity = 100 }";
+    let (_, observations) = support::run_observed(&on_ec2("10m", 5, "", provider));
+    // The two of time zero are reported launching and registered at 0.
+    assert_eq!(launched_at(&observations), [at(0), at(0), at(60)], "{:?}", instance_changes(&observations));
+    let placed: Vec<SimTime> = placements(&observations).iter().map(|p| p.0).collect();
+    assert_eq!(placed, [at(0), at(0), at(0), at(0), at(180)]);
+    // The new instance's own warm-up still holds the next step: a sixth and
+    // seventh task at 2 min need a fourth instance, launched once the third
+    // is 300 s old (360 s), not at the next minute.
+    let more = on_ec2("12m", 5, "desired_count_changes = [{ at = \"2m\", desired_count = 7 }]", provider);
+    let (_, observations) = support::run_observed(&more);
+    assert_eq!(launched_at(&observations), [at(0), at(0), at(60), at(360)], "{:?}", instance_changes(&observations));
+}
+
 /// Goal: with nothing running and nothing waiting, managed scaling does
 /// nothing, even with a target below 100 (§5.1 model choice: containers-roadmap#653's
 /// start/stop loop of two instances is not reproduced).

@@ -19,7 +19,9 @@ pub(super) struct Instance {
     pub(super) provider: CapacityProviderId,
     availability_zone: u32,
     pub(super) state: InstanceState,
-    launched_at: SimTime,
+    /// None for the instances registered before the run began: long past
+    /// any warm-up (§5.1's instanceWarmupPeriod counts from a launch).
+    launched_at: Option<SimTime>,
     pub(super) cpu_free: u32,
     pub(super) memory_free: u32,
     pub(super) awsvpc_free: u32,
@@ -63,6 +65,7 @@ impl<O: Observer> World<O> {
             if let Some(timer) = self.instances[i].timer.take() {
                 self.queue.cancel(timer);
             }
+            self.instances[i].launched_at = None;
             self.set_instance_state(InstanceId(i as u32), InstanceState::Active, "registered before the run began");
             // Its daemons first, before any service places a replica (§13.3).
             self.place_daemons(InstanceId(i as u32));
@@ -105,7 +108,7 @@ impl<O: Observer> World<O> {
             provider,
             availability_zone,
             state: InstanceState::Launching,
-            launched_at: now,
+            launched_at: Some(now),
             cpu_free: instance_type.cpu_units,
             memory_free: instance_type.memory_mib,
             awsvpc_free: instance_type.awsvpc_tasks,
@@ -430,8 +433,9 @@ impl<O: Observer> World<O> {
             self.groups[provider.index()].low_minutes = 0;
         } else if reservation_percent > target {
             self.groups[provider.index()].low_minutes = 0;
-            let warm =
-                in_group.iter().all(|i| now - self.instances[i.index()].launched_at >= scaling.instance_warmup_period);
+            let warm = in_group.iter().all(|i| {
+                self.instances[i.index()].launched_at.is_none_or(|at| now - at >= scaling.instance_warmup_period)
+            });
             if warm {
                 let step = if n == 0 {
                     clamp_step(if scaling.from_zero_uses_demand { new_needed.max(2) } else { 2 })
