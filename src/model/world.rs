@@ -141,7 +141,7 @@ pub struct World<O: Observer> {
     /// Per distinct call timeout, its FIFO of deadlines; per service and
     /// call, the line its timeout uses.
     call_timeouts: Vec<calls::TimeoutLine>,
-    call_timeout_lines: Vec<Vec<Option<u32>>>,
+    call_timeout_lines: Vec<Vec<u32>>,
     /// SQS queues (§12), the jobs in worker tasks (reusable slots), and the
     /// number of the latest poll (a task's poll names it).
     queues: Vec<queues::QueueState>,
@@ -176,7 +176,14 @@ impl<O: Observer> World<O> {
                 s.calls
                     .iter()
                     .map(|c| {
-                        let duration = c.timeout?;
+                        // A call also goes through a load balancer (an internal
+                        // ALB, model choice: the scenario's idle timeout), which
+                        // answers 504 once the callee has been silent for longer
+                        // than the idle timeout (§3.3). Its line is 1 ns later
+                        // than the idle timeout itself: an answer at exactly
+                        // the idle timeout is in time, as for a client.
+                        let idle_cut = config.load_balancer.idle_timeout + SimDuration::from_nanos(1);
+                        let duration = c.timeout.filter(|&t| t < idle_cut).unwrap_or(idle_cut);
                         let line = match call_timeouts.iter().position(|l| l.duration == duration) {
                             Some(line) => line,
                             None => {
@@ -184,7 +191,7 @@ impl<O: Observer> World<O> {
                                 call_timeouts.len() - 1
                             }
                         };
-                        Some(line as u32)
+                        line as u32
                     })
                     .collect()
             })
@@ -515,7 +522,8 @@ impl<O: Observer> World<O> {
             *unanswered -= 1;
             let request = departure.request;
             let is_call = request.call != NOT_A_CALL;
-            let (at, outcome) = if !is_call && now - request.arrived > idle_timeout {
+            // A call too meets its load balancer's idle timeout (see `World::new`).
+            let (at, outcome) = if now - request.arrived > idle_timeout {
                 (request.arrived + idle_timeout, Outcome::Failed(FailureCause::IdleTimeout))
             } else {
                 (now, Outcome::Succeeded)

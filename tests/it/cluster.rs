@@ -482,6 +482,7 @@ concurrency = 100
 service_time = { distribution = "constant", value = "20s" }
 [load_balancer]
 deregistration_delay = "5s"
+idle_timeout = "4000s"   # b's calls slow down past the default 60 s: none may be cut here
 "#;
     let (_, observations) = support::run_observed(text);
     let states: Vec<(SimTime, TaskState)> = observations
@@ -502,11 +503,57 @@ deregistration_delay = "5s"
     );
 }
 
+/// Goal: a call meets the load balancer's idle timeout as a client's request
+/// does (§3.3; found in QA: a backend answering in 70 s was counted a success,
+/// behind a 60 s idle timeout). The call's own timeout (120 s) is longer, so
+/// the load balancer cuts each call at 60 s: the backend's requests are its
+/// 504s, not successes, and every client failure is the backend's. Control:
+/// a backend of 50 s is in time, and nothing fails.
+#[test]
+fn a_call_slower_than_the_idle_timeout_is_the_callees_504() {
+    let text = |backend_time: &str| {
+        format!(
+            r#"
+duration = "10m"
+[traffic]
+kind = "constant"
+rate_per_second = 1.0
+[[services]]
+name = "api"
+warm_start = true
+concurrency = 200
+vcpu_per_request = 0.001
+service_time = {{ distribution = "constant", value = "10ms" }}
+calls = [{{ service = "backend", timeout = "120s" }}]
+[[services]]
+name = "backend"
+warm_start = true
+concurrency = 200
+vcpu_per_request = 0.001
+service_time = {{ distribution = "constant", value = "{backend_time}" }}
+"#
+        )
+    };
+    let figures = support::run(&text("70s"));
+    let (api, backend) = (&figures.services[0], &figures.services[1]);
+    assert!(figures.requests.total > 500 && figures.requests.succeeded == 0, "{:?}", figures.requests);
+    assert_eq!(backend.requests.succeeded, 0, "no answer after 70 s is in time");
+    let backend_504 = backend.requests.failed_by_cause[FailureCause::IdleTimeout as usize];
+    assert_eq!(backend_504, backend.requests.total, "every backend request is a 504");
+    assert_eq!(backend.end_to_end_failures_caused, figures.requests.failed(), "all the backend's doing");
+    assert_eq!(api.end_to_end_failures_caused, 0);
+    let figures = support::run(&text("50s"));
+    assert_eq!(figures.requests.failed(), 0, "50 s is within the idle timeout");
+    assert_eq!(figures.services[1].requests.failed(), 0);
+}
+
 /// Goal: the end of a run answers every client still waiting, whatever the
 /// order of the services: no new call starts while the run finishes. a makes
-/// three calls to b in sequence (continuing past failures); b takes 300 s, so
-/// at the end each of a's requests has made exactly one call, listed first or
-/// second.
+/// three calls to b in sequence (continuing past failures); b takes 300 s,
+/// so the load balancer's idle timeout cuts each call at 60 s (+1 ns) and a
+/// makes the next: a request that arrived at t made its calls at t, t + 60 s
+/// and t + 120 s, each one only if that is before the run's end (its 2
+/// minutes, + 60 s for the requests in flight), and none at the end itself.
 #[test]
 fn the_end_of_a_run_makes_no_new_calls() {
     let a = r#"
@@ -528,9 +575,26 @@ service_time = { distribution = "constant", value = "300s" }
     let head = "duration = \"2m\"\n[traffic]\nkind = \"constant\"\nrate_per_second = 5.0\n";
     let tail = "[load_balancer]\ndefault_action = { forward = \"a\" }\n";
     for text in [format!("{head}{a}{b}{tail}"), format!("{head}{b}{a}{tail}")] {
-        let figures = support::run(&text);
-        let (a, b) = figures.services.iter().partition::<Vec<_>, _>(|s| s.name == "a");
-        assert_eq!(b[0].requests.total, a[0].requests.total, "one call each");
+        let (figures, observations) = support::run_observed(&text);
+        let a_id = figures.services.iter().position(|s| s.name == "a").expect("a");
+        let arrivals: Vec<SimTime> = observations
+            .iter()
+            .filter_map(|o| match *o {
+                Observation::RequestFinished { service, call: false, arrived, .. } if service.index() == a_id => {
+                    Some(arrived)
+                }
+                _ => None,
+            })
+            .collect();
+        let end = SimTime::ZERO + SimDuration::from_secs(180);
+        let cut = SimDuration::from_secs(60) + SimDuration::from_nanos(1);
+        let calls: usize = arrivals
+            .iter()
+            .map(|&t| (0..3u32).filter(|&k| t + SimDuration::from_nanos(cut.as_nanos() * u64::from(k)) < end).count())
+            .sum();
+        let b_figures = &figures.services[1 - a_id];
+        assert_eq!(b_figures.requests.total, calls as u64, "calls made before the end, none at it");
+        assert!(calls > arrivals.len() * 2, "most requests made a second call: {calls} for {}", arrivals.len());
     }
 }
 

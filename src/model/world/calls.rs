@@ -23,7 +23,7 @@ pub(super) struct CallPlan {
     task: TaskId,
     departure: Departure,
     /// The calls it makes, in order: (callee, its timeout line, fails the request).
-    planned: Vec<(ServiceId, Option<u32>, bool)>,
+    planned: Vec<(ServiceId, u32, bool)>,
     /// The next planned call to make.
     next: usize,
     /// Calls made and not yet answered or given up.
@@ -135,15 +135,13 @@ impl<O: Observer> World<O> {
                 (self.calls.len() - 1) as u32
             }
         };
-        if let Some(line) = line {
-            let generation = self.calls[call_id as usize].generation;
-            let timeouts = &mut self.call_timeouts[line as usize];
-            let deadline = now + timeouts.duration;
-            timeouts.pending.push_back((deadline, call_id, generation));
-            if timeouts.pending.len() == 1 && !timeouts.armed {
-                timeouts.armed = true;
-                self.queue.schedule(deadline, Event::CallTimeoutsDue(line));
-            }
+        let generation = self.calls[call_id as usize].generation;
+        let timeouts = &mut self.call_timeouts[line as usize];
+        let deadline = now + timeouts.duration;
+        timeouts.pending.push_back((deadline, call_id, generation));
+        if timeouts.pending.len() == 1 && !timeouts.armed {
+            timeouts.armed = true;
+            self.queue.schedule(deadline, Event::CallTimeoutsDue(line));
         }
         let definition = &self.config.services[callee.index()].task;
         let demand = definition.service_time.sample(&mut self.call_service_time[callee.index()]);
@@ -250,7 +248,7 @@ impl<O: Observer> World<O> {
         let is_call = request.call != NOT_A_CALL;
         let idle_timeout = self.config.load_balancer.idle_timeout;
         let (at, outcome) = match failed_by {
-            _ if !is_call && now - request.arrived > idle_timeout => {
+            _ if now - request.arrived > idle_timeout => {
                 (request.arrived + idle_timeout, Outcome::Failed(FailureCause::IdleTimeout))
             }
             Some(_) => (now, Outcome::Failed(FailureCause::DependencyFailed)),
