@@ -13,6 +13,9 @@ pub enum Event {
     AppReady(TaskId),
     /// The application stops answering (a revision's `unhealthy_after`).
     AppHangs(TaskId),
+    /// Requests waiting on the task's hung application reach the ALB idle
+    /// timeout: the ALB answers 504 (aws-semantics §3.3).
+    HungRequestsTimeOut(TaskId),
     /// `UpdateService` with the service's deployments[i] revision (§2.8).
     StartDeployment { service: ServiceId, deployment: u32 },
     /// A blue/green deployment's next traffic-shift step (§2.7); `ordinal`

@@ -15,6 +15,11 @@
 //! Model choice (AWS says nothing of applications): a request's whole service
 //! time slows by r, not only its CPU part, and a task refuses beyond its
 //! queue (the ALB answers 502, as the foundation issue asks).
+//!
+//! A hung application ([`Processor::hang`]) is frozen for good: what it holds
+//! keeps its slots and never finishes, queued requests never start, and it
+//! uses no CPU (model choice: a hang is the application blocked, as in a
+//! deadlock, not spinning).
 
 use super::ids::RouteId;
 use crate::engine::{SimDuration, SimTime};
@@ -82,6 +87,8 @@ pub struct Processor {
     cpu_used: u128,
     /// request·ns spent in the task (queue and service) since the last take.
     requests_in_task: u128,
+    /// The application hung: nothing progresses, finishes or starts.
+    hung: bool,
 }
 
 impl Processor {
@@ -104,6 +111,7 @@ impl Processor {
             last_update: now,
             cpu_used: 0,
             requests_in_task: 0,
+            hung: false,
         }
     }
 
@@ -131,7 +139,7 @@ impl Processor {
         if dt == 0 {
             return;
         }
-        if !self.finish_order.is_empty() {
+        if !self.finish_order.is_empty() && !self.hung {
             if self.slowed_down() {
                 let cap = u128::from(self.capacity_millis);
                 self.attained += (dt * cap / u128::from(self.cpu_demand_millis)) as u64;
@@ -177,9 +185,19 @@ impl Processor {
         }
     }
 
+    /// The application hangs at `now`, for good: from here nothing in the
+    /// task progresses, finishes or starts, and no slot is freed.
+    pub fn hang(&mut self, now: SimTime) {
+        self.advance(now);
+        self.hung = true;
+    }
+
     /// When the next request in service will finish, if the set in service
-    /// does not change before then.
+    /// does not change before then; never, once hung.
     pub fn next_completion(&self) -> Option<SimTime> {
+        if self.hung {
+            return None;
+        }
         let Reverse((tag, _, _)) = *self.finish_order.peek()?;
         let remaining = tag.saturating_sub(self.attained);
         let wall = if self.slowed_down() {
@@ -221,14 +239,20 @@ impl Processor {
     }
 
     /// `count` held requests are gone (their task was cut off): their slots
-    /// go to the queued requests, which the application still works through.
+    /// go to the queued requests, which the application still works through;
+    /// a hung application frees nothing.
     pub fn drop_held(&mut self, count: usize, now: SimTime) {
         self.advance(now);
-        self.held = self.held.saturating_sub(count);
+        if !self.hung {
+            self.held = self.held.saturating_sub(count);
+        }
         self.start_waiting(now);
     }
 
     fn start_waiting(&mut self, now: SimTime) {
+        if self.hung {
+            return;
+        }
         while self.busy() < self.concurrency {
             let Some(request) = self.waiting.pop_front() else { break };
             self.start(request, now);
@@ -255,6 +279,7 @@ impl Processor {
         self.waiting.clear();
         self.held = 0;
         self.cpu_demand_millis = 0;
+        self.hung = false;
     }
 
     /// (milli-vCPU·ns of CPU used, request·ns in the task) since the last call.
@@ -347,5 +372,24 @@ mod tests {
         });
         let b_done = p.next_completion().unwrap();
         assert!((ms(b_done) - 200.0).abs() < 1e-3, "{}", ms(b_done));
+    }
+
+    /// Goal: a hung processor is frozen. c = 1, queue 1, 1 vCPU: A (100 ms)
+    /// starts at 0, B queues; the hang at 50 ms stops everything: no next
+    /// completion, no CPU after 50 ms, B never starts and both stay in the
+    /// task (2 requests × 100 ms in the task by 100 ms).
+    #[test]
+    fn a_hung_processor_holds_everything_and_uses_no_cpu() {
+        let mut p = Processor::new(1, 1, 1024, true, SimTime::ZERO);
+        assert_eq!(p.admit(request(0, 100, 1000), SimTime::ZERO), Admission::Started);
+        assert_eq!(p.admit(request(0, 100, 1000), SimTime::ZERO), Admission::Queued);
+        p.hang(SimTime::from_nanos(50_000_000));
+        assert_eq!(p.next_completion(), None);
+        let t100 = SimTime::from_nanos(100_000_000);
+        p.complete_due(t100, |_| panic!("a hung task finishes nothing"));
+        assert_eq!(p.len(), 2);
+        let (cpu, in_task) = p.take_integrals(t100);
+        assert_eq!(cpu, 1000 * 50_000_000, "1 vCPU for the 50 ms before the hang");
+        assert_eq!(in_task, 2 * 100_000_000);
     }
 }

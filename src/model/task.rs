@@ -3,8 +3,9 @@
 
 use super::ids::{CapacityProviderId, InstanceId, ServiceId, TargetGroupId};
 use super::observation::{ContainerHealth, StopReason, TaskState};
-use super::processor::Processor;
+use super::processor::{Processor, Request};
 use crate::engine::{EventId, SimDuration, SimTime};
+use std::collections::VecDeque;
 
 pub struct Task {
     pub service: ServiceId,
@@ -13,8 +14,9 @@ pub struct Task {
     pub ordinal: u64,
     pub state: TaskState,
     pub processor: Processor,
-    /// The application accepts connections (from app-ready until it exits);
-    /// a queue worker's polls for messages while it listens.
+    /// The application accepts connections (from app-ready until it exits,
+    /// hung or not); a queue worker polls for messages while it listens and
+    /// is not hung.
     pub listening: bool,
     /// A queue worker's poll in progress (a long poll waiting, or the pause
     /// after an empty short poll), by number.
@@ -32,6 +34,8 @@ pub struct Task {
     /// The lifecycle timer: next start-up phase, deregistration end, SIGKILL or deprovisioning.
     pub lifecycle_timer: Option<EventId>,
     pub health_check: Option<EventId>,
+    /// A target-group check that hangs, and when it started: it fails at its timeout.
+    pub health_check_hanging: Option<SimTime>,
     /// The essential container's health check (§2.6): its next result, the
     /// container's health and the failures in a row that count.
     pub container_check: Option<EventId>,
@@ -67,8 +71,13 @@ pub struct Task {
     /// application never answers a health check.
     pub fails_to_start: bool,
     pub fails_health_checks: bool,
-    /// Its application has stopped answering (`unhealthy_after`) for good.
+    /// Its application has stopped answering (`unhealthy_after`) for good;
+    /// its process, and its socket if it had opened one, stay up.
     pub hung: bool,
+    /// Hung: the requests whose clients still wait on it, oldest first, until
+    /// the ALB's idle timeout; an event is due at the first one's timeout.
+    pub hung_requests: VecDeque<Request>,
+    pub hung_timeout_armed: bool,
     /// Its target group or its container check found it unhealthy (the stop
     /// reason it will get): it runs on until a replacement is healthy, or is
     /// stopped to make room (§2.3).
@@ -117,6 +126,7 @@ impl Task {
             completion: None,
             lifecycle_timer: None,
             health_check: None,
+            health_check_hanging: None,
             container_check: None,
             container_health: ContainerHealth::Unknown,
             container_failures: 0,
@@ -136,6 +146,8 @@ impl Task {
             fails_to_start: false,
             fails_health_checks: false,
             hung: false,
+            hung_requests: VecDeque::new(),
+            hung_timeout_armed: false,
             awaiting_replacement: None,
             held_calls: Vec::new(),
             spot_counted: false,
@@ -146,6 +158,21 @@ impl Task {
             memory_check: None,
             memory_check_at: SimTime::ZERO,
             target_group: TargetGroupId(0),
+        }
+    }
+
+    /// The application takes work and answers: it listens and is not hung.
+    pub fn answers(&self) -> bool {
+        self.listening && !self.hung
+    }
+
+    /// Requests the ALB has open to it, for least outstanding requests: those
+    /// in the task, or once hung those it has not yet given up on (504).
+    pub fn outstanding(&self) -> usize {
+        if self.hung {
+            self.hung_requests.len()
+        } else {
+            self.processor.len()
         }
     }
 
@@ -187,5 +214,37 @@ impl Task {
         }
         self.up_nanos_this_minute = 0;
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ids::RouteId;
+    use crate::model::processor::NOT_A_CALL;
+
+    /// Goal: least outstanding requests counts what the ALB still waits on.
+    /// Method: two requests in a task (concurrency 1: one in service, one
+    /// queued), then a hang: both stay in the task, but once the ALB has
+    /// answered the first 504 only the second is outstanding.
+    #[test]
+    fn a_hung_task_counts_the_requests_the_alb_still_waits_on() {
+        let request = Request {
+            arrived: SimTime::ZERO,
+            route: RouteId(0),
+            call: NOT_A_CALL,
+            demand: SimDuration::from_secs(1),
+            cpu_millis: 0,
+            response_bytes: 0,
+        };
+        let processor = Processor::new(1, 10, 1024, false, SimTime::ZERO);
+        let mut task = Task::new(ServiceId(0), CapacityProviderId(0), 0, processor, SimDuration::ZERO);
+        task.processor.admit(request, SimTime::ZERO);
+        task.processor.admit(request, SimTime::ZERO);
+        assert_eq!(task.outstanding(), 2);
+        task.hung = true;
+        task.processor.hang(SimTime::ZERO);
+        task.hung_requests.push_back(request); // the first was answered 504
+        assert_eq!((task.outstanding(), task.processor.len()), (1, 2));
     }
 }

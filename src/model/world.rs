@@ -7,8 +7,9 @@
 //! before arrivals.
 //!
 //! This file holds the requests' path; `scheduler` (desiredCount, unhealthy
-//! replacement), `lifecycle` (a task from PROVISIONING to STOPPED) and
-//! `cloudwatch` (the minute's datapoints) add their methods to [`World`].
+//! replacement), `lifecycle` (a task from PROVISIONING to STOPPED), `hung`
+//! (a hung application's requests) and `cloudwatch` (the minute's
+//! datapoints) add their methods to [`World`].
 
 mod blue_green;
 mod calls;
@@ -16,6 +17,7 @@ mod capacity;
 mod cloudwatch;
 mod daemons;
 mod deployments;
+mod hung;
 mod instances;
 mod lifecycle;
 mod memory;
@@ -367,7 +369,7 @@ impl<O: Observer> World<O> {
         let tasks = &self.tasks;
         let picked = self.target_groups[group_id.index()].pick(
             self.config.load_balancer.algorithm,
-            |task| tasks[task.index()].processor.len(),
+            |task| tasks[task.index()].outstanding(),
             &mut self.routing,
             now,
         );
@@ -377,9 +379,14 @@ impl<O: Observer> World<O> {
         };
         self.services[service.index()].period_request_count += 1;
         let task = &mut self.tasks[task_id.index()];
+        // Nothing accepts the connection (not yet up, stopping, gone): 502 at once (§3.3).
         if !task.listening {
             self.count_new_group_failure(service, group_id);
             return self.answer_failure(service, &request, FailureCause::TargetNotListening, service);
+        }
+        // Accepted but never answered: 504 at the idle timeout (§3.3).
+        if task.hung {
+            return self.deliver_to_hung_app(task_id, request);
         }
         // The task's revision decides how long the request takes and how much CPU it wants.
         if task.service_time_scale != 1.0 {
@@ -456,19 +463,25 @@ impl<O: Observer> World<O> {
     }
 
     /// Fails every request still inside the task, as its clients see it:
-    /// in service, queued, and those waiting on their calls.
+    /// in service, queued, and those waiting on their calls; of a hung
+    /// task, those whose 504 has not come yet (the others were answered).
     fn cut_requests(&mut self, task_id: TaskId, cause: FailureCause) {
-        let task = &self.tasks[task_id.index()];
-        if task.connections_cut || task.processor.is_empty() {
+        let task = &mut self.tasks[task_id.index()];
+        if task.connections_cut || (task.processor.is_empty() && task.hung_requests.is_empty()) {
             return;
         }
         if self.config.services[task.service.index()].worker.is_some() {
             return self.abandon_jobs(task_id);
         }
         let (service, group) = (task.service, task.target_group);
-        let mut requests = Vec::with_capacity(task.processor.len());
-        task.processor.for_each_request(|r| requests.push(*r));
-        requests.extend(self.abandon_held_calls(task_id));
+        let requests = if task.hung {
+            Vec::from(std::mem::take(&mut task.hung_requests))
+        } else {
+            let mut requests = Vec::with_capacity(task.processor.len());
+            task.processor.for_each_request(|r| requests.push(*r));
+            requests.extend(self.abandon_held_calls(task_id));
+            requests
+        };
         for _ in 0..requests.len() {
             self.count_new_group_failure(service, group);
         }
@@ -580,6 +593,7 @@ impl<O: Observer> World<O> {
             Event::TaskRunning(task) => self.task_running(task),
             Event::AppReady(task) => self.app_ready(task),
             Event::AppHangs(task) => self.app_hangs(task),
+            Event::HungRequestsTimeOut(task) => self.hung_requests_time_out(task),
             Event::StartDeployment { service, deployment } => self.start_deployment(service, deployment),
             Event::TrafficShiftStep { service, ordinal, step } => self.traffic_shift_step(service, ordinal, step),
             Event::BakeTimeEnds { service, ordinal } => self.bake_time_ends(service, ordinal),

@@ -4,7 +4,8 @@
 
 use crate::support;
 use fleetsim::engine::{SimDuration, SimTime};
-use fleetsim::model::{FailureCause, Observation, Outcome, TargetHealth, TaskState};
+use fleetsim::model::observation::ContainerHealth;
+use fleetsim::model::{FailureCause, Observation, Outcome, TargetHealth, TaskId, TaskState};
 
 fn secs(s: f64) -> SimTime {
     SimTime::ZERO + SimDuration::from_secs_f64(s)
@@ -275,4 +276,205 @@ fn a_warm_start_serves_from_time_zero() {
     let warm = support::run(&format!("{ONE_TASK}\nwarm_start = true\n"));
     assert_eq!(warm.requests.failed(), 0, "{:?}", warm.requests);
     assert_eq!(warm.minutes[0][0].healthy_count, 1);
+}
+
+/// (arrived, finished at, outcome) of every request that arrived in [from, to).
+fn requests_between(observations: &[Observation], from: f64, to: f64) -> Vec<(SimTime, SimTime, Outcome)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::RequestFinished { arrived, at, outcome, .. }
+                if arrived >= secs(from) && arrived < secs(to) =>
+            {
+                Some((arrived, at, outcome))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// (time, new state) of one task's state changes.
+fn task_states(observations: &[Observation], task: TaskId) -> Vec<(SimTime, TaskState)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TaskStateChanged { at, task: t, to, .. } if t == task => Some((at, to)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn task_health(observations: &[Observation], task: TaskId) -> Vec<(SimTime, TargetHealth)> {
+    observations
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::TargetHealthChanged { at, task: t, health, .. } if t == task => Some((at, health)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Goal: a hung application (`unhealthy_after`) as the ALB meets it
+/// (aws-semantics §3.2, §3.3; §2.6, §2.5): its socket stays open, so requests
+/// are accepted and never answered (504 one idle timeout, 60 s, after they
+/// arrive), and target-group checks time out instead of failing at once.
+/// QA's case: one task, both checks, grace 120 s, RUNNING at 30 s.
+///
+/// | t (s)  | target group (every 10 s, timeout 5 s, 2 fails) | container (10 s apart, timeout 2 s, 2 retries) |
+/// |--------|--------------------------------------------------|------------------------------------------------|
+/// | 30     | task 0 RUNNING, `initial` (fail-open: served)     |                                                |
+/// | 40     | passes: healthy                                  | passes: HEALTHY                                |
+/// | 90     | app hangs (RUNNING + 60); check sent, no answer  | check starts, no answer                        |
+/// | 92     |                                                  | fails at its timeout (1)                       |
+/// | 95     | fails at its timeout (1); next sent at 100       |                                                |
+/// | 104    |                                                  | fails (2): UNHEALTHY (as before)               |
+/// | 105    | fails (2): unhealthy; fail-open still routes here |                                               |
+/// | 152    |                                                  | the check of 150 fails past the grace (150): task 1 launched |
+/// | 182    | task 1 RUNNING, `initial`                        |                                                |
+/// | 192    | task 1 healthy: task 0 drains (300 s)            |                                                |
+/// | 492    | delay over, nothing left to cut; SIGTERM, which a hung app does not answer |                      |
+/// | 522    | SIGKILL at stop_timeout (30 s): DEPROVISIONING; STOPPED at 527 |                                  |
+///
+/// Requests arriving at a in [90, 182) (task 0 is the only target) get 504
+/// at a + 60; none gets a 502 at once. (Before: unhealthy at 100, and 502
+/// `target_not_listening` at once.)
+#[test]
+fn a_hung_application_answers_504_at_the_idle_timeout_and_its_checks_time_out() {
+    let text = r#"
+        duration = "10m"
+        seed = 3
+        [traffic]
+        kind = "constant"
+        rate_per_second = 10.0
+        [service]
+        desired_count = 1
+        service_time = { distribution = "constant", value = "10ms" }
+        startup_time = { distribution = "constant", value = "30s" }
+        unhealthy_after = "60s"
+        container_health_check = { interval = "10s", timeout = "2s", retries = 2 }
+        health_check_grace_period = "120s"
+        [load_balancer]
+        health_check = { interval = "10s", timeout = "5s" }
+    "#;
+    let (_, obs) = support::run_observed(text);
+    assert_eq!(
+        task_health(&obs, TaskId(0))[..3],
+        [
+            (secs(30.0), TargetHealth::Initial),
+            (secs(40.0), TargetHealth::Healthy),
+            (secs(105.0), TargetHealth::Unhealthy)
+        ]
+    );
+    let container: Vec<(SimTime, ContainerHealth)> = obs
+        .iter()
+        .filter_map(|o| match *o {
+            Observation::ContainerHealthChanged { at, task: TaskId(0), health, .. } => Some((at, health)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(container, [(secs(40.0), ContainerHealth::Healthy), (secs(104.0), ContainerHealth::Unhealthy)]);
+    let launches: Vec<SimTime> = support::launches(&obs).into_iter().map(|(at, _)| at).collect();
+    assert_eq!(launches[..2], [secs(0.0), secs(152.0)]);
+    assert!(requests_between(&obs, 30.0, 90.0).iter().all(|r| r.2 == Outcome::Succeeded));
+    // Task 0 is the only target until 182: every request from the hang on
+    // is a 504 exactly one idle timeout after it arrived, the first included.
+    let hung = requests_between(&obs, 90.0, 182.0);
+    assert!(hung.len() > 800, "about 92 s at 10 req/s: {}", hung.len());
+    for &(arrived, at, outcome) in &hung {
+        assert_eq!((at, outcome), (arrived + SimDuration::from_secs(60), Outcome::Failed(FailureCause::IdleTimeout)));
+    }
+    let not_listening = obs.iter().any(|o| {
+        matches!(o, Observation::RequestFinished { outcome: Outcome::Failed(FailureCause::TargetNotListening), .. })
+    });
+    assert!(!not_listening, "a hung task's socket accepts: no 502 at once");
+    assert_eq!(
+        task_states(&obs, TaskId(0))[4..],
+        [
+            (secs(192.0), TaskState::Deactivating),
+            (secs(492.0), TaskState::Stopping),
+            (secs(522.0), TaskState::Deprovisioning),
+            (secs(527.0), TaskState::Stopped),
+        ]
+    );
+}
+
+/// Goal: requests a task holds when its application hangs never finish
+/// either: in service or queued, each gets its 504 one idle timeout (60 s)
+/// after it arrived, as do those sent to it after. Method: one task up at
+/// 10 s, concurrency 2, six requests of 50 s, the app hangs at 90 s; checks
+/// every 30 s (timeout 5 s, 2 fails).
+///
+/// | arrives (s) | at the hang (90) | would have finished | outcome        |
+/// |-------------|------------------|---------------------|----------------|
+/// | 60, 70      | in service       | 110, 120            | 504 at 120, 130 |
+/// | 85          | queued           | 160                 | 504 at 145     |
+/// | 95, 99, 105 | sent after       | —                   | 504 at 155, 159, 165 |
+///
+/// Checks: 40, 70 pass; those sent at 100 and 130 time out at 105 and 135:
+/// unhealthy at 135, task 1 launched then, RUNNING at 145, healthy at 175;
+/// task 0 drains until 205 (nothing left), ignores SIGTERM, SIGKILL at 235,
+/// STOPPED at 240.
+#[test]
+fn requests_held_when_the_application_hangs_get_504_at_their_idle_timeout() {
+    let text = r#"
+        duration = "5m"
+        [traffic]
+        kind = "request_trace"
+        file = "drain_requests.csv"
+        service_time_column = "service_time_s"
+        [service]
+        desired_count = 1
+        concurrency = 2
+        cpu_contention = false
+        service_time = { distribution = "trace" }
+        startup_time = { distribution = "constant", value = "10s" }
+        provisioning_time = "0s"
+        unhealthy_after = "80s"
+        [load_balancer]
+        deregistration_delay = "30s"
+    "#;
+    let (figures, obs) = support::run_observed(text);
+    let timed_out = Outcome::Failed(FailureCause::IdleTimeout);
+    assert_eq!(
+        requests_between(&obs, 0.0, 300.0),
+        [
+            (secs(60.0), secs(120.0), timed_out),
+            (secs(70.0), secs(130.0), timed_out),
+            (secs(85.0), secs(145.0), timed_out),
+            (secs(95.0), secs(155.0), timed_out),
+            (secs(99.0), secs(159.0), timed_out),
+            (secs(105.0), secs(165.0), timed_out),
+        ]
+    );
+    assert_eq!(figures.requests.failed_with_status(504), 6);
+    assert_eq!(task_health(&obs, TaskId(0))[2], (secs(135.0), TargetHealth::Unhealthy));
+    assert_eq!(
+        task_states(&obs, TaskId(0))[4..],
+        [
+            (secs(175.0), TaskState::Deactivating),
+            (secs(205.0), TaskState::Stopping),
+            (secs(235.0), TaskState::Deprovisioning),
+            (secs(240.0), TaskState::Stopped),
+        ]
+    );
+}
+
+/// Goal: 502 at once stays for a connection nothing accepts (§3.3). An app
+/// that hangs (RUNNING + 5 s) before it opens its socket (RUNNING + 10 s)
+/// never listens: requests from RUNNING (40 s) fail 502 as they arrive, and
+/// its checks (every 30 s) fail at once, not at their timeout: unhealthy at
+/// 100 (70, 100), not 105.
+#[test]
+fn an_application_that_hangs_before_it_listens_refuses_at_once() {
+    let text = format!("{ONE_TASK}\napp_ready_time = \"10s\"\nunhealthy_after = \"5s\"\n");
+    let (_, obs) = support::run_observed(&text);
+    assert_eq!(
+        task_health(&obs, TaskId(0))[..2],
+        [(secs(40.0), TargetHealth::Initial), (secs(100.0), TargetHealth::Unhealthy)]
+    );
+    let refused = requests_between(&obs, 40.0, 100.0);
+    assert!(!refused.is_empty());
+    for &(arrived, at, outcome) in &refused {
+        assert_eq!((at, outcome), (arrived, Outcome::Failed(FailureCause::TargetNotListening)));
+    }
 }

@@ -9,7 +9,7 @@
 use crate::support;
 use fleetsim::engine::{SimDuration, SimTime};
 use fleetsim::model::observation::RolloutState;
-use fleetsim::model::{Observation, StopReason, TaskState};
+use fleetsim::model::{FailureCause, Observation, StopReason, TaskState};
 
 fn at(seconds: u64) -> SimTime {
     SimTime::ZERO + SimDuration::from_secs(seconds)
@@ -299,10 +299,14 @@ fn a_canary_sends_ten_percent_for_five_minutes_then_all() {
 
 /// Goal: an alarm on the green target group's ELB 5XX rolls the canary back
 /// (§2.7) with no more than the canary's share exposed. The revision's tasks
-/// stop answering 60 s after RUNNING (390 s); the ALB returns 502 for green's
-/// requests until they are found unhealthy; the minute ending at 420 s holds
-/// more than the threshold of 10, so traffic goes back to blue at 420 s and
-/// the deployment FAILS; green is stopped and nothing more launches for it.
+/// hang 60 s after RUNNING (390 s): green's requests get no answer, and its
+/// checks (every 10 s) sent at 390 and 400 time out at 395 and 405 (§3.2).
+/// Unhealthy at 405 during the deployment, green's tasks are stopped at once
+/// and drain, so green answers 503 to its share; the minute ending at 420 s
+/// holds more than the threshold of 10, so traffic goes back to blue at 420 s
+/// and the deployment FAILS; green is stopped and nothing more launches for
+/// it. The requests hung in green are cut (502) when draining ends at 435,
+/// before their 504 would come (arrival + 60 s).
 #[test]
 fn an_alarm_during_the_canary_rolls_back() {
     let text = blue_green(
@@ -319,6 +323,10 @@ fn an_alarm_during_the_canary_rolls_back() {
     let launched_after: Vec<_> =
         launches_after_start(&observations).into_iter().filter(|l| l.0 > at(420) && l.1 == 1).collect();
     assert_eq!(launched_after, []);
+    let minute_6 = &figures.minutes[0][6].requests;
+    assert!(minute_6.failed_with_status(503) > 10, "{minute_6:?}");
+    assert_eq!(figures.requests.failed_by_cause[FailureCause::TargetNotListening as usize], 0);
+    assert!(figures.minutes[0][7].requests.failed_by_cause[FailureCause::DeregistrationCutOff as usize] > 0);
     // After the rollback users are served by blue alone.
     let last_minutes = &figures.minutes[0][9..];
     assert!(

@@ -282,20 +282,13 @@ impl<O: Observer> World<O> {
         self.services[service.index()].throttled_until.is_none_or(|t| t <= self.now())
     }
 
+    /// The application opens its socket, unless it hung before it could:
+    /// then nothing ever accepts a connection (502 at once).
     pub(super) fn app_ready(&mut self, task_id: TaskId) {
         let task = &mut self.tasks[task_id.index()];
         if task.state == TaskState::Running && task.stopping_for.is_none() {
             task.listening = !task.fails_health_checks && !task.hung;
             self.poll(task_id);
-        }
-    }
-
-    /// The application stops answering; health checks will find it unhealthy.
-    pub(super) fn app_hangs(&mut self, task_id: TaskId) {
-        let task = &mut self.tasks[task_id.index()];
-        task.hung = true;
-        if task.state == TaskState::Running && task.stopping_for.is_none() {
-            task.listening = false;
         }
     }
 
@@ -323,7 +316,8 @@ impl<O: Observer> World<O> {
 
     /// STOPPING: SIGTERM, then SIGKILL after stopTimeout (aws-semantics §2.5).
     /// Model choice: the application stops accepting, finishes the work it holds
-    /// (nobody reads it once the ALB has cut it) and exits when it is done.
+    /// (nobody reads it once the ALB has cut it) and exits when it is done; a
+    /// hung application does not answer SIGTERM and waits for the SIGKILL.
     pub(super) fn sigterm(&mut self, task_id: TaskId) {
         let stop_timeout = self.definition(task_id).stop_timeout;
         self.sigterm_within(task_id, stop_timeout);
@@ -335,7 +329,7 @@ impl<O: Observer> World<O> {
         self.set_state(task_id, TaskState::Stopping);
         let task = &mut self.tasks[task_id.index()];
         task.listening = false;
-        if task.processor.is_empty() {
+        if task.processor.is_empty() && !task.hung {
             self.process_exited(task_id);
         } else {
             task.lifecycle_timer = Some(self.queue.schedule(now + kill_after, Event::StopTimeoutEnds(task_id)));

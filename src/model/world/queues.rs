@@ -259,7 +259,7 @@ impl<O: Observer> World<O> {
             task.poll = None;
             // A task that stopped listening while it waited (SIGTERM, its
             // containers gone, a hang) takes nothing: it stopped polling.
-            if !task.listening || task.state != TaskState::Running {
+            if !task.answers() || task.state != TaskState::Running {
                 continue;
             }
             // A long poll returns at the first message (§12.2): one.
@@ -273,7 +273,7 @@ impl<O: Observer> World<O> {
     pub(super) fn poll(&mut self, task_id: TaskId) {
         let task = &self.tasks[task_id.index()];
         let Some(worker) = &self.config.services[task.service.index()].worker else { return };
-        if task.poll.is_some() || !task.listening || task.state != TaskState::Running {
+        if task.poll.is_some() || !task.answers() || task.state != TaskState::Running {
             return;
         }
         let concurrency = self.definition(task_id).concurrency as usize;
@@ -282,7 +282,7 @@ impl<O: Observer> World<O> {
         let now = self.now();
         loop {
             let task = &self.tasks[task_id.index()];
-            if !task.listening || task.state != TaskState::Running {
+            if !task.answers() || task.state != TaskState::Running {
                 return; // killed by its memory while receiving
             }
             let free = concurrency.saturating_sub(task.processor.len());

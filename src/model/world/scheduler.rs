@@ -175,8 +175,12 @@ impl<O: Observer> World<O> {
         }
     }
 
-    /// One health check of a registered, non-draining target: it passes when the
-    /// application accepts connections (model choice).
+    /// One health check of a registered, non-draining target, sent every
+    /// `interval` (§3.2). It passes when the application answers (model
+    /// choice: at once); it fails at once when nothing accepts the connection,
+    /// and when `timeout` ends if the application accepted it but hangs
+    /// (§3.2, §3.3): the failure counts then, and the next check is still
+    /// sent `interval` after this one.
     pub(super) fn health_check(&mut self, task_id: TaskId) {
         let now = self.now();
         let task = &mut self.tasks[task_id.index()];
@@ -184,11 +188,19 @@ impl<O: Observer> World<O> {
         if task.state != TaskState::Running || task.stopping_for.is_some() {
             return;
         }
-        let was_healthy = self.is_healthy(task_id);
-        let passed = self.tasks[task_id.index()].listening;
-        let group_id = self.tasks[task_id.index()].target_group;
+        let group_id = task.target_group;
         let group_config = &self.config.load_balancer.target_groups[group_id.index()];
-        let interval = group_config.health_check.interval;
+        let (interval, timeout) = (group_config.health_check.interval, group_config.health_check.timeout);
+        let timed_out = task.health_check_hanging.take();
+        if timed_out.is_none() && task.listening && task.hung {
+            task.health_check_hanging = Some(now);
+            task.health_check = Some(self.queue.schedule(now + timeout, Event::HealthCheck(task_id)));
+            return;
+        }
+        let sent = timed_out.unwrap_or(now);
+        let was_healthy = self.is_healthy(task_id);
+        let passed = timed_out.is_none() && self.tasks[task_id.index()].answers();
+        let group_config = &self.config.load_balancer.target_groups[group_id.index()];
         let transition = self.target_groups[group_id.index()].record_check(
             task_id,
             passed,
@@ -204,7 +216,7 @@ impl<O: Observer> World<O> {
         let unhealthy = self.target_groups[group_id.index()].health(task_id) == Some(TargetHealth::Unhealthy);
         if self.after_health_check(task_id, was_healthy, unhealthy.then_some(StopReason::FailedElbHealthCheck)) {
             self.tasks[task_id.index()].health_check =
-                Some(self.queue.schedule(now + interval, Event::HealthCheck(task_id)));
+                Some(self.queue.schedule(sent + interval, Event::HealthCheck(task_id)));
         }
     }
 
@@ -227,7 +239,9 @@ impl<O: Observer> World<O> {
         };
         let task = &mut self.tasks[task_id.index()];
         let timed_out = task.container_check_hanging.take();
-        if timed_out.is_none() && !task.listening && (task.hung || task.fails_health_checks) {
+        // A hung application never answers the command, socket open or not;
+        // one that never listens (`fails_health_checks`) neither.
+        if timed_out.is_none() && (task.hung || (task.fails_health_checks && !task.listening)) {
             // The command hangs: it fails when its timeout ends.
             task.container_check_hanging = Some(now);
             task.container_check = Some(self.queue.schedule(now + check.timeout, Event::ContainerHealthCheck(task_id)));
@@ -235,7 +249,7 @@ impl<O: Observer> World<O> {
         }
         let was_healthy = self.is_healthy(task_id);
         let task = &mut self.tasks[task_id.index()];
-        let passed = timed_out.is_none() && task.listening;
+        let passed = timed_out.is_none() && task.answers();
         let started = timed_out.unwrap_or(now);
         // A success ends the start period early (§2.6): later failures count.
         let in_start_period = task.container_health == ContainerHealth::Unknown
