@@ -821,7 +821,7 @@ fn map_one_service<'a>(
         None => (desired, scaling),
     };
     let main_container = map_task_definition(b, &mut service, td, &load_balancers, ec2.is_some())?;
-    let (cpu_units, memory_mib, arm64) = map_assumed_service(b, &mut service, td)?;
+    let (cpu_units, memory_mib, arm64) = map_assumed_service(b, &mut service, name, td)?;
     map_placement(b, &mut service, svc, ec2.is_some(), daemon.is_some())?;
     // The service's own keys first, then the tables its strategy pushed.
     b.tables.insert(start, service);
@@ -1345,7 +1345,7 @@ fn target_tracking(b: &mut Builder, policy: &Node) -> Result<Option<Table>, Erro
 }
 
 /// What AWS's configuration does not hold, each listed under ASSUMED.
-fn map_assumed_service(b: &mut Builder, service: &mut Table, td: &Node) -> Result<(u32, u32, bool), Error> {
+fn map_assumed_service(b: &mut Builder, service: &mut Table, name: &str, td: &Node) -> Result<(u32, u32, bool), Error> {
     let cpu_units = td.require("cpu", "task cpu")?.cpu_units()?;
     let memory_mib = td.require("memory", "task memory")?.memory_mib()?;
     let arm64 = match td.get("runtimePlatform")? {
@@ -1369,8 +1369,9 @@ fn map_assumed_service(b: &mut Builder, service: &mut Table, td: &Node) -> Resul
     ));
     let vcpu_per_request = f64::from(cpu_units) / 1024.0 / f64::from(concurrency);
     service.set("vcpu_per_request", float(vcpu_per_request), ASSUMED);
+    // It differs by service (their tasks' sizes differ): say whose it is.
     b.assume(format!(
-        "vcpu_per_request = {} (the task's vCPU over its concurrency: CPU reaches 100 % with every slot busy)",
+        "vcpu_per_request = {} for service {name} (the task's vCPU over its concurrency: CPU reaches 100 % with every slot busy)",
         float(vcpu_per_request)
     ));
     service.set("startup_time", "{ distribution = \"uniform\", min = \"30s\", max = \"60s\" }".into(), ASSUMED);

@@ -436,6 +436,9 @@ fn several_services_import_and_run() {
         "action = { forward = [{ target_group = \"web\", weight = 80 }, { target_group = \"api\", weight = 20 }] }",
         "action = { fixed_response = { status_code = 403 } }",
         "[[services.auto_scaling.step_scaling]]  # policies-cluster.json ScalingPolicies[1]",
+        // Each service's own assumption says whose it is.
+        "#   - vcpu_per_request = 0.1 for service web (",
+        "#   - vcpu_per_request = 0.05 for service api (",
     ] {
         assert!(squash(&text).contains(&squash(expected)), "expected {expected:?}:\n{text}");
     }
