@@ -117,9 +117,11 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     let imported = import::import(&request).map_err(|e| vec![e.to_string()])?;
 
     // The scenario must be one fleetsim runs: check it before anyone sees it.
+    // (The path places relative files, such as access logs, by the output's
+    // folder.) A value it refuses came from a JSON field: name that, in one line.
     let shown = args.out.clone().unwrap_or_else(|| PathBuf::from("imported.toml"));
     if let Err(e) = scenario::parse(&imported.toml, &shown) {
-        return Err(e.lines().into_iter().map(|l| format!("the imported scenario is not valid: {l}")).collect());
+        return Err(vec![imported.blame(&e).to_string()]);
     }
     let mut stderr = std::io::stderr();
     for note in &imported.not_modelled {

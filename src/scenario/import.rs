@@ -88,6 +88,117 @@ pub struct Imported {
     pub not_modelled: Vec<String>,
     /// Values fleetsim had to choose, each as written in the scenario.
     pub assumed: Vec<String>,
+    /// The input files' names, in the order given.
+    files: Vec<String>,
+    /// Where each table and value of `toml` came from.
+    origins: Vec<Origin>,
+}
+
+impl Imported {
+    /// The scenario's validation failed: its first problem, told as a
+    /// problem with the JSON field the value came from, for one line on
+    /// stderr. The scenario was never written, so its file and lines are
+    /// not named; a field with no single JSON source (an assumption, or a
+    /// table of several files' values) names every input file and the
+    /// scenario's field.
+    pub fn blame(&self, error: &super::Error) -> Error {
+        let problems = match error {
+            super::Error::Invalid { problems, .. } if !problems.is_empty() => problems.as_slice(),
+            other => return Error { file: self.files.join(", "), path: String::new(), message: other.to_string() },
+        };
+        let problem = &problems[0];
+        let more = match problems.len() - 1 {
+            0 => String::new(),
+            1 => " (and 1 more problem)".to_string(),
+            n => format!(" (and {n} more problems)"),
+        };
+        let message = format!("{}{more}", problem.message);
+        let field = if problem.field.is_empty() {
+            // Only a line (TOML the importer should not write): the field on that line.
+            problem.line.and_then(|l| self.origins.iter().find(|o| o.line == l)).map(|o| o.field.clone())
+        } else {
+            Some(problem.field.clone())
+        };
+        let Some(field) = field else {
+            return Error { file: self.files.join(", "), path: "the imported scenario".into(), message };
+        };
+        match self.source_of(&field) {
+            Some(source) => {
+                Error { file: source.file, path: format!("{} (imported as {field})", source.path), message }
+            }
+            None => Error { file: self.files.join(", "), path: format!("the imported scenario's {field}"), message },
+        }
+    }
+
+    /// The JSON field a field of the scenario came from: its own source; else,
+    /// for a table or array, the JSON every value in it came from (an array
+    /// of tables from one JSON array); else the nearest enclosing field's
+    /// (an item of an inline array). None for an assumption or a mix.
+    fn source_of(&self, field: &str) -> Option<Source> {
+        if let Some(o) = self.origins.iter().find(|o| o.field == field) {
+            if o.source.is_some() {
+                return o.source.clone();
+            }
+        }
+        let inside: Vec<&Origin> = self
+            .origins
+            .iter()
+            .filter(|o| o.field.strip_prefix(field).is_some_and(|rest| rest.starts_with(['.', '['])))
+            .collect();
+        if !inside.is_empty() {
+            let sources: Option<Vec<&Source>> = inside.iter().map(|o| o.source.as_ref()).collect();
+            return sources.and_then(|s| common_source(&s));
+        }
+        if self.origins.iter().any(|o| o.field == field) {
+            return None;
+        }
+        // The nearest enclosing field that the importer wrote.
+        let mut at = field;
+        while let Some(cut) = at.rfind(['.', '[']) {
+            at = &at[..cut];
+            if let Some(o) = self.origins.iter().find(|o| o.field == at) {
+                return o.source.clone();
+            }
+        }
+        None
+    }
+}
+
+/// A field path's keys and indices: `a.b[0]` is `a`, `b`, `[0]`.
+fn segments(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, indices) = part.split_at(part.find('[').unwrap_or(part.len()));
+        out.push(key.to_string());
+        out.extend(indices.split_inclusive(']').map(str::to_string));
+    }
+    out
+}
+
+/// The JSON field holding every one of `sources`: one file, their longest
+/// common path (`services[0].capacityProviderStrategy` of its items' fields).
+fn common_source(sources: &[&Source]) -> Option<Source> {
+    let first = sources.first()?;
+    if sources.iter().any(|s| s.file != first.file) {
+        return None;
+    }
+    let mut common = segments(&first.path);
+    for s in &sources[1..] {
+        let other = segments(&s.path);
+        let same = common.iter().zip(&other).take_while(|(a, b)| a == b).count();
+        common.truncate(same);
+    }
+    if common.is_empty() || common == [""] {
+        return None;
+    }
+    let mut path = String::new();
+    for (i, seg) in common.iter().enumerate() {
+        if i > 0 && !seg.starts_with('[') {
+            path.push('.');
+        }
+        path.push_str(seg);
+    }
+    Some(Source { file: first.file.clone(), path })
 }
 
 /// A JSON file that cannot be imported: the file, the field path, what is wrong.
@@ -97,6 +208,54 @@ pub struct Error {
     pub file: String,
     pub path: String,
     pub message: String,
+}
+
+/// Where a value came from: a JSON file and the field's path in it; shown
+/// as `file path` in comments and notes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Source {
+    pub file: String,
+    pub path: String,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.file, self.path)
+    }
+}
+
+impl Source {
+    /// A comment that says more than the source but still came from it.
+    fn with(self, more: impl std::fmt::Display) -> Comment {
+        Comment { text: format!("{self}{more}"), source: Some(self) }
+    }
+}
+
+/// A value's or table's comment, and the JSON field it came from (none for
+/// an assumption or a value of several fields), so that a problem with the
+/// scenario can be told as a problem with the JSON.
+#[derive(Clone, Debug, Default)]
+struct Comment {
+    text: String,
+    source: Option<Source>,
+}
+
+impl From<Source> for Comment {
+    fn from(source: Source) -> Comment {
+        Comment { text: source.to_string(), source: Some(source) }
+    }
+}
+
+impl From<String> for Comment {
+    fn from(text: String) -> Comment {
+        Comment { text, source: None }
+    }
+}
+
+impl From<&str> for Comment {
+    fn from(text: &str) -> Comment {
+        Comment { text: text.to_string(), source: None }
+    }
 }
 
 /// A value inside a JSON file, with its field path for errors and comments.
@@ -133,9 +292,9 @@ impl<'a> Node<'a> {
         self.error(format!("expected {what}, found {}", describe(self.value)))
     }
 
-    /// `file path`, for comments and notes.
-    fn source(&self) -> String {
-        format!("{} {}", self.file, self.path)
+    /// The field's file and path, for comments and notes.
+    fn source(&self) -> Source {
+        Source { file: self.file.to_string(), path: self.path.clone() }
     }
 
     fn child_path(&self, key: &str) -> String {
@@ -299,7 +458,7 @@ fn float(v: f64) -> String {
 struct Entry {
     key: String,
     value: String,
-    comment: String,
+    comment: Comment,
 }
 
 /// A TOML table: `[header]` (or `[[header]]`) and its entries.
@@ -307,26 +466,73 @@ struct Entry {
 struct Table {
     header: String,
     array: bool,
-    comment: String,
+    comment: Comment,
     entries: Vec<Entry>,
 }
 
 impl Table {
-    fn new(header: &str, array: bool, comment: impl Into<String>) -> Table {
+    fn new(header: &str, array: bool, comment: impl Into<Comment>) -> Table {
         Table { header: header.to_string(), array, comment: comment.into(), entries: Vec::new() }
     }
 
-    fn set(&mut self, key: &str, value: String, comment: impl Into<String>) {
+    fn set(&mut self, key: &str, value: String, comment: impl Into<Comment>) {
         self.entries.push(Entry { key: key.to_string(), value, comment: comment.into() });
     }
 
-    fn render(&self, out: &mut String) {
+    /// Writes the table as the element `field` of the scenario (its path as
+    /// validation names it, `services[1].auto_scaling`), recording where each
+    /// line came from.
+    fn render(&self, out: &mut String, field: &str, origins: &mut Vec<Origin>) {
         let header = if self.array { format!("[[{}]]", self.header) } else { format!("[{}]", self.header) };
-        write_line(out, &header, &self.comment);
+        record(out, origins, field.to_string(), &self.comment);
+        write_line(out, &header, &self.comment.text);
+        self.render_entries(out, field, origins);
+    }
+
+    fn render_entries(&self, out: &mut String, field: &str, origins: &mut Vec<Origin>) {
         for e in &self.entries {
-            write_line(out, &format!("{} = {}", e.key, e.value), &e.comment);
+            let at = if field.is_empty() { e.key.clone() } else { format!("{field}.{}", e.key) };
+            record(out, origins, at, &e.comment);
+            write_line(out, &format!("{} = {}", e.key, e.value), &e.comment.text);
         }
     }
+}
+
+/// Where one field of the imported scenario came from.
+#[derive(Clone, Debug)]
+struct Origin {
+    /// Its path as validation names it: `services[1].auto_scaling.min_capacity`.
+    field: String,
+    /// Its line in the scenario (1-based), for problems that have only a line.
+    line: usize,
+    /// The JSON field it came from; none for an assumption.
+    source: Option<Source>,
+}
+
+/// Records that the next line of `out` is `field`, from `comment`'s source.
+fn record(out: &str, origins: &mut Vec<Origin>, field: String, comment: &Comment) {
+    let line = out.matches('\n').count() + 1;
+    origins.push(Origin { field, line, source: comment.source.clone() });
+}
+
+/// A table header's path as validation names it: each array of tables on
+/// the way with its current element's index (`services[1].auto_scaling.target_tracking[0]`).
+/// `elements` holds, for each array of tables seen, the number of its elements so far.
+fn table_field(header: &str, elements: &[(String, usize)]) -> String {
+    let mut field = String::new();
+    let mut prefix = String::new();
+    for (i, part) in header.split('.').enumerate() {
+        if i > 0 {
+            prefix.push('.');
+            field.push('.');
+        }
+        prefix.push_str(part);
+        field.push_str(part);
+        if let Some((_, n)) = elements.iter().find(|(h, _)| *h == prefix) {
+            let _ = write!(field, "[{}]", n.saturating_sub(1));
+        }
+    }
+    field
 }
 
 const COMMENT_COLUMN: usize = 40;
@@ -531,7 +737,7 @@ pub fn import<'a>(request: &Request<'a>) -> Result<Imported, Error> {
         (true, Some(cluster)) => {
             let arn = cluster.str()?;
             let name = arn.rsplit('/').next().unwrap_or(arn);
-            b.top.set("name", quote(name), format!("{} (the cluster's name)", cluster.source()));
+            b.top.set("name", quote(name), cluster.source().with(" (the cluster's name)"));
         }
     }
     b.top.set("seed", "1".into(), ASSUMED);
@@ -615,7 +821,7 @@ fn map_one_service<'a>(
         None => (desired, scaling),
     };
     let main_container = map_task_definition(b, &mut service, td, &load_balancers, ec2.is_some())?;
-    let (cpu_units, memory_mib, arm64) = map_assumed_service(b, &mut service, td)?;
+    let (cpu_units, memory_mib, arm64) = map_assumed_service(b, &mut service, name, td)?;
     map_placement(b, &mut service, svc, ec2.is_some(), daemon.is_some())?;
     // The service's own keys first, then the tables its strategy pushed.
     b.tables.insert(start, service);
@@ -784,7 +990,7 @@ fn region(b: &mut Builder, td: &Node, svc: &Node) -> Result<(), Error> {
     for (node, key) in [(svc, "serviceArn"), (td, "taskDefinitionArn")] {
         if let Some((arn, n)) = node.opt_str(key)? {
             if let Some(region) = arn.split(':').nth(3).filter(|r| !r.is_empty()) {
-                b.top.set("region", quote(region), format!("{} (the ARN's region)", n.source()));
+                b.top.set("region", quote(region), n.source().with(" (the ARN's region)"));
                 return Ok(());
             }
         }
@@ -865,7 +1071,7 @@ fn map_service<'a>(
                 service.set(
                     "launch_type",
                     quote("EC2"),
-                    format!("{} (the cluster's one [[capacity_providers]])", node.source()),
+                    node.source().with(" (the cluster's one [[capacity_providers]])"),
                 );
                 ec2 = ec2::Use::LaunchType(node);
             }
@@ -892,7 +1098,7 @@ fn map_service<'a>(
     match lbs {
         [] => {
             let node = Node { file: svc.file, path: svc.child_path("loadBalancers"), value: &Value::Null };
-            service.set("load_balanced", "false".into(), format!("{} is empty", node.source()));
+            service.set("load_balanced", "false".into(), node.source().with(" is empty"));
         }
         [first, rest @ ..] => {
             let node = Node { file: svc.file, path: svc.child_path("loadBalancers"), value: first.value };
@@ -1060,15 +1266,14 @@ fn map_scaling(
         let mut t = Table::new(&b.header("auto_scaling"), false, "");
         let (min, max) = match bounds {
             Some((min, min_source, max, max_source)) => {
-                t.comment =
-                    format!("{} and its policies", targets.as_ref().map_or(String::new(), |n| n.file.to_string()));
+                t.comment = format!("{} and its policies", targets.as_ref().map_or("", |n| n.file)).into();
                 t.set("min_capacity", min.to_string(), min_source);
                 t.set("max_capacity", max.to_string(), max_source);
                 (min, max)
             }
             None => {
                 let (min, max) = (count.max(1), count.max(1) * 2);
-                t.comment = format!("{ASSUMED}: no --scalable-targets");
+                t.comment = format!("{ASSUMED}: no --scalable-targets").into();
                 t.set("min_capacity", min.to_string(), ASSUMED);
                 t.set("max_capacity", max.to_string(), ASSUMED);
                 b.assume(format!(
@@ -1084,10 +1289,9 @@ fn map_scaling(
             service.set(
                 "desired_count",
                 clamped.to_string(),
-                format!(
-                    "{} = {count}, moved into [{min}, {max}] as Application Auto Scaling does",
-                    count_node.source()
-                ),
+                count_node
+                    .source()
+                    .with(format!(" = {count}, moved into [{min}, {max}] as Application Auto Scaling does")),
             );
             count = clamped;
             return Ok((count, tables));
@@ -1141,7 +1345,7 @@ fn target_tracking(b: &mut Builder, policy: &Node) -> Result<Option<Table>, Erro
 }
 
 /// What AWS's configuration does not hold, each listed under ASSUMED.
-fn map_assumed_service(b: &mut Builder, service: &mut Table, td: &Node) -> Result<(u32, u32, bool), Error> {
+fn map_assumed_service(b: &mut Builder, service: &mut Table, name: &str, td: &Node) -> Result<(u32, u32, bool), Error> {
     let cpu_units = td.require("cpu", "task cpu")?.cpu_units()?;
     let memory_mib = td.require("memory", "task memory")?.memory_mib()?;
     let arm64 = match td.get("runtimePlatform")? {
@@ -1165,8 +1369,9 @@ fn map_assumed_service(b: &mut Builder, service: &mut Table, td: &Node) -> Resul
     ));
     let vcpu_per_request = f64::from(cpu_units) / 1024.0 / f64::from(concurrency);
     service.set("vcpu_per_request", float(vcpu_per_request), ASSUMED);
+    // It differs by service (their tasks' sizes differ): say whose it is.
     b.assume(format!(
-        "vcpu_per_request = {} (the task's vCPU over its concurrency: CPU reaches 100 % with every slot busy)",
+        "vcpu_per_request = {} for service {name} (the task's vCPU over its concurrency: CPU reaches 100 % with every slot busy)",
         float(vcpu_per_request)
     ));
     service.set("startup_time", "{ distribution = \"uniform\", min = \"30s\", max = \"60s\" }".into(), ASSUMED);
@@ -1364,14 +1569,29 @@ fn render(b: Builder, request: &Request) -> Imported {
         let _ = writeln!(out, "#   - {}", comment_text(note));
     }
     let _ = writeln!(out);
-    for e in &b.top.entries {
-        write_line(&mut out, &format!("{} = {}", e.key, e.value), &e.comment);
-    }
+    let mut origins = Vec::new();
+    b.top.render_entries(&mut out, "", &mut origins);
+    let mut elements: Vec<(String, usize)> = Vec::new();
     for t in &b.tables {
+        if t.array {
+            // A new element: the arrays of tables inside it start again.
+            let inside = format!("{}.", t.header);
+            elements.retain(|(h, _)| !h.starts_with(&inside));
+            match elements.iter_mut().find(|(h, _)| *h == t.header) {
+                Some((_, n)) => *n += 1,
+                None => elements.push((t.header.clone(), 1)),
+            }
+        }
         let _ = writeln!(out);
-        t.render(&mut out);
+        t.render(&mut out, &table_field(&t.header, &elements), &mut origins);
     }
-    Imported { toml: out, not_modelled: b.not_modelled, assumed: b.assumed }
+    Imported {
+        toml: out,
+        not_modelled: b.not_modelled,
+        assumed: b.assumed,
+        files: files.into_iter().map(str::to_string).collect(),
+        origins,
+    }
 }
 
 #[cfg(test)]
@@ -1406,6 +1626,177 @@ mod tests {
         let mut out = String::new();
         write_line(&mut out, "x = 1", "from \"WINDOWS\nstart_time = 1\n#\"");
         assert_eq!(out.lines().count(), 1, "{out}");
+    }
+
+    /// Every cluster fixture, as `fleetsim import` is given them in the README.
+    fn cluster() -> Request<'static> {
+        macro_rules! file {
+            ($name:literal) => {
+                JsonFile { name: $name, text: include_str!(concat!("../../tests/scenarios/import/", $name)) }
+            };
+        }
+        Request {
+            task_definitions: vec![file!("td.json"), file!("td-api-input.json")],
+            services: vec![file!("svc-cluster.json")],
+            scaling_policies: Some(file!("policies-cluster.json")),
+            scalable_targets: Some(file!("targets.json")),
+            scheduled_actions: Some(file!("scheduled.json")),
+            alarms: Some(file!("alarms.json")),
+            target_groups: Some(file!("target-groups.json")),
+            target_group_attributes: vec![
+                (Some("web"), file!("tg-attributes-web.json")),
+                (Some("api"), file!("tg-attributes-api.json")),
+            ],
+            rules: Some(file!("rules.json")),
+            capacity_providers: Some(file!("capacity-providers.json")),
+            auto_scaling_groups: Some(file!("auto-scaling-groups.json")),
+            ..Request::default()
+        }
+    }
+
+    /// Goal: the map from the scenario's fields to the JSON's is right, or a
+    /// problem would be blamed on the wrong field. Method: import every
+    /// cluster fixture; each recorded field must be in the TOML (its path
+    /// as validation spells it, arrays of tables indexed within their
+    /// element) on its recorded line, and each source in its JSON file.
+    #[test]
+    fn every_origin_is_a_field_written_and_a_field_read() {
+        let request = cluster();
+        let imported = import(&request).unwrap();
+        let doc: toml::Value = toml::from_str(&imported.toml).unwrap();
+        let lines: Vec<&str> = imported.toml.lines().collect();
+        let mut from_json = 0;
+        for o in &imported.origins {
+            let mut at = &doc;
+            for seg in segments(&o.field) {
+                at = match seg.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+                    Some(i) => at.get(i.parse::<usize>().unwrap()),
+                    None => at.get(seg.as_str()),
+                }
+                .unwrap_or_else(|| panic!("{} is not in the scenario:\n{}", o.field, imported.toml));
+            }
+            let line = lines[o.line - 1];
+            let key = segments(&o.field).pop().unwrap();
+            assert!(line.starts_with('[') || line.starts_with(&format!("{key} = ")), "{}: line {line:?}", o.field);
+            let Some(source) = &o.source else { continue };
+            let file = request.files().into_iter().position(|f| f == source.file).unwrap();
+            let json = [request.task_definitions.clone(), request.services.clone()]
+                .concat()
+                .into_iter()
+                .chain(
+                    [
+                        request.scaling_policies,
+                        request.scalable_targets,
+                        request.scheduled_actions,
+                        request.alarms,
+                        request.target_groups,
+                        request.rules,
+                        request.capacity_providers,
+                        request.auto_scaling_groups,
+                    ]
+                    .into_iter()
+                    .flatten(),
+                )
+                .chain(request.target_group_attributes.iter().map(|(_, f)| *f))
+                .nth(file)
+                .unwrap();
+            let mut value: Value = serde_json::from_str(json.text).unwrap();
+            for seg in segments(&source.path) {
+                value = match seg.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+                    Some(i) => value.get(i.parse::<usize>().unwrap()),
+                    None => value.get(seg.as_str()),
+                }
+                .unwrap_or_else(|| panic!("{} is not in {}", source.path, source.file))
+                .clone();
+            }
+            from_json += 1;
+        }
+        assert!(from_json > 100, "{from_json} fields from the JSON");
+    }
+
+    /// Goal: a problem validation finds in the imported scenario is told as a
+    /// problem of the JSON field its value came from, in one line that never
+    /// names the unwritten scenario; with no single source, every input file
+    /// and the scenario's field. Method: the cluster's import, problems as
+    /// validation would give them.
+    #[test]
+    fn problems_are_blamed_on_the_json_field() {
+        let imported = import(&cluster()).unwrap();
+        let problem = |field: &str, line: Option<usize>| super::super::Problem {
+            field: field.to_string(),
+            line,
+            message: "expected better".into(),
+        };
+        let blame = |problems: Vec<super::super::Problem>| {
+            let e = super::super::Error::Invalid { path: "out/prod.toml".into(), problems };
+            let text = imported.blame(&e).to_string();
+            assert!(!text.contains("prod.toml") && !text.contains('\n'), "{text}");
+            text
+        };
+        let all = imported.files.join(", ");
+        let line_of = |text: &str| imported.toml.lines().position(|l| l.starts_with(text)).unwrap() + 1;
+        for (field, line, expected) in [
+            (
+                "services[1].deployment_configuration.maximum_percent",
+                None,
+                "svc-cluster.json: services[1].deploymentConfiguration.maximumPercent \
+                 (imported as services[1].deployment_configuration.maximum_percent): expected better"
+                    .to_string(),
+            ),
+            (
+                "services[1].auto_scaling.step_scaling[1].alarm.threshold",
+                None,
+                "alarms.json: MetricAlarms[3].Threshold (imported as \
+                 services[1].auto_scaling.step_scaling[1].alarm.threshold): expected better"
+                    .to_string(),
+            ),
+            // An item of an inline array: the array's field.
+            (
+                "services[1].placement_strategy[1].field",
+                None,
+                "svc-cluster.json: services[1].placementStrategy (imported as \
+                 services[1].placement_strategy[1].field): expected better"
+                    .to_string(),
+            ),
+            // An array of tables: the JSON array its items came from.
+            (
+                "services[0].capacity_provider_strategy",
+                None,
+                "svc-cluster.json: services[0].capacityProviderStrategy (imported as \
+                 services[0].capacity_provider_strategy): expected better"
+                    .to_string(),
+            ),
+            // A TOML error has only a line: the field on it.
+            (
+                "",
+                Some(line_of("target_value = 60.0")),
+                "policies-cluster.json: ScalingPolicies[0].TargetTrackingScalingPolicyConfiguration.TargetValue \
+                 (imported as services[0].auto_scaling.target_tracking[0].target_value): expected better"
+                    .to_string(),
+            ),
+            // An assumption, a table of two files' values, an assumption's item: no one JSON field.
+            (
+                "services[0].queue_limit",
+                None,
+                format!("{all}: the imported scenario's services[0].queue_limit: expected better"),
+            ),
+            (
+                "services[0].auto_scaling",
+                None,
+                format!("{all}: the imported scenario's services[0].auto_scaling: expected better"),
+            ),
+            (
+                "traffic.routes[0].share",
+                None,
+                format!("{all}: the imported scenario's traffic.routes[0].share: expected better"),
+            ),
+        ] {
+            assert_eq!(blame(vec![problem(field, line)]), expected, "{field}");
+        }
+        assert_eq!(
+            blame(vec![problem("name", None), problem("seed", None), problem("region", None)]),
+            "svc-cluster.json: services[0].clusterArn (imported as name): expected better (and 2 more problems)"
+        );
     }
 
     #[test]

@@ -436,6 +436,9 @@ fn several_services_import_and_run() {
         "action = { forward = [{ target_group = \"web\", weight = 80 }, { target_group = \"api\", weight = 20 }] }",
         "action = { fixed_response = { status_code = 403 } }",
         "[[services.auto_scaling.step_scaling]]  # policies-cluster.json ScalingPolicies[1]",
+        // Each service's own assumption says whose it is.
+        "#   - vcpu_per_request = 0.1 for service web (",
+        "#   - vcpu_per_request = 0.05 for service api (",
     ] {
         assert!(squash(&text).contains(&squash(expected)), "expected {expected:?}:\n{text}");
     }
@@ -675,6 +678,65 @@ fn bad_elb_scaling_and_ec2_json_names_the_file_and_the_field() {
     let mut a = args(&[("task-definition", "td.json")]);
     a.extend(["--service".into(), svc.into_os_string()]);
     assert_one_line_error(&import(a), &["svc-mixed.json: services[0].capacityProviderStrategy: mixes FARGATE"]);
+}
+
+/// Goal: a JSON value the scenario's validation refuses exits 2 with one
+/// line naming the JSON file and field it came from (and the scenario field
+/// it became), never the output file it did not write, and writes nothing.
+/// Method: QA's cases, one fixture broken at a time, imported with `-o`.
+#[test]
+fn refused_values_name_the_json_file_and_field() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("imported.toml");
+    let svc = read(&fixture("svc.json"));
+    let cases: [(&str, &str, String, &str); 5] = [
+        (
+            "--scalable-targets",
+            "bad-targets.json",
+            read(&fixture("targets.json")).replacen("\"MinCapacity\": 2,", "\"MinCapacity\": 50,", 1),
+            "bad-targets.json: ScalableTargets[1].MaxCapacity (imported as service.auto_scaling.max_capacity): \
+             expected ≥ min_capacity (50), found 20 (and 1 more problem)",
+        ),
+        (
+            "--service",
+            "svc-weight.json",
+            svc.replacen("\"weight\": 3", "\"weight\": 2000", 1),
+            "svc-weight.json: services[0].capacityProviderStrategy[1].weight \
+             (imported as service.capacity_provider_strategy[1].weight): expected an integer 0–1000",
+        ),
+        (
+            "--service",
+            "svc-base.json",
+            svc.replacen("\"base\": 0", "\"base\": 1", 1),
+            "svc-base.json: services[0].capacityProviderStrategy (imported as service.capacity_provider_strategy): \
+             only one item may set a base",
+        ),
+        (
+            "--service",
+            "svc-maximum.json",
+            svc.replacen("\"maximumPercent\": 200", "\"maximumPercent\": 50", 1),
+            "svc-maximum.json: services[0].deploymentConfiguration.maximumPercent \
+             (imported as service.deployment_configuration.maximum_percent): expected an integer 100–2000",
+        ),
+        (
+            "--scaling-policies",
+            "bad-policies.json",
+            read(&fixture("policies.json")).replacen("\"TargetValue\": 60.0", "\"TargetValue\": -60.0", 1),
+            "bad-policies.json: ScalingPolicies[0].TargetTrackingScalingPolicyConfiguration.TargetValue \
+             (imported as service.auto_scaling.target_tracking[0].target_value): expected a number > 0, found -60",
+        ),
+    ];
+    for (flag, name, text, expected) in cases {
+        let mut a: Vec<std::ffi::OsString> = vec!["--task-definition".into(), fixture("td.json").into_os_string()];
+        if flag != "--service" {
+            a.extend(["--service".into(), fixture("svc.json").into_os_string()]);
+        }
+        a.extend([flag.into(), write(dir.path(), name, &text).into_os_string(), "-o".into(), out.clone().into()]);
+        let output = import(a);
+        assert_one_line_error(&output, &[expected]);
+        assert!(!String::from_utf8_lossy(&output.stderr).contains("imported.toml"), "{}", show(&output));
+        assert!(!out.exists(), "nothing written on bad input:\n{}", show(&output));
+    }
 }
 
 /// Goal: a `schedulingStrategy: DAEMON` service on EC2 imports as

@@ -4,7 +4,7 @@
 //! describe-auto-scaling-groups` (instance type, sizes, zones, Spot: §5.5),
 //! as `[[capacity_providers]]`. Pure, like its parent.
 
-use super::{quote, seconds, Builder, Error, Inputs, Node, ServiceOut, Table, ASSUMED};
+use super::{quote, seconds, Builder, Comment, Error, Inputs, Node, ServiceOut, Table, ASSUMED};
 use crate::scenario::instance_types;
 
 /// The EC2 capacity a service uses.
@@ -106,16 +106,17 @@ pub(super) fn map(b: &mut Builder, services: &[ServiceOut], inputs: &Inputs) -> 
 
 /// One provider's table and its managed scaling.
 fn provider(b: &mut Builder, w: &Wanted, cp: Option<Node>, asgs: &[Node], count: usize) -> Result<Vec<Table>, Error> {
-    let mut t = Table::new("capacity_providers", true, cp.as_ref().map_or(String::new(), Node::source));
-    let name_source = match &cp {
-        Some(cp) => cp.require("name", "")?.source(),
+    let mut t =
+        Table::new("capacity_providers", true, cp.as_ref().map_or_else(Comment::default, |cp| cp.source().into()));
+    let name_source: Comment = match &cp {
+        Some(cp) => cp.require("name", "")?.source().into(),
         None if w.launch_type && w.name == "ec2" => {
             b.assume(
                 "[[capacity_providers]] name = \"ec2\" (the EC2 launch type's instances; no provider or group named)",
             );
-            ASSUMED.to_string()
+            ASSUMED.into()
         }
-        None => w.source.source(),
+        None => w.source.source().into(),
     };
     t.set("name", quote(&w.name), name_source);
     let asg_provider = cp.as_ref().map(|cp| cp.get("autoScalingGroupProvider")).transpose()?.flatten();
@@ -278,7 +279,7 @@ fn spot(b: &mut Builder, t: &mut Table, g: &Node) -> Result<(), Error> {
     match (base, above.as_ref().map_or(100, |(v, _)| *v)) {
         (0, 0) => {
             let n = above.map_or_else(|| dist.source(), |(_, n)| n.source());
-            t.set("spot", "{}".into(), format!("{n} = 0: every instance is Spot"));
+            t.set("spot", "{}".into(), n.with(" = 0: every instance is Spot"));
         }
         (_, 100) => {}
         (base, pct) => b.not_modelled(

@@ -4,7 +4,7 @@
 //! §10) as `[load_balancer]`; and request lines for the placeholder traffic
 //! that reach each rule. Pure, like its parent.
 
-use super::{list_or_none, quote, seconds, Builder, Error, Inputs, Node, ServiceOut, Table, ASSUMED};
+use super::{list_or_none, quote, seconds, Builder, Error, Inputs, Node, ServiceOut, Source, Table, ASSUMED};
 
 /// A share of the placeholder traffic and the request line that reaches one rule.
 #[derive(Clone, Debug)]
@@ -122,7 +122,7 @@ fn target_groups(
         ));
         return Ok(());
     };
-    health.comment = main.source();
+    health.comment = main.source().into();
     let mut main_values = Vec::new();
     for (json, toml, is_duration) in HEALTH {
         let value = main.opt_u32(json)?;
@@ -293,7 +293,7 @@ fn attributes(b: &mut Builder, lb: &mut Table, owners: &[(String, String, u32)],
 
 /// A routing action: the scenario's key (`forward`, `fixed_response`), its
 /// value, the services it forwards to, and its source.
-type Action = (String, String, Vec<String>, String);
+type Action = (String, String, Vec<String>, Source);
 
 /// An attribute's value and its node.
 fn value_of<'a>(list: &[(String, String, Node<'a>)], key: &str) -> Option<(String, Node<'a>)> {

@@ -3,7 +3,7 @@
 //! scheduled actions (`describe-scheduled-actions`, §1.9) and the clock they
 //! need, and a deployment's rollback alarm (§2.7). Pure, like its parent.
 
-use super::{float, quote, seconds, Builder, Error, Inputs, Node, Table, ASSUMED};
+use super::{float, quote, seconds, Builder, Comment, Error, Inputs, Node, Source, Table, ASSUMED};
 use crate::engine::calendar::{civil_from_epoch, parse_utc, parse_wall_time};
 use crate::model::schedule::Schedule;
 use crate::model::TimeZone;
@@ -21,9 +21,9 @@ pub(super) struct Clock {
     /// Some scheduled action was imported: the run lasts a day.
     any_action: bool,
     /// Each `at(…)` action's instant (None: a wall time its zone skips) and its source.
-    at_instants: Vec<(Option<i64>, String)>,
+    at_instants: Vec<(Option<i64>, Source)>,
     /// Actions' `StartTime` / `EndTime` (epoch seconds) and their source.
-    windows: Vec<(Option<i64>, Option<i64>, String)>,
+    windows: Vec<(Option<i64>, Option<i64>, Source)>,
     /// The run, once `clock_keys` fixed it: (start epoch seconds, duration seconds).
     run: Option<(Option<i64>, i64)>,
 }
@@ -333,8 +333,8 @@ pub(super) fn scheduled_actions(b: &mut Builder, name: &str, doc: Option<&Node>)
             Schedule::Cron(_) => b.clock.needs_start = true,
         }
         let comment = match timezone {
-            Some(note) => format!("{comment} {note}"),
-            None => comment,
+            Some(note) => comment.with(format!(" {note}")),
+            None => comment.into(),
         };
         t.set("schedule", quote(schedule), comment);
         if let (Some((z, node)), false) = (zone, matches!(parsed, Schedule::Rate { .. })) {
@@ -532,7 +532,7 @@ fn step_alarm(b: &mut Builder, alarm: &Node, own: &str) -> Result<Option<Table>,
         t.set("period", seconds(secs), period.source());
     } else {
         b.not_modelled(&period, format!("{secs} s: ECS publishes one-minute datapoints (§6); simulated at 60 s"));
-        t.set("period", seconds(60), format!("{} = {secs}, raised to one minute", period.source()));
+        t.set("period", seconds(60), period.source().with(format!(" = {secs}, raised to one minute")));
     }
     let n = alarm.require("EvaluationPeriods", "the alarm's EvaluationPeriods")?;
     t.set("evaluation_periods", n.u32()?.to_string(), n.source());
@@ -568,7 +568,7 @@ pub(super) fn deployment_alarm(
     cfg: &Node,
     doc: Option<&Node>,
     traffic_shifting: bool,
-) -> Result<Option<(String, String)>, Error> {
+) -> Result<Option<(String, Comment)>, Error> {
     if !traffic_shifting {
         b.not_modelled(
             cfg,
@@ -636,7 +636,8 @@ pub(super) fn deployment_alarm(
         }
         mapped = Some((
             format!("{{ threshold = {}, evaluation_periods = {periods} }}", at_least as u64),
-            format!("{} → {}", wanted.source(), alarm.source()),
+            // The alarm holds the values written; the deployment names it.
+            alarm.source().with(format!(" (named by {})", wanted.source())),
         ));
     }
     Ok(mapped)
