@@ -83,6 +83,18 @@ impl Metric {
         }
     }
 
+    /// The values the metric can take: a share 0–1, a percentage 0–100, else
+    /// any figure ≥ 0. A bound outside it could never hold.
+    pub fn possible_range(self) -> (f64, f64) {
+        match self {
+            Metric::Availability => (0.0, 1.0),
+            Metric::UnderProvisioningTimesharePercent
+            | Metric::OverProvisioningTimesharePercent
+            | Metric::InstabilityPercent => (0.0, 100.0),
+            _ => (0.0, f64::INFINITY),
+        }
+    }
+
     /// The metric's value on one run of `scenario`, for the whole cluster
     /// or for one service (by its index in the scenario).
     pub fn measure_for(self, output: &RunOutput, scenario: &Scenario, service: Option<usize>) -> f64 {

@@ -1066,6 +1066,20 @@ fn check_bounds(c: &mut Checker, e: &super::schema::ExpectFile, prefix: &str) ->
             (Some(lo), Some(hi)) if lo > hi => c.problem(&field, format!("min {lo} is above max {hi}")),
             _ => {}
         }
+        // A bound no run can meet is a mistake in the bound, not a failed check.
+        let (lowest, highest) = metric.possible_range();
+        if let Some(min) = bound.min.filter(|&m| m > highest) {
+            c.problem(
+                format!("{field}.min"),
+                format!("expected at most {highest} (the figure's largest value), found {min}"),
+            );
+        }
+        if let Some(max) = bound.max.filter(|&m| m < lowest) {
+            c.problem(
+                format!("{field}.max"),
+                format!("expected at least {lowest} (the figure's smallest value), found {max}"),
+            );
+        }
     }
     any
 }

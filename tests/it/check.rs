@@ -131,6 +131,18 @@ fn check_bad_input_exits_2() {
     let output = check(&[&crossed], &[], None);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("expect.availability"));
+    // Bounds no run can meet are mistakes in the bound (exit 2), not failures (exit 1).
+    for (name, bound, field) in [
+        ("share", "availability = { min = 1.5 }", "expect.availability.min"),
+        ("negative", "latency_p99_ms = { max = -1.0 }", "expect.latency_p99_ms.max"),
+        ("percent", "instability_percent = { min = 101.0 }", "expect.instability_percent.min"),
+    ] {
+        let impossible = scenario_with(dir.path(), name, bound);
+        let output = check(&[&impossible], &[], None);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(field), "{stderr}");
+    }
 }
 
 /// Goal: SPEC's elasticity figures as `[expect]` bounds (issue 6, scope 5),
