@@ -522,6 +522,7 @@ impl<O: Observer> World<O> {
         let held = &mut self.held_buffer;
         let finished_calls = &mut self.finished_calls_buffer;
         let mut served = 0;
+        let mut late = 0;
         task.processor.complete_due(now, |departure| {
             served += 1;
             if !answered {
@@ -537,6 +538,7 @@ impl<O: Observer> World<O> {
             let is_call = request.call != NOT_A_CALL;
             // A call too meets its load balancer's idle timeout (see `World::new`).
             let (at, outcome) = if now - request.arrived > idle_timeout {
+                late += 1;
                 (request.arrived + idle_timeout, Outcome::Failed(FailureCause::IdleTimeout))
             } else {
                 (now, Outcome::Succeeded)
@@ -557,6 +559,12 @@ impl<O: Observer> World<O> {
             }
             false
         });
+        // The ALB's 504s count towards a blue/green rollback alarm on ELB 5XX
+        // like its other errors (counted now, in the minute the task answered).
+        for _ in 0..late {
+            let group = self.tasks[task_id.index()].target_group;
+            self.count_new_group_failure(service, group);
+        }
         // Only services in calls get here with work: nothing to move otherwise.
         if !self.held_buffer.is_empty() {
             let mut held = std::mem::take(&mut self.held_buffer);

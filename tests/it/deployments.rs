@@ -336,6 +336,28 @@ fn an_alarm_during_the_canary_rolls_back() {
     );
 }
 
+/// Goal: the ALB's own 504s (a response slower than the idle timeout) are
+/// ELB 5XX on the green target group like its 502s and 503s, so they trip the
+/// rollback alarm (§2.7, §3.3). Green's revision takes 100 × 15 ms = 1.5 s a
+/// request behind a 1 s idle timeout: every request the canary sends it from
+/// 340 s is a 504 (about 5 a second), so the minute ending at 360 s holds far
+/// more than 10 and traffic goes back to blue then; its tasks stay healthy
+/// (they answer their checks), so only the 504s can fire the alarm.
+#[test]
+fn the_albs_504s_trip_the_rollback_alarm() {
+    let text = blue_green(
+        "code_deploy = { deployment_config = \"CodeDeployDefault.ECSCanary10Percent5Minutes\" }, rollback_alarm = { threshold = 10 }",
+        "service_time_scale = 100.0",
+    )
+    .replace("value = \"10ms\"", "value = \"15ms\"")
+    .replace("[load_balancer]\n", "[load_balancer]\nidle_timeout = \"1s\"\n");
+    let (figures, observations) = support::run_observed(&text);
+    let s = shifts(&observations);
+    assert_eq!(s.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(), [(at(340), 10.0), (at(360), 0.0)]);
+    assert_eq!(rollout_states(&observations).last(), Some(&(at(360), 1, RolloutState::Failed)));
+    assert!(figures.requests.failed_by_cause[FailureCause::IdleTimeout as usize] > 10);
+}
+
 /// Goal: ECS's LINEAR strategy (§2.7): 25 % steps a minute apart, no bake after
 /// the step reaching 100 %, then bakeTimeInMinutes (2) before blue goes.
 #[test]

@@ -256,6 +256,11 @@ impl<O: Observer> World<O> {
         };
         // A dependency's failure is its; a 504 of a request that waited on
         // calls is blamed on the service it waited on last (model choice).
+        if outcome == Outcome::Failed(FailureCause::IdleTimeout) {
+            // An ELB 504, for a blue/green rollback alarm (see `complete_requests`).
+            let group = self.tasks[task_id.index()].target_group;
+            self.count_new_group_failure(service, group);
+        }
         let caused_by = match outcome {
             Outcome::Failed(FailureCause::DependencyFailed) => failed_by.unwrap_or(service),
             Outcome::Failed(FailureCause::IdleTimeout) if made_calls => waiting_on,
