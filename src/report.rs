@@ -2,8 +2,7 @@
 //! `events.csv`, `charts/` (each chart as PNG and SVG), `queues.csv` and `report.html` of a run, a sweep's
 //! tables, chart and page, `comparison.csv`/`comparison.png` of several, JUnit XML of `fleetsim check`, and
 //! the CSV traces `fleetsim trace convert` makes of access logs, each written to a temporary name and renamed,
-//! and a run's or comparison's whole folder written beside its place and swapped in (`StagedFolder`), so an
-//! interrupted run never leaves a half-written file, or a folder of old and new files, that looks whole.
+//! so an interrupted run never leaves a half-written file that looks whole.
 
 mod atomic_write;
 mod calibration;
@@ -12,7 +11,6 @@ mod html;
 mod journal;
 mod junit;
 mod plot;
-mod staged_folder;
 mod sweep;
 mod tables;
 mod trace;
@@ -26,7 +24,6 @@ pub use calibration::{validation_csv, validation_text};
 pub use compare::{comparison, comparison_csv, comparison_text, write_comparison, Comparison, ComparisonRow};
 pub use journal::{read_journal, Journal, JournalEntries};
 pub use junit::junit_xml;
-pub use staged_folder::StagedFolder;
 pub use sweep::{runs_csv, variants_csv};
 pub use tables::what_if_notes;
 pub use trace::{trace_fit_csv, trace_fit_toml, trace_summary_text, CountCsv, RequestCsv};
@@ -35,8 +32,6 @@ pub use trace::{trace_fit_csv, trace_fit_toml, trace_summary_text, CountCsv, Req
 pub enum Error {
     #[error("{path}: cannot write: {source}")]
     Write { path: String, source: std::io::Error },
-    #[error("{path}: will not replace it: {why}")]
-    NotReplaceable { path: String, why: &'static str },
     #[error("{path}: cannot draw the plot: {message}")]
     Plot { path: String, message: String },
 }
@@ -80,31 +75,6 @@ pub fn write_sweep_report(
     let html = dir.join("report.html");
     atomic_write(&html, &html::sweep_html(title, summaries, meets, chosen, &svg))?;
     Ok(vec![png, svg_path, html])
-}
-
-/// A sweep's tables and page, `variants.csv` (written last, so the one a
-/// reader checks) first.
-pub const SWEEP_TABLES: [&str; 5] = ["variants.csv", "runs.csv", "report.html", "sweep.svg", "sweep.png"];
-
-/// Readies a sweep's folder before its first run, so that nothing in it looks
-/// like a finished sweep until this one writes its tables. `resume`: the
-/// folder holds this sweep's journal, kept; the old tables go (they are
-/// rewritten at the end). Otherwise the folder is replaced whole by an empty
-/// one, as a run replaces its folder (and refused when it is not fleetsim's).
-pub fn ready_sweep_folder(dir: &Path, resume: bool) -> Result<(), Error> {
-    if !resume {
-        return StagedFolder::create(dir)?.commit();
-    }
-    for name in SWEEP_TABLES {
-        let path = dir.join(name);
-        match std::fs::remove_file(&path) {
-            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
-                return Err(Error::Write { path: path.display().to_string(), source })
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 /// `validate-model`'s per-minute comparison as `dir/validation.csv`.

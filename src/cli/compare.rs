@@ -60,9 +60,6 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     }
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let dir = args.out.unwrap_or_else(|| default_out(&names));
-    // The whole comparison (each scenario's report and the table) is written
-    // beside `dir` and swapped in: no scenario's old report survives a rerun.
-    let staged = report::StagedFolder::create(&dir).map_err(|e| vec![e.to_string()])?;
     #[allow(clippy::disallowed_methods)] // wall time of the runs, for the terminal only
     let started = std::time::Instant::now();
     // `collect` keeps input order whatever thread ran which scenario, so the
@@ -71,7 +68,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         .par_iter()
         .map(|s| {
             let output = run::simulate_scenario(s, args.seed).map_err(|e| e.to_string())?;
-            report::write_run_report(&staged.path().join(&s.name), s, &output).map_err(|e| e.to_string())?;
+            report::write_run_report(&dir.join(&s.name), s, &output).map_err(|e| e.to_string())?;
             Ok(output)
         })
         .collect();
@@ -88,8 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     }
     let runs: Vec<(&scenario::Scenario, &run::RunOutput)> = scenarios.iter().zip(&outputs).collect();
     let comparison = report::comparison(&runs);
-    let written = report::write_comparison(staged.path(), &comparison).map_err(|e| vec![e.to_string()])?;
-    staged.commit().map_err(|e| vec![e.to_string()])?;
+    let written = report::write_comparison(&dir, &comparison).map_err(|e| vec![e.to_string()])?;
     let mut text = format!("fleetsim compare: {} scenarios simulated in {wall:.2} s\n", scenarios.len());
     text.push_str(&report::comparison_text(&comparison));
     let files: Vec<String> =

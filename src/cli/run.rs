@@ -10,8 +10,7 @@ use std::process::ExitCode;
 pub struct Args {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// Where to write the report (default: results/<scenario name>/); the
-    /// folder is replaced whole, and refused if it holds files but no result.
+    /// Where to write the report (default: results/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Run with this seed instead of the scenario's.
@@ -21,16 +20,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     let scenario = scenario::load(&args.scenario).map_err(|e| vec![e.to_string()])?;
-    let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
-    // Before simulating, so a folder that may not be replaced costs no run.
-    let staged = report::StagedFolder::create(&dir).map_err(|e| vec![e.to_string()])?;
     #[allow(clippy::disallowed_methods)] // wall time of the run, for the terminal only
     let started = std::time::Instant::now();
     let output = run::simulate_scenario(&scenario, args.seed).map_err(|e| vec![e.to_string()])?;
     let wall = started.elapsed().as_secs_f64();
-    let written = report::write_run_report(staged.path(), &scenario, &output).map_err(|e| vec![e.to_string()])?;
-    let staged_dir = staged.path().to_path_buf();
-    staged.commit().map_err(|e| vec![e.to_string()])?;
+    let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    let written = report::write_run_report(&dir, &scenario, &output).map_err(|e| vec![e.to_string()])?;
     let f = &output.figures;
     let r = &f.requests;
     let mut text = String::new();
@@ -178,10 +173,10 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
         let _ = writeln!(text, "  WHAT-IF   {note}");
     }
     // The charts as one entry: listing each PNG and SVG would bury the rest.
-    let chart_files = written.iter().filter(|p| p.parent() != Some(staged_dir.as_path())).count();
+    let chart_files = written.iter().filter(|p| p.parent() != Some(dir.as_path())).count();
     let mut names: Vec<String> = Vec::new();
     for path in written {
-        if path.parent() == Some(staged_dir.as_path()) {
+        if path.parent() == Some(dir.as_path()) {
             names.extend(path.file_name().map(|n| n.to_string_lossy().into_owned()));
         } else if !names.iter().any(|n| n.starts_with(crate::report::CHARTS_DIR)) {
             names.push(format!("{}/ ({} charts, PNG and SVG)", crate::report::CHARTS_DIR, chart_files / 2));

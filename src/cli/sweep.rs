@@ -167,6 +167,7 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
         .map(|(v, k)| (v, scenarios[v].seed.wrapping_add(k)))
         .collect();
     let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", scenarios[0].name)));
+    std::fs::create_dir_all(&dir).map_err(|e| vec![format!("{}: cannot create: {e}", dir.display())])?;
     // The journal: every finished run, appended as it ends (issue 6, scope 7).
     let journal_path = dir.join("runs.journal");
     // The sweep's identity: every variant's full settings and scenario text,
@@ -230,11 +231,7 @@ fn run_sweep(args: Args, merge_from: &[PathBuf]) -> Result<ExitCode, Vec<String>
             )]);
         }
     }
-    // Before the first run (and after the journals are read: a merge may write
-    // into a shard's folder): nothing of an earlier sweep that looks finished.
-    let resume = args.resume && journal_path.exists();
-    report::ready_sweep_folder(&dir, resume).map_err(|e| vec![e.to_string()])?;
-    let journal = report::Journal::open(&journal_path, &identity, resume).map_err(|e| vec![e.to_string()])?;
+    let journal = report::Journal::open(&journal_path, &identity, args.resume).map_err(|e| vec![e.to_string()])?;
     if !merge_from.is_empty() {
         // The merged folder's journal holds every run, in grid order (it resumes like any other).
         for &(v, seed) in &jobs {

@@ -54,10 +54,6 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
             }
         }
     }
-    let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
-    // Written beside `dir` and swapped in whole, as `run` writes its folder;
-    // checked before the replay, so a folder that may not be replaced costs none.
-    let staged = report::StagedFolder::create(&dir).map_err(|e| vec![e.to_string()])?;
     let end = SimTime::ZERO + scenario.duration;
     let (observed_minutes, observed, origin) =
         calibration::observed_minutes(&scenario.traffic, end).map_err(|e| match e {
@@ -68,10 +64,10 @@ pub fn run(args: Args) -> Result<ExitCode, Vec<String>> {
     let (output, minutes) =
         run::simulate_scenario_with(&scenario, args.seed, minutes).map_err(|e| vec![e.to_string()])?;
     let validation = calibration::compare(origin, (observed_minutes, observed), minutes.finish());
-    report::write_validation(staged.path(), &validation).map_err(|e| vec![e.to_string()])?;
-    report::write_run_report(staged.path(), &scenario, &output).map_err(|e| vec![e.to_string()])?;
-    staged.commit().map_err(|e| vec![e.to_string()])?;
-    let csv = dir.join("validation.csv");
+    let dir = args.out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    // validation.csv before the run's report: summary.json, written last, marks the folder whole.
+    let csv = report::write_validation(&dir, &validation).map_err(|e| vec![e.to_string()])?;
+    report::write_run_report(&dir, &scenario, &output).map_err(|e| vec![e.to_string()])?;
     let mut text = format!(
         "fleetsim validate-model: {} (seed {}) against its access logs from {}\n\
          latency: simulated arrival → response against the logs' target_processing_time (requests a target answered)\n",

@@ -23,7 +23,6 @@ mod memory;
 mod queueing;
 mod queues;
 mod report;
-mod results_folder;
 mod scheduled;
 mod support;
 mod sweep;
