@@ -440,7 +440,8 @@ impl<O: Observer> World<O> {
         let now = self.now();
         let idle_timeout = self.config.load_balancer.idle_timeout;
         let is_call = request.call != NOT_A_CALL;
-        let (at, cause) = if !is_call && now - request.arrived > idle_timeout {
+        // A call too had its 504 at the idle timeout (see `World::new`).
+        let (at, cause) = if now - request.arrived > idle_timeout {
             (request.arrived + idle_timeout, FailureCause::IdleTimeout)
         } else {
             (now, cause)

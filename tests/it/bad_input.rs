@@ -193,15 +193,24 @@ fn months_and_years_are_refused_as_units() {
 fn rates_beyond_the_clock_or_a_days_work_are_refused() {
     let constant = |rate: &str| VALID.replace("rate_per_second = 5.0", &format!("rate_per_second = {rate}"));
     assert_scenario_error(&constant("1e300"), &["traffic.rate_per_second", "1e9"]);
-    // 1e9 a second is allowed, but not for ten minutes (6e11 ✓) times 2 via rate_scale (1.2e12 ✗).
+    // rate_scale takes a rate past one a nanosecond: 1e9 × 2.
     assert_scenario_error(
-        &format!("{}\n", constant("1e9").replace("rate_per_second = 1e9", "rate_per_second = 1e9\nrate_scale = 2.0")),
-        &["traffic.rate_scale", "1e9"],
+        &constant("1e9").replace("rate_per_second = 1e9", "rate_per_second = 1e9\nrate_scale = 2.0"),
+        &["traffic.rate_scale", "1e9 requests per second"],
     );
-    assert_scenario_error(
-        &constant("5e8").replace("rate_per_second = 5e8", "rate_per_second = 5e8\nrate_scale = 4.0"),
-        &["traffic.rate_scale"],
+    // Or past a run's work: 1e8 × 5 = 5e8 a second is fine, for ten minutes
+    // (3e11 requests) too, but not for an hour (1.8e12).
+    let scaled = constant("1e8").replace("rate_per_second = 1e8", "rate_per_second = 1e8\nrate_scale = 5.0");
+    assert_scenario_error(&scaled.replace("duration = \"10m\"", "duration = \"1h\""), &["traffic.rate_scale", "1e12"]);
+    let ws = Workspace::new();
+    assert_eq!(validate(&ws.scenario(&scaled)).status.code(), Some(0), "3e11 requests are allowed");
+    // A short spike counts for its own minutes, not the whole run: a week
+    // at 100 a second with a minute at 2e6 is about 1.8e8 requests.
+    let spike = VALID.replace("duration = \"10m\"", "duration = \"7d\"").replace(
+        "kind = \"constant\"\nrate_per_second = 5.0",
+        "kind = \"spike\"\nbase_per_second = 100.0\nspike_per_second = 2e6\nstart = \"1h\"\nduration = \"1m\"",
     );
+    assert_eq!(validate(&ws.scenario(&spike)).status.code(), Some(0), "a one-minute spike is allowed");
     let long = constant("1e8").replace("duration = \"10m\"", "duration = \"4h\"");
     assert_scenario_error(&long, &["traffic.rate_per_second", "1e12"]);
     let diurnal = VALID.replace(
