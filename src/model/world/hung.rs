@@ -10,11 +10,10 @@
 //! observed when it happens, never ahead of time.
 
 use super::World;
-use crate::engine::{SimDuration, SimTime};
 use crate::model::event::Event;
 use crate::model::ids::TaskId;
-use crate::model::observation::{FailureCause, Observation, Observer, Outcome};
-use crate::model::processor::{Request, NOT_A_CALL};
+use crate::model::observation::{FailureCause, Observer};
+use crate::model::processor::Request;
 
 impl<O: Observer> World<O> {
     /// The application stops answering, for good. Its health checks time out
@@ -88,31 +87,17 @@ impl<O: Observer> World<O> {
             task.hung_requests.pop_front();
             // Held past its timeout before the hang: answered then, as
             // `complete_requests` backdates a slow response's 504.
-            self.answer_idle_timeout(task_id, &request, deadline);
+            self.answer_idle_timeout(task_id, &request);
         }
     }
 
-    /// The ALB answers a request waiting on the hung task 504 at `at`.
-    fn answer_idle_timeout(&mut self, task_id: TaskId, request: &Request, at: SimTime) {
+    /// The ALB answers a request waiting on the hung task 504, one idle
+    /// timeout after it arrived: an ELB 5XX on its target group (for a
+    /// blue/green rollback alarm), answered as a cut request past its idle
+    /// timeout is (a call's caller hears of it too).
+    fn answer_idle_timeout(&mut self, task_id: TaskId, request: &Request) {
         let (service, group) = (self.tasks[task_id.index()].service, self.tasks[task_id.index()].target_group);
-        self.unanswered -= 1;
         self.count_new_group_failure(service, group);
-        let is_call = request.call != NOT_A_CALL;
-        self.emit(Observation::RequestFinished {
-            at,
-            service,
-            route: request.route,
-            call: is_call,
-            caused_by: service,
-            arrived: request.arrived,
-            outcome: Outcome::Failed(FailureCause::IdleTimeout),
-            queue_time: SimDuration::ZERO,
-            response_bytes: 0,
-        });
-        // A call reaches its callee through the callee's target group, as a
-        // request from the ALB would (calls' model choice): the same timeout.
-        if is_call {
-            self.call_finished(request.call, false, service);
-        }
+        self.answer_cut(service, request, FailureCause::IdleTimeout);
     }
 }
